@@ -1,0 +1,53 @@
+/** AsyncPayi: every call returns a promise. Namespaces and methods come from the operation table. */
+import createClient from "openapi-fetch";
+import { operations } from "../generated/operations.js";
+import type { OperationId } from "../generated/api.js";
+import { authMiddleware } from "./auth.js";
+import { buildTree, type AsyncApi, type RawApi, type StreamingApi } from "./facade.js";
+import { makeLogger } from "./logger.js";
+import { resolveOptions, type ClientOptions, type RequestOptions, type ResolvedOptions } from "./options.js";
+import { call, type CallContext } from "./request.js";
+
+const ids = Object.keys(operations) as OperationId[];
+
+export interface AsyncPayi extends AsyncApi {}
+
+export class AsyncPayi {
+  /** The same calls, resolving to the HTTP response with `status`, `headers` and `parse()`. */
+  readonly withRawResponse!: RawApi;
+  /** The same calls, resolving as soon as headers arrive; the body is read on demand. */
+  readonly withStreamingResponse!: StreamingApi;
+  readonly #options: ResolvedOptions;
+  readonly #given: ClientOptions;
+
+  constructor(options: ClientOptions = {}) {
+    this.#given = { ...options };
+    const resolved = resolveOptions(options);
+    this.#options = resolved;
+    const http = createClient<any>({ baseUrl: resolved.baseURL });
+    http.use(authMiddleware(resolved.apiKey, resolved.baseURL));
+    const ctx: CallContext = { options: resolved, http, logger: makeLogger(resolved.logLevel, resolved.logger ?? console, resolved.apiKey) };
+    const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: RequestOptions) => call(ctx, id, params, opts, mode);
+    Object.assign(this, buildTree(ids, bind("parsed")));
+    Object.defineProperty(this, "withRawResponse", { value: buildTree(ids, bind("raw")), enumerable: false });
+    Object.defineProperty(this, "withStreamingResponse", { value: buildTree(ids, bind("stream")), enumerable: false });
+  }
+
+  /** The base URL requests go to. */
+  get baseURL(): string {
+    return this.#options.baseURL;
+  }
+
+  /** A new client with these options changed and the rest kept. */
+  withOptions(options: ClientOptions): AsyncPayi {
+    return new AsyncPayi({ ...this.#given, apiKey: this.#options.apiKey, baseURL: this.#options.baseURL, ...options });
+  }
+
+  /** Keeps the key out of console.log and util.inspect. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `AsyncPayi { baseURL: ${JSON.stringify(this.#options.baseURL)} }`;
+  }
+  toJSON(): { baseURL: string } {
+    return { baseURL: this.#options.baseURL };
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The error tree. Every failure the SDK reports is a PayiError; `fromResponse` is the one
+ * place an HTTP answer becomes one. No error ever holds the API key: requests are not
+ * kept, and headers echoed by a server are redacted.
+ */
+import { redactHeaders } from "./redact.js";
+
+export class PayiError extends Error {
+  override name = "PayiError";
+}
+
+/** One offending field of a params object or a response body. */
+export interface ValidationIssue {
+  /** Dot path of the field (`units.text.input`), empty for the object itself. */
+  path: string;
+  message: string;
+  code?: string;
+}
+
+const describe = (issues: ValidationIssue[]) => issues.map((i) => `${i.path || "(params)"}: ${i.message}`).join("; ");
+
+/** Params that cannot be sent: nothing left the process. */
+export class PayiValidationError extends PayiError {
+  override name = "PayiValidationError";
+  readonly issues: ValidationIssue[];
+  constructor(operation: string, issues: ValidationIssue[]) {
+    super(`Invalid params for ${operation}: ${describe(issues)}`);
+    this.issues = issues;
+  }
+}
+
+export class APIError extends PayiError {
+  override name = "APIError";
+  /** HTTP status, or undefined when no response was received. */
+  readonly status: number | undefined;
+  readonly headers: Headers | undefined;
+  /** The parsed JSON body, or its text when it was not JSON. */
+  readonly body: unknown;
+  /** The service's `xproxy_error.code`, when it sent one. */
+  readonly code: string | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(status: number | undefined, body: unknown, message: string | undefined, headers: Headers | undefined) {
+    super(APIError.compose(status, body, message));
+    this.status = status;
+    this.headers = headers ? redactHeaders(headers) : undefined;
+    this.body = body;
+    const b = isObject(body) ? body : undefined;
+    const xe = b && isObject(b.xproxy_error) ? b.xproxy_error : undefined;
+    this.code = typeof xe?.code === "string" ? xe.code : undefined;
+    this.requestId =
+      headers?.get("x-request-id") ?? headers?.get("xproxy-request-id") ?? (typeof b?.request_id === "string" ? b.request_id : undefined);
+  }
+
+  private static compose(status: number | undefined, body: unknown, message: string | undefined): string {
+    if (message) return message;
+    const b = isObject(body) ? body : undefined;
+    const xe = b && isObject(b.xproxy_error) ? b.xproxy_error : undefined;
+    const parts: string[] = [];
+    if (typeof b?.message === "string" && b.message) parts.push(b.message);
+    else if (typeof xe?.message === "string" && xe.message) parts.push(xe.message);
+    if (typeof xe?.code === "string") parts.push(`(${xe.code})`);
+    if (!parts.length && typeof body === "string" && body) parts.push(body.length > 200 ? `${body.slice(0, 200)}…` : body);
+    if (!parts.length && body !== undefined && b) parts.push(JSON.stringify(body).slice(0, 200));
+    const text = parts.join(" ") || "no body";
+    return status ? `${status} ${text}` : text;
+  }
+
+  /** The one place a non-2xx answer becomes an error of the right class. */
+  static fromResponse(status: number, body: unknown, headers: Headers): APIError {
+    const Class =
+      status === 400 ? BadRequestError
+      : status === 401 ? AuthenticationError
+      : status === 403 ? PermissionDeniedError
+      : status === 404 ? NotFoundError
+      : status === 409 ? ConflictError
+      : status === 422 ? UnprocessableEntityError
+      : status === 429 ? RateLimitError
+      : status >= 500 ? InternalServerError
+      : APIError;
+    return new Class(status, body, undefined, headers);
+  }
+}
+
+export class BadRequestError extends APIError { override name = "BadRequestError"; }
+export class AuthenticationError extends APIError { override name = "AuthenticationError"; }
+export class PermissionDeniedError extends APIError { override name = "PermissionDeniedError"; }
+export class NotFoundError extends APIError { override name = "NotFoundError"; }
+export class ConflictError extends APIError { override name = "ConflictError"; }
+export class UnprocessableEntityError extends APIError { override name = "UnprocessableEntityError"; }
+export class RateLimitError extends APIError { override name = "RateLimitError"; }
+export class InternalServerError extends APIError { override name = "InternalServerError"; }
+
+/** No response arrived: DNS, refused or reset connection, TLS, or a redirect that could not be followed. */
+export class APIConnectionError extends APIError {
+  override name = "APIConnectionError";
+  constructor(message = "Connection error.", options?: { cause?: unknown }) {
+    super(undefined, undefined, message, undefined);
+    if (options?.cause !== undefined) Object.defineProperty(this, "cause", { value: options.cause, enumerable: false });
+  }
+}
+
+export class APITimeoutError extends APIConnectionError {
+  override name = "APITimeoutError";
+  constructor(message = "Request timed out.") {
+    super(message);
+  }
+}
+
+/** The caller aborted the request through its `signal`. */
+export class APIUserAbortError extends APIError {
+  override name = "APIUserAbortError";
+  constructor(message = "Request was aborted.") {
+    super(undefined, undefined, message, undefined);
+  }
+}
+
+/** A 2xx body that is not what the spec describes (strict mode), or not JSON at all. */
+export class APIResponseValidationError extends APIError {
+  override name = "APIResponseValidationError";
+  readonly issues: ValidationIssue[];
+  constructor(status: number, body: unknown, headers: Headers, issues: ValidationIssue[], message?: string) {
+    super(status, body, message ?? `Response body does not match the spec: ${describe(issues)}`, headers);
+    this.issues = issues;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,170 @@
+/**
+ * The fetch handed to openapi-fetch. openapi-fetch builds the Request; this sends it, and
+ * owns what a middleware cannot do: resending. Per attempt it applies a fresh timeout,
+ * follows redirects itself (the key never goes to another origin), reads the body within
+ * the attempt, and retries by the policy in retry.ts.
+ */
+import { APIConnectionError, APITimeoutError, APIUserAbortError } from "./errors.js";
+import { AUTH_HEADER } from "./redact.js";
+import { isRetryableResponse, retryDelayMs } from "./retry.js";
+import type { FetchLike } from "./connect.js";
+import type { Logger } from "./logger.js";
+
+export interface SendSettings {
+  fetch: FetchLike | Promise<FetchLike>;
+  /** Per-attempt timeout, ms. */
+  timeoutMs: number;
+  maxRetries: number;
+  signal?: AbortSignal | null;
+  /** Leave the body unread, for streaming responses; the timeout then stops at the headers. */
+  stream?: boolean;
+  logger: Logger;
+  /** Test hook: the source of jitter. */
+  random?: () => number;
+}
+
+const MAX_REDIRECTS = 10;
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+export function createFetch(settings: SendSettings): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const fetchImpl = await settings.fetch;
+    // Read once so every attempt sends the same bytes.
+    const body = request.body ? await request.arrayBuffer() : undefined;
+    const userSignal = settings.signal ?? undefined;
+    for (let attempt = 0; ; attempt++) {
+      if (userSignal?.aborted) throw new APIUserAbortError();
+      const attemptSignal = deadline(settings.timeoutMs, userSignal);
+      let retryable: { delayHeaders?: Headers; error?: Error } | undefined;
+      try {
+        const response = await sendFollowingRedirects(fetchImpl, request, body, attemptSignal.signal);
+        const final = settings.stream ? response : await buffered(response);
+        if (attempt < settings.maxRetries && !final.ok && isRetryableResponse(final)) {
+          await final.body?.cancel().catch(() => {});
+          retryable = { delayHeaders: final.headers };
+          settings.logger.info(`${request.method} ${pathOf(request.url)} answered ${final.status}; retrying`);
+        } else {
+          if (settings.stream) attemptSignal.keepUntilBodyRead(final);
+          else attemptSignal.clear();
+          return final;
+        }
+      } catch (err) {
+        attemptSignal.clear();
+        if (userSignal?.aborted) throw new APIUserAbortError();
+        const error = attemptSignal.timedOut()
+          ? new APITimeoutError(`Request timed out after ${settings.timeoutMs} ms.`)
+          : err instanceof APIConnectionError
+            ? err
+            : new APIConnectionError(connectionMessage(err), { cause: err });
+        if (attempt >= settings.maxRetries || !isRetryableError(error)) throw error;
+        retryable = { error };
+        settings.logger.info(`${request.method} ${pathOf(request.url)} failed (${error.message}); retrying`);
+      }
+      attemptSignal.clear();
+      await sleep(retryDelayMs(attempt + 1, retryable.delayHeaders, settings.random), userSignal);
+    }
+  };
+}
+
+function isRetryableError(error: Error): boolean {
+  return !(error instanceof RedirectError);
+}
+
+class RedirectError extends APIConnectionError {}
+
+async function sendFollowingRedirects(
+  fetchImpl: FetchLike,
+  request: Request,
+  body: ArrayBuffer | undefined,
+  signal: AbortSignal,
+): Promise<Response> {
+  let url = request.url;
+  let method = request.method;
+  let payload = body;
+  const headers = new Headers(request.headers);
+  const origin = new URL(url).origin;
+  for (let hop = 0; ; hop++) {
+    const response = await fetchImpl(url, { method, headers, body: payload, signal, redirect: "manual" });
+    if (response.type === "opaqueredirect") {
+      throw new RedirectError("The service answered a redirect, which this runtime cannot follow without exposing it; set baseURL to the final address.");
+    }
+    const location = response.headers.get("location");
+    if (response.status < 300 || response.status > 399 || !location) return response;
+    if (hop >= MAX_REDIRECTS) throw new RedirectError(`Too many redirects (more than ${MAX_REDIRECTS}).`);
+    await response.body?.cancel().catch(() => {});
+    const next = new URL(location, url);
+    if (next.origin !== origin) headers.delete(AUTH_HEADER);
+    if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === "POST")) {
+      method = method === "HEAD" ? "HEAD" : "GET";
+      payload = undefined;
+      headers.delete("content-type");
+      headers.delete("content-length");
+    }
+    url = next.href;
+  }
+}
+
+/** The same response with its body already read, so a failure mid-body is a failed attempt. */
+async function buffered(response: Response): Promise<Response> {
+  if (NULL_BODY.has(response.status) || !response.body) return response;
+  const bytes = await response.arrayBuffer();
+  return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/** An AbortSignal that fires on the caller's abort or when this attempt's time is up. */
+function deadline(ms: number, user: AbortSignal | undefined) {
+  const controller = new AbortController();
+  let expired = false;
+  const onUserAbort = () => controller.abort(user?.reason);
+  user?.addEventListener("abort", onUserAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
+    expired = true;
+    controller.abort(new APITimeoutError());
+  }, ms);
+  const clear = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    user?.removeEventListener("abort", onUserAbort);
+  };
+  return {
+    signal: controller.signal,
+    timedOut: () => expired,
+    clear,
+    /** For a streamed body, the deadline stays armed until the caller has read it or walked away. */
+    keepUntilBodyRead(response: Response) {
+      if (!response.body) return clear();
+      // A streamed body is bounded by the same deadline, but it must not hold the process open.
+      (timer as { unref?: () => void } | undefined)?.unref?.();
+    },
+  };
+}
+
+/** Waits, and stops at once when the caller aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new APIUserAbortError());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new APIUserAbortError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function connectionMessage(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const detail = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : undefined);
+  return detail ? `Connection error: ${detail}` : "Connection error.";
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}

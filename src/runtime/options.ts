@@ -1,0 +1,102 @@
+/** Client and per-request options, and how the environment fills them in. */
+import { PayiError } from "./errors.js";
+import { parseLogLevel, type Logger, type LogLevel } from "./logger.js";
+import { Timeout } from "./timeout.js";
+import type { FetchLike } from "./connect.js";
+
+export type HeadersInit = Record<string, string | null | undefined>;
+export type QueryInit = Record<string, string | number | boolean | null | undefined>;
+
+export interface ClientOptions {
+  /** Your Pay-i API key. Default: the `PAYI_API_KEY` environment variable. */
+  apiKey?: string;
+  /** Default: `PAYI_BASE_URL`, else `https://api.pay-i.com`. */
+  baseURL?: string;
+  /** Per-attempt timeout in ms (default 60 000), or a {@link Timeout} with a connect timeout too (default 5 000). */
+  timeout?: number | Timeout;
+  /** Retries of connection errors, timeouts, 408, 409, 429 and 5xx. Default 2. */
+  maxRetries?: number;
+  /** Headers sent with every request; `null` removes one. `PAYI_CUSTOM_HEADERS` (lines of `Name: value`) adds to them. */
+  defaultHeaders?: HeadersInit;
+  /** Query parameters sent with every request. */
+  defaultQuery?: QueryInit;
+  /** The fetch to send requests with. Default: the platform's (on Node, with the connect timeout applied). */
+  fetch?: FetchLike;
+  /** Default: `PAYI_LOG`, else `"warn"`. */
+  logLevel?: LogLevel;
+  /** Where log lines go. Default: `console`. */
+  logger?: Logger;
+  /** Check every response body against the spec and throw `APIResponseValidationError` when it differs. Default false. */
+  strictResponseValidation?: boolean;
+}
+
+export interface RequestOptions {
+  timeout?: number | Timeout;
+  maxRetries?: number;
+  /** Extra headers for this call; `null` removes a default one. */
+  headers?: HeadersInit;
+  /** Extra query parameters for this call. */
+  query?: QueryInit;
+  /** Extra JSON properties merged into an object body. */
+  body?: Record<string, unknown>;
+  /** Aborts the call, including a wait between retries. */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_BASE_URL = "https://api.pay-i.com";
+export const DEFAULT_MAX_RETRIES = 2;
+
+/** Options with defaults and the environment applied: what a client runs with. */
+export interface ResolvedOptions extends ClientOptions {
+  apiKey: string;
+  baseURL: string;
+  timeout: Timeout;
+  maxRetries: number;
+  defaultHeaders: HeadersInit;
+  defaultQuery: QueryInit;
+  logLevel: LogLevel;
+  strictResponseValidation: boolean;
+}
+
+function env(name: string): string | undefined {
+  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const v = p?.env?.[name];
+  return v === undefined || v.trim() === "" ? undefined : v.trim();
+}
+
+/** `Name: value` lines, as PAYI_CUSTOM_HEADERS holds them. */
+export function parseHeaderLines(text: string | undefined): HeadersInit {
+  const out: HeadersInit = {};
+  for (const line of (text ?? "").split(/\r?\n/)) {
+    const i = line.indexOf(":");
+    if (i <= 0) continue;
+    out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+  }
+  return out;
+}
+
+export function resolveOptions(options: ClientOptions): ResolvedOptions {
+  const apiKey = options.apiKey ?? env("PAYI_API_KEY");
+  if (!apiKey) {
+    throw new PayiError("No API key: pass `apiKey` to the client, or set the PAYI_API_KEY environment variable.");
+  }
+  const baseURL = (options.baseURL ?? env("PAYI_BASE_URL") ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+  try {
+    new URL(baseURL);
+  } catch {
+    throw new PayiError(`baseURL is not an absolute URL: ${JSON.stringify(baseURL)}`);
+  }
+  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new PayiError(`maxRetries must be a non-negative integer, got ${String(maxRetries)}`);
+  return {
+    ...options,
+    apiKey,
+    baseURL,
+    timeout: Timeout.from(options.timeout),
+    maxRetries,
+    defaultHeaders: { ...parseHeaderLines(env("PAYI_CUSTOM_HEADERS")), ...options.defaultHeaders },
+    defaultQuery: { ...options.defaultQuery },
+    logLevel: options.logLevel ?? parseLogLevel(env("PAYI_LOG"), "PAYI_LOG") ?? "warn",
+    strictResponseValidation: options.strictResponseValidation ?? false,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Cursor pages. A list call returns a PagePromise: await it for the first page, or iterate
+ * it for every item; pages are fetched as iteration reaches them and only the current one
+ * is held.
+ */
+import { PayiError } from "./errors.js";
+
+export interface PageBody<Item> {
+  items?: Item[] | null;
+  cursor?: string | null;
+}
+
+export type FetchPage<Item> = (cursor: string) => Promise<Page<Item>>;
+
+export class Page<Item> implements AsyncIterable<Item> {
+  /** The items of this page. */
+  readonly items: Item[];
+  /** The cursor the service answered: the one to ask for the next page with. */
+  readonly cursor: string | null;
+  readonly #fetchPage: FetchPage<Item>;
+  readonly #requestedCursor: string | undefined;
+
+  constructor(body: PageBody<Item>, fetchPage: FetchPage<Item>, requestedCursor?: string) {
+    this.items = body.items ?? [];
+    this.cursor = body.cursor ?? null;
+    this.#fetchPage = fetchPage;
+    this.#requestedCursor = requestedCursor;
+  }
+
+  /** Whether the service has more items after this page. */
+  get hasMore(): boolean {
+    return this.hasNextPage();
+  }
+
+  /** The cursor of the next page, or null on the last one. */
+  get nextCursor(): string | null {
+    return this.hasNextPage() ? this.cursor : null;
+  }
+
+  hasNextPage(): boolean {
+    return typeof this.cursor === "string" && this.cursor !== "";
+  }
+
+  /** Fetches the page after this one. */
+  async getNextPage(): Promise<Page<Item>> {
+    if (!this.hasNextPage()) throw new PayiError("No next page: this is the last page (check hasNextPage() first).");
+    if (this.cursor === this.#requestedCursor) {
+      // A service answering the cursor it was asked with would make iteration endless.
+      throw new PayiError(`The service answered the same cursor it was asked with (${JSON.stringify(this.cursor)}); stopping.`);
+    }
+    return this.#fetchPage(this.cursor!);
+  }
+
+  /** This page and every following one, fetched one at a time. */
+  async *iterPages(): AsyncGenerator<Page<Item>, void, undefined> {
+    let page: Page<Item> = this;
+    for (;;) {
+      yield page;
+      if (!page.hasNextPage()) return;
+      page = await page.getNextPage();
+    }
+  }
+
+  /** Every item from this page on. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Item, void, undefined> {
+    for await (const page of this.iterPages()) yield* page.items;
+  }
+
+  toJSON(): PageBody<Item> {
+    return { items: this.items, cursor: this.cursor };
+  }
+}
+
+/** A promise of the first page that is also an async iterable over every item. */
+export class PagePromise<Item> extends Promise<Page<Item>> implements AsyncIterable<Item> {
+  // Derived promises (then/catch) are plain promises, not page promises.
+  static override get [Symbol.species]() {
+    return Promise;
+  }
+
+  static from<Item>(first: () => Promise<Page<Item>>): PagePromise<Item> {
+    let resolve!: (p: Page<Item> | PromiseLike<Page<Item>>) => void;
+    const promise = new PagePromise<Item>((r) => (resolve = r));
+    resolve(first());
+    return promise;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Item, void, undefined> {
+    const page = await this;
+    yield* page;
+  }
+}

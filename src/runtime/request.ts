@@ -1,0 +1,117 @@
+/**
+ * The one path every call takes: params checked and converted, split by the operation
+ * table, handed to openapi-fetch with a fetch that retries, and the answer turned into a
+ * result, a page, a raw or streaming response, or an error.
+ */
+import type { Client } from "openapi-fetch";
+import type { OperationId } from "../generated/api.js";
+import { operations } from "../generated/operations.js";
+import { APIError, APIResponseValidationError, PayiValidationError } from "./errors.js";
+import { createFetch } from "./fetch.js";
+import { defaultFetch } from "./connect.js";
+import { warnOnce, type Logger } from "./logger.js";
+import { normalize, split } from "./params.js";
+import { Page, PagePromise, type PageBody } from "./pagination.js";
+import { RawResponse, StreamingResponse } from "./responses.js";
+import { Timeout } from "./timeout.js";
+import { validateParams, validateResponse } from "./validate.js";
+import type { HeadersInit, RequestOptions, ResolvedOptions } from "./options.js";
+
+export interface CallContext {
+  options: ResolvedOptions;
+  http: Client<any>;
+  logger: Logger;
+}
+
+type Mode = "parsed" | "raw" | "stream";
+
+/** Runs an operation; what it resolves to depends on the mode and on whether the operation is a list. */
+export function call(ctx: CallContext, id: OperationId, params: unknown, options: RequestOptions | undefined, mode: Mode): Promise<unknown> {
+  const spec = operations[id];
+  if (spec.paginated && mode === "parsed") {
+    const base = (params ?? {}) as Record<string, unknown>;
+    const fetchPage = (cursor: string | undefined): Promise<Page<unknown>> =>
+      send(ctx, id, cursor === undefined ? base : { ...base, cursor }, options, "parsed").then(
+        (body) => new Page(body as PageBody<unknown>, fetchPage, cursor ?? (base.cursor as string | undefined)),
+      );
+    return PagePromise.from(() => fetchPage(undefined));
+  }
+  return send(ctx, id, params, options, mode);
+}
+
+async function send(ctx: CallContext, id: OperationId, params: unknown, options: RequestOptions = {}, mode: Mode): Promise<unknown> {
+  const spec = operations[id];
+  if (spec.deprecated) warnOnce(ctx.logger, `deprecated:${id.split(".")[0]}`, `client.${id} is deprecated: experiences are replaced by use cases (client.useCases).`);
+  if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
+    throw new PayiValidationError(`client.${id}`, [{ path: "", message: `params must be an object, got ${Array.isArray(params) ? "an array" : params === null ? "null" : typeof params}` }]);
+  }
+  const { value, issues } = normalize(spec, (params ?? {}) as Record<string, unknown>);
+  validateParams(id, value, issues);
+  const parts = split(spec, value);
+
+  const o = ctx.options;
+  const timeout = options.timeout === undefined ? o.timeout : Timeout.from(options.timeout);
+  const query = { ...stripNullish(o.defaultQuery), ...parts.query, ...stripNullish(options.query ?? {}) };
+  let body = parts.body;
+  if (options.body && body && typeof body === "object" && !Array.isArray(body)) body = { ...body, ...options.body };
+
+  const fetch = createFetch({
+    fetch: o.fetch ?? defaultFetch(timeout.connect),
+    timeoutMs: timeout.timeout,
+    maxRetries: options.maxRetries ?? o.maxRetries,
+    signal: options.signal,
+    stream: mode === "stream",
+    logger: ctx.logger,
+  });
+  ctx.logger.debug(`${spec.method} ${spec.path} (client.${id})`);
+  const { response, error } = await ctx.http.request(spec.method.toLowerCase() as "get", spec.path, {
+    params: { path: parts.path, query, header: parts.header },
+    body: body as never,
+    headers: mergeHeaders(o.defaultHeaders, options.headers),
+    parseAs: "stream",
+    fetch,
+  } as never);
+
+  if (!response.ok) throw APIError.fromResponse(response.status, error, response.headers);
+
+  const parse = (r: Response) => parseBody(ctx, id, r);
+  if (mode === "raw") return new RawResponse(response, parse);
+  if (mode === "stream") return new StreamingResponse(response, parse);
+  return parse(response);
+}
+
+async function parseBody(ctx: CallContext, id: OperationId, response: Response): Promise<unknown> {
+  if (operations[id].noContent) {
+    await response.body?.cancel().catch(() => {});
+    return undefined;
+  }
+  const text = response.bodyUsed ? "" : await response.text();
+  let body: unknown;
+  try {
+    body = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    throw new APIResponseValidationError(response.status, text, response.headers, [], `The service answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+  }
+  if (ctx.options.strictResponseValidation) validateResponse(id, response.status, response.headers, body);
+  return body;
+}
+
+function mergeHeaders(...sets: (HeadersInit | undefined)[]): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  const names = new Map<string, string>();
+  for (const set of sets) {
+    for (const [name, value] of Object.entries(set ?? {})) {
+      if (value === undefined) continue;
+      const key = name.toLowerCase();
+      const prev = names.get(key);
+      if (prev !== undefined) delete out[prev];
+      names.set(key, name);
+      out[name] = value;
+    }
+  }
+  return out;
+}
+
+function stripNullish(q: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== null));
+}

@@ -1,0 +1,38 @@
+/**
+ * Checks params before anything is sent, and response bodies in strict mode, against the
+ * zod schemas generated from the spec. Schemas compile once, on first use.
+ */
+import type { z } from "zod";
+import type { OperationId } from "../generated/api.js";
+import { paramsSchema, responseSchema } from "../generated/schemas.js";
+import { APIResponseValidationError, PayiValidationError, type ValidationIssue } from "./errors.js";
+
+export function toIssues(error: z.ZodError): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) out.push({ path: path ? `${path}.${key}` : key, message: "unknown field", code: issue.code });
+      continue;
+    }
+    let message = issue.message.replace(/^Invalid input: /, "");
+    if (issue.code === "invalid_type" && /received undefined/.test(message)) message = "required";
+    out.push({ path, message, code: issue.code });
+  }
+  return out;
+}
+
+/** Throws a PayiValidationError naming every offending field; returns nothing on success. */
+export function validateParams(id: OperationId, params: Record<string, unknown>, earlier: ValidationIssue[]): void {
+  const result = paramsSchema(id).safeParse(params);
+  const issues = [...earlier, ...(result.success ? [] : toIssues(result.error))];
+  if (issues.length) throw new PayiValidationError(`client.${id}`, issues);
+}
+
+/** Strict mode: a 2xx body must match the operation's response schema. The body itself is returned untouched. */
+export function validateResponse(id: OperationId, status: number, headers: Headers, body: unknown): void {
+  const schema = responseSchema(id);
+  if (!schema) return;
+  const result = schema.safeParse(body);
+  if (!result.success) throw new APIResponseValidationError(status, body, headers, toIssues(result.error));
+}
