@@ -15,6 +15,16 @@ export function toIssues(error: z.ZodError): ValidationIssue[] {
       for (const key of issue.keys) out.push({ path: path ? `${path}.${key}` : key, message: "unknown field", code: issue.code });
       continue;
     }
+    if (issue.code === "invalid_union") {
+      // A nullable field fails as a union of "the type" or null: report why the non-null branch failed.
+      const branch = issue.errors.find((b) => !b.some((i) => i.code === "invalid_type" && i.expected === "null"));
+      if (branch?.length) {
+        for (const inner of toIssues({ issues: branch } as z.ZodError)) {
+          out.push({ ...inner, path: [path, inner.path].filter(Boolean).join(".") });
+        }
+        continue;
+      }
+    }
     let message = issue.message.replace(/^Invalid input: /, "");
     if (issue.code === "invalid_type" && /received undefined/.test(message)) message = "required";
     out.push({ path, message, code: issue.code });

@@ -1,0 +1,123 @@
+// Bad input is refused before it leaves the process, with every offending field named.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AsyncPayi, PayiError, PayiValidationError } from "../../src/index.js";
+import type { OperationId } from "../../src/generated/api.js";
+
+let server: http.Server;
+let received = 0;
+let client: AsyncPayi;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    received++;
+    req.resume();
+    res.setHeader("content-type", "application/json");
+    res.end("{}");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  client = new AsyncPayi({ apiKey: "test-key-validation", baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, maxRetries: 0 });
+});
+afterAll(() => new Promise((r) => server.close(r)));
+
+function method(id: OperationId): (params: unknown) => Promise<unknown> {
+  const fn = id.split(".").reduce((node: any, part) => node[part], client);
+  return (params) => fn(params);
+}
+
+const cases: { kind: string; id: OperationId; params: unknown; paths: Record<string, RegExp> }[] = [
+  { kind: "create", id: "limits.create", params: { max: 10 }, paths: { limit_name: /required/ } },
+  { kind: "create", id: "limits.create", params: { limit_name: "b", max: "10" }, paths: { max: /expected number, received string/ } },
+  { kind: "create", id: "limits.create", params: { limit_name: "b", max: 10, limit_type: "soft" }, paths: { limit_type: /block.*allow/ } },
+  { kind: "create", id: "limits.create", params: { limit_name: "b", max: 10, maxx: 1 }, paths: { maxx: /unknown field/ } },
+  { kind: "create", id: "categories.resources.create", params: { category: "vector-db", resource: "q", units: { text: { input_price: "free" } }, max_input_units: 1.5 }, paths: { "units.text.input_price": /number/, max_input_units: /int/ } },
+  { kind: "create", id: "useCases.definitions.kpis.create", params: { use_case_name: "chat", name: "k", description: "d", goal: 1, kpi_type: "stars" }, paths: { kpi_type: /likert/ } },
+  { kind: "update", id: "limits.update", params: { limit_id: "", max: 1 }, paths: { limit_id: /1 character|>=1/ } },
+  { kind: "update", id: "limits.update", params: { limit_id: 42 }, paths: { limit_id: /string/ } },
+  { kind: "update", id: "limits.update", params: { limit_id: "..", max: 1 }, paths: { limit_id: /another endpoint/ } },
+  { kind: "update", id: "limits.properties.update", params: { limit_id: "l", properties: { a: 1 } }, paths: { "properties.a": /./ } },
+  { kind: "list", id: "limits.list", params: { limit: 0 }, paths: { limit: />=1/ } },
+  { kind: "list", id: "limits.list", params: { limit: 101 }, paths: { limit: /<=100/ } },
+  { kind: "list", id: "limits.list", params: { limit: 2.5 }, paths: { limit: /int/ } },
+  { kind: "list", id: "categories.list", params: { Active: true }, paths: { Active: /unknown field/ } },
+  { kind: "list", id: "categories.listResources", params: {}, paths: { category: /required/ } },
+  { kind: "ingest", id: "ingest.units", params: { category: "system.openai", units: { text: { input: "10" } } }, paths: { "units.text.input": /expected number, received string/ } },
+  { kind: "ingest", id: "ingest.units", params: { category: "", units: {}, limit_ids: "a,b", use_case_version: "3", disable_logging: "yes" }, paths: { category: />=1/, limit_ids: /array/, use_case_version: /number/, disable_logging: /boolean/ } },
+  { kind: "ingest", id: "ingest.units", params: { category: "c", units: {}, event_timestamp: "yesterday" }, paths: { event_timestamp: /datetime|date/i } },
+  { kind: "ingest", id: "ingest.units", params: { category: "c", units: {}, event_timestamp: new Date("nope") }, paths: { event_timestamp: /invalid Date/ } },
+  { kind: "ingest", id: "ingest.units", params: { category: "c", units: {}, request_tags: ["t"] }, paths: { request_tags: /unknown field/ } },
+  { kind: "bulk", id: "ingest.bulk", params: {}, paths: { events: /required/ } },
+  { kind: "bulk", id: "ingest.bulk", params: { events: [{ category: "c", units: {} }, { units: {} }, { category: "c", units: { text: { output: -0.5 } } }] }, paths: { "events.1.category": /required/, "events.2.units.text.output": /int/ } },
+  { kind: "bulk", id: "ingest.bulk", params: { events: { category: "c", units: {} } }, paths: { events: /array/ } },
+];
+
+describe("params validation", () => {
+  for (const c of cases) {
+    it(`${c.kind}: client.${c.id} refuses ${JSON.stringify(c.params, (_k, v) => (v instanceof Date ? "Invalid Date" : v))}`, async () => {
+      const before = received;
+      const snapshot = structuredClone(c.params);
+      const err = await method(c.id)(c.params).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(PayiValidationError);
+      expect(err).toBeInstanceOf(PayiError);
+      const issues = (err as PayiValidationError).issues;
+      for (const [path, message] of Object.entries(c.paths)) {
+        const issue = issues.find((i) => i.path === path);
+        expect(issue, `an issue at ${path} in ${JSON.stringify(issues)}`).toBeDefined();
+        expect(issue!.message).toMatch(message);
+        expect((err as Error).message).toContain(`${path}: `);
+      }
+      expect(received - before).toBe(0);
+      expect(c.params).toEqual(snapshot);
+    });
+  }
+
+  it("refuses params that are not an object", async () => {
+    await expect(method("limits.retrieve")("lim_1")).rejects.toThrow(/params must be an object/);
+    await expect(method("limits.list")([])).rejects.toBeInstanceOf(PayiValidationError);
+  });
+
+  it("sends valid values as given, apart from the documented conversions, and leaves the user's object alone", async () => {
+    const seen: { url?: string; body?: string; headers?: http.IncomingHttpHeaders } = {};
+    const echo = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        Object.assign(seen, { url: req.url, body, headers: req.headers });
+        res.setHeader("content-type", "application/json");
+        res.end("{}");
+      });
+    });
+    await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+    try {
+      const c = client.withOptions({ baseURL: `http://127.0.0.1:${(echo.address() as AddressInfo).port}` });
+      const when = new Date("2025-01-15T10:30:00.000Z");
+      const params = {
+        category: "system.openai",
+        units: { text: { input: 10, output: 50 } },
+        event_timestamp: when,
+        properties: { attempt: 2, cached: false, note: "x", gone: null } as Record<string, string | number | boolean | null>,
+        provider_response_json: ["a", "b"],
+        use_case_version: 3,
+        disable_logging: false,
+      };
+      await c.ingest.units(params);
+      expect(JSON.parse(seen.body!)).toEqual({
+        category: "system.openai",
+        units: { text: { input: 10, output: 50 } },
+        event_timestamp: "2025-01-15T10:30:00.000Z",
+        properties: { attempt: "2", cached: "false", note: "x", gone: null },
+        provider_response_json: ["a", "b"],
+      });
+      expect(seen.headers!["xproxy-usecase-version"]).toBe("3");
+      expect(seen.headers!["xproxy-logging-disable"]).toBe("false");
+      expect(params.event_timestamp).toBe(when);
+      expect(params.properties.attempt).toBe(2);
+    } finally {
+      await new Promise((r) => echo.close(r));
+    }
+  });
+});
