@@ -414,7 +414,7 @@ function schemasModule(doc: Json, ops: Operation[]): string {
   const defs = toJsonSchema(doc.components?.schemas ?? {});
   const params = Object.fromEntries(ops.map((op) => [op.id, paramsJsonSchema(doc, op)]));
   const responses = Object.fromEntries(ops.filter((op) => op.response).map((op) => [op.id, toJsonSchema(op.response)]));
-  return `${BANNER}import { z } from "zod";
+  return `${BANNER}import type { z } from "zod";
 import type { OperationId } from "./api.js";
 
 type JsonSchema = Record<string, unknown>;
@@ -428,13 +428,21 @@ export const paramsJsonSchemas: Record<OperationId, JsonSchema> = ${JSON.stringi
 /** Per operation that answers a body: the JSON Schema of that body. */
 export const responseJsonSchemas: Partial<Record<OperationId, JsonSchema>> = ${JSON.stringify(responses, null, 2)};
 
+let fromJSONSchema: typeof z.fromJSONSchema | undefined;
+
+/** Loads zod on first use, which keeps it off the SDK's import path (cold start). */
+export async function loadZod(): Promise<void> {
+  fromJSONSchema ??= (await import("./zod.js")).fromJSONSchema;
+}
+
 const compiled = new Map<JsonSchema, z.ZodType>();
 
-/** Compiles a JSON Schema of this spec to zod once, on first use. */
+/** Compiles a JSON Schema of this spec to zod once, on first use (after loadZod()). */
 export function zodSchema(schema: JsonSchema): z.ZodType {
   let s = compiled.get(schema);
   if (!s) {
-    s = z.fromJSONSchema({ ...schema, $defs: definitions } as Parameters<typeof z.fromJSONSchema>[0]);
+    if (!fromJSONSchema) throw new Error("zod is not loaded yet: await loadZod() first");
+    s = fromJSONSchema({ ...schema, $defs: definitions } as Parameters<typeof z.fromJSONSchema>[0]);
     compiled.set(schema, s);
   }
   return s;
@@ -467,6 +475,8 @@ export async function generate(doc: Json): Promise<Record<string, string>> {
     "api.ts": apiTypes(doc, ops),
     "operations.ts": operationsTable(doc, ops),
     "schemas.ts": schemasModule(doc, ops),
+    // A named re-export, so bundlers keep only what fromJSONSchema needs of zod.
+    "zod.ts": `${BANNER}export { fromJSONSchema } from "zod";\n`,
     "index.ts": `${BANNER}export * from "./api.js";\nexport { operations, type OperationSpec } from "./operations.js";\nexport type { paths, components, operations as OperationsByPath } from "./openapi.js";\n`,
   };
 }

@@ -19,6 +19,8 @@ export interface SendSettings {
   /** Leave the body unread, for streaming responses; the timeout then stops at the headers. */
   stream?: boolean;
   logger: Logger;
+  /** The request body as openapi-fetch serialized it, so it need not be read back from the Request. */
+  serializedBody?: () => string | undefined;
   /** Test hook: the source of jitter. */
   random?: () => number;
 }
@@ -30,7 +32,7 @@ export function createFetch(settings: SendSettings): (request: Request) => Promi
   return async (request) => {
     const fetchImpl = await settings.fetch;
     // Read once so every attempt sends the same bytes.
-    const body = request.body ? await request.arrayBuffer() : undefined;
+    const body = settings.serializedBody?.() ?? (request.body ? await request.arrayBuffer() : undefined);
     const userSignal = settings.signal ?? undefined;
     for (let attempt = 0; ; attempt++) {
       if (userSignal?.aborted) throw new APIUserAbortError();
@@ -75,7 +77,7 @@ class RedirectError extends APIConnectionError {}
 async function sendFollowingRedirects(
   fetchImpl: FetchLike,
   request: Request,
-  body: ArrayBuffer | undefined,
+  body: BodyInit | undefined,
   signal: AbortSignal,
 ): Promise<Response> {
   let url = request.url;
@@ -104,11 +106,25 @@ async function sendFollowingRedirects(
   }
 }
 
-/** The same response with its body already read, so a failure mid-body is a failed attempt. */
+const texts = new WeakMap<Response, string>();
+
+/**
+ * Reads the body within the attempt, so a failure mid-body is a failed attempt. A success
+ * keeps its (now read) Response and the text beside it, saving a second stream; an error is
+ * rebuilt because openapi-fetch reads error bodies itself.
+ */
 async function buffered(response: Response): Promise<Response> {
   if (NULL_BODY.has(response.status) || !response.body) return response;
-  const bytes = await response.arrayBuffer();
-  return new Response(bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+  const text = await response.text();
+  if (!response.ok) return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  texts.set(response, text);
+  return response;
+}
+
+/** The body of a response this fetch returned, whether it read it already or it is streamed. */
+export function bodyText(response: Response): Promise<string> {
+  const text = texts.get(response);
+  return text !== undefined ? Promise.resolve(text) : response.bodyUsed ? Promise.resolve("") : response.text();
 }
 
 /** An AbortSignal that fires on the caller's abort or when this attempt's time is up. */

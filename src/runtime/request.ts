@@ -7,7 +7,7 @@ import type { Client } from "openapi-fetch";
 import type { OperationId } from "../generated/api.js";
 import { operations } from "../generated/operations.js";
 import { APIError, APIResponseValidationError, PayiValidationError } from "./errors.js";
-import { createFetch } from "./fetch.js";
+import { bodyText, createFetch } from "./fetch.js";
 import { defaultFetch } from "./connect.js";
 import { warnOnce, type Logger } from "./logger.js";
 import { normalize, split } from "./params.js";
@@ -46,7 +46,7 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
     throw new PayiValidationError(`client.${id}`, [{ path: "", message: `params must be an object, got ${Array.isArray(params) ? "an array" : params === null ? "null" : typeof params}` }]);
   }
   const { value, issues } = normalize(spec, (params ?? {}) as Record<string, unknown>);
-  validateParams(id, value, issues);
+  await validateParams(id, value, issues);
   const parts = split(spec, value);
 
   const o = ctx.options;
@@ -55,7 +55,9 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
   let body = parts.body;
   if (options.body && body && typeof body === "object" && !Array.isArray(body)) body = { ...body, ...options.body };
 
+  let serialized: string | undefined;
   const fetch = createFetch({
+    serializedBody: () => serialized,
     fetch: o.fetch ?? defaultFetch(timeout.connect),
     timeoutMs: timeout.timeout,
     maxRetries: options.maxRetries ?? o.maxRetries,
@@ -69,6 +71,7 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
     body: body as never,
     headers: mergeHeaders(o.defaultHeaders, options.headers),
     parseAs: "stream",
+    bodySerializer: (b: unknown) => (serialized = JSON.stringify(b)),
     fetch,
   } as never);
 
@@ -82,17 +85,17 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
 
 async function parseBody(ctx: CallContext, id: OperationId, response: Response): Promise<unknown> {
   if (operations[id].noContent) {
-    await response.body?.cancel().catch(() => {});
+    if (!response.bodyUsed) await response.body?.cancel().catch(() => {});
     return undefined;
   }
-  const text = response.bodyUsed ? "" : await response.text();
+  const text = await bodyText(response);
   let body: unknown;
   try {
     body = text === "" ? undefined : JSON.parse(text);
   } catch {
     throw new APIResponseValidationError(response.status, text, response.headers, [], `The service answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
   }
-  if (ctx.options.strictResponseValidation) validateResponse(id, response.status, response.headers, body);
+  if (ctx.options.strictResponseValidation) await validateResponse(id, response.status, response.headers, body);
   return body;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import type { OperationId } from "../generated/api.js";
-import { paramsSchema, responseSchema } from "../generated/schemas.js";
+import { loadZod, paramsSchema, responseSchema } from "../generated/schemas.js";
 import { APIResponseValidationError, PayiValidationError, type ValidationIssue } from "./errors.js";
 
 export function toIssues(error: z.ZodError): ValidationIssue[] {
@@ -32,15 +32,17 @@ export function toIssues(error: z.ZodError): ValidationIssue[] {
   return out;
 }
 
-/** Throws a PayiValidationError naming every offending field; returns nothing on success. */
-export function validateParams(id: OperationId, params: Record<string, unknown>, earlier: ValidationIssue[]): void {
+/** Rejects with a PayiValidationError naming every offending field; resolves on success. */
+export async function validateParams(id: OperationId, params: Record<string, unknown>, earlier: ValidationIssue[]): Promise<void> {
+  await loadZod();
   const result = paramsSchema(id).safeParse(params);
   const issues = [...earlier, ...(result.success ? [] : toIssues(result.error))];
   if (issues.length) throw new PayiValidationError(`client.${id}`, issues);
 }
 
 /** Strict mode: a 2xx body must match the operation's response schema. The body itself is returned untouched. */
-export function validateResponse(id: OperationId, status: number, headers: Headers, body: unknown): void {
+export async function validateResponse(id: OperationId, status: number, headers: Headers, body: unknown): Promise<void> {
+  await loadZod();
   const schema = responseSchema(id);
   if (!schema) return;
   const result = schema.safeParse(body);

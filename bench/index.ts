@@ -1,0 +1,163 @@
+/**
+ * npm run bench: what the SDK costs over the wire it rides on, each figure measured side by
+ * side with its baseline in this run, against a local keep-alive server in another process.
+ * Prints a table of ratios; see bench/README.md for how to read it.
+ */
+import { execFileSync } from "node:child_process";
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import createClient from "openapi-fetch";
+import { build } from "esbuild";
+import * as payi from "../src/index.js";
+import { AsyncPayi } from "../src/index.js";
+import type { paths } from "../src/generated/openapi.js";
+import { operations } from "../src/generated/operations.js";
+import { normalize } from "../src/runtime/params.js";
+import { validateParams } from "../src/runtime/validate.js";
+import { callsPerSecond, fmt, median, printTable, startServer, type Row } from "./lib.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const rows: Row[] = [];
+const row = (measure: string, subject: string, value: number, baseline: number, unit: string, target: string, ok?: (ratio: number) => boolean) => {
+  const ratio = value / baseline;
+  rows.push({ measure, subject, value: fmt(value, unit), baseline: fmt(baseline, unit), ratio: `${ratio.toFixed(2)}x`, target, ok: ok?.(ratio) });
+};
+
+const event = {
+  category: "system.openai",
+  resource: "gpt-4o",
+  units: { text: { input: 1200, output: 350 } },
+  end_to_end_latency_ms: 840,
+  http_status_code: 200,
+  user_id: "customer_abc123",
+};
+const key = "bench-key";
+
+async function ingest(baseURL: string) {
+  const client = new AsyncPayi({ apiKey: key, baseURL, maxRetries: 0 });
+  const direct = createClient<paths>({ baseUrl: baseURL, headers: { "xProxy-api-key": key } });
+  const raw = () =>
+    fetch(`${baseURL}/api/v1/ingest`, { method: "POST", headers: { "content-type": "application/json", "xProxy-api-key": key }, body: JSON.stringify(event) }).then((r) => r.json());
+  const sdk = () => client.ingest.units(event);
+  const viaOpenapiFetch = () => direct.POST("/api/v1/ingest", { body: event });
+
+  for (const concurrency of [1, 64]) {
+    const times = <T>(fn: () => Promise<T>) => (concurrency === 1 ? fn : () => Promise.all(Array.from({ length: concurrency }, fn)));
+    const r = await callsPerSecond({ raw: times(raw), openapiFetch: times(viaOpenapiFetch), sdk: times(sdk) }, concurrency);
+    row("ingest.units calls/s", `AsyncPayi vs raw fetch, c=${concurrency}`, r.sdk, r.raw, "/s", ">= 0.9x", (x) => x >= 0.9);
+    row("ingest.units calls/s", `AsyncPayi vs openapi-fetch, c=${concurrency}`, r.sdk, r.openapiFetch, "/s", "", undefined);
+  }
+
+  // Validation: the same call, and the share of it that checking the params takes.
+  const spec = operations["ingest.units"];
+  const validateOnly = async () => {
+    const { value, issues } = normalize(spec, event);
+    await validateParams("ingest.units", value, issues);
+  };
+  const v = await callsPerSecond({ call: sdk, validate: validateOnly });
+  const perCall = 1 / v.call;
+  const perValidation = 1 / v.validate;
+  const overhead = perValidation / perCall;
+  rows.push({
+    measure: "validation overhead",
+    subject: "validated call vs the same call minus validation",
+    value: `${(perValidation * 1e6).toFixed(1)} µs`,
+    baseline: `${(perCall * 1e6).toFixed(1)} µs/call`,
+    ratio: `${(overhead * 100).toFixed(1)} %`,
+    target: "< 5 %",
+    ok: overhead < 0.05,
+  });
+
+  // The sync client, when this build has it.
+  const Payi = (payi as Record<string, unknown>).Payi as (new (o: object) => { ingest: { units(e: object): unknown } }) | undefined;
+  if (Payi) {
+    const sync = new Payi({ apiKey: key, baseURL, maxRetries: 0 });
+    sync.ingest.units(event); // starts the worker
+    const s = await callsPerSecond({ async: sdk, sync: async () => sync.ingest.units(event) });
+    row("sync vs async calls/s", "Payi vs AsyncPayi, c=1", s.sync, s.async, "/s", ">= 0.7x", (x) => x >= 0.7);
+  }
+}
+
+async function pagination() {
+  const total = 100_000;
+  const server = await startServer({ BENCH_ITEMS: String(total) });
+  try {
+    const client = new AsyncPayi({ apiKey: key, baseURL: server.baseURL, maxRetries: 0 });
+    const rawAll = async () => {
+      let cursor: string | null = null;
+      let n = 0;
+      do {
+        const res = await fetch(`${server.baseURL}/api/v1/limits?limit=100${cursor ? `&cursor=${cursor}` : ""}`, { headers: { "xProxy-api-key": key } });
+        const page = (await res.json()) as { items: unknown[]; cursor: string | null };
+        n += page.items.length;
+        cursor = page.cursor;
+      } while (cursor);
+      return n;
+    };
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const runs: { sdk: number; raw: number; heap: number }[] = [];
+    for (let run = 0; run < 3; run++) {
+      let t = performance.now();
+      const rawCount = await rawAll();
+      const rawRate = rawCount / ((performance.now() - t) / 1000);
+      gc?.();
+      const base = process.memoryUsage().heapUsed;
+      let peak = base;
+      let n = 0;
+      t = performance.now();
+      for await (const item of client.limits.list({ limit: 100 })) {
+        if (item && ++n % 100 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+      }
+      if (n !== total || rawCount !== total) throw new Error(`expected ${total} items, got ${n} and ${rawCount}`);
+      runs.push({ sdk: n / ((performance.now() - t) / 1000), raw: rawRate, heap: (peak - base) / 2 ** 20 });
+    }
+    row("auto-pagination items/s", "100,000 items, pages of 100", median(runs.map((r) => r.sdk)), median(runs.map((r) => r.raw)), "/s", "", undefined);
+    rows.push({
+      measure: "auto-pagination heap growth",
+      subject: `peak over start${gc ? "" : " (run with --expose-gc for a clean start)"}`,
+      value: `${median(runs.map((r) => r.heap)).toFixed(1)} MB`,
+      baseline: "",
+      ratio: "",
+      target: "< 30 MB",
+      ok: median(runs.map((r) => r.heap)) < 30,
+    });
+  } finally {
+    server.stop();
+  }
+}
+
+async function coldStart() {
+  const dist = new URL("../dist/index.js", import.meta.url).href;
+  const timeImport = (specifier: string) => {
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", `const t = performance.now(); await import(${JSON.stringify(specifier)}); console.log(performance.now() - t);`], { cwd: root });
+    return Number(String(out).trim());
+  };
+  const sdk: number[] = [];
+  const base: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    sdk.push(timeImport(dist));
+    base.push(timeImport("openapi-fetch"));
+  }
+  rows.push({ measure: "cold start", subject: "import { AsyncPayi } from \"payi\" (dist)", value: `${median(sdk).toFixed(1)} ms`, baseline: `${median(base).toFixed(1)} ms openapi-fetch`, ratio: `${(median(sdk) / median(base)).toFixed(2)}x`, target: "< 50 ms", ok: median(sdk) < 50 });
+
+  const size = async (contents: string) => {
+    const result = await build({ stdin: { contents, resolveDir: root, loader: "ts" }, bundle: true, minify: true, write: false, format: "esm", platform: "browser", logLevel: "silent" });
+    return gzipSync(result.outputFiles[0].contents).length / 1024;
+  };
+  const sdkSize = await size(`export { AsyncPayi } from "./dist/index.js";`);
+  const baseSize = await size(`export { default } from "openapi-fetch";`);
+  rows.push({ measure: "bundle size", subject: "AsyncPayi only, min+gzip", value: `${sdkSize.toFixed(1)} kB`, baseline: `${baseSize.toFixed(1)} kB openapi-fetch`, ratio: `${(sdkSize / baseSize).toFixed(1)}x`, target: "< 25 kB", ok: sdkSize < 25 });
+}
+
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+const server = await startServer();
+try {
+  if (want("ingest")) await ingest(server.baseURL);
+} finally {
+  server.stop();
+}
+if (want("pagination")) await pagination();
+if (want("cold")) await coldStart();
+console.log(`\npayi benchmarks — node ${process.version}, ${(await import("node:os")).cpus()[0]?.model ?? "unknown cpu"} x${(await import("node:os")).cpus().length}\n`);
+printTable(rows);

@@ -1,0 +1,61 @@
+/** Shared by the benchmarks: the local server in its own process, medians, and the table. */
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Bench } from "tinybench";
+
+export interface BenchServer {
+  baseURL: string;
+  stop(): void;
+}
+
+export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
+  const child: ChildProcess = fork(fileURLToPath(new URL("./server.mjs", import.meta.url)), [], { stdio: ["ignore", "pipe", "inherit", "ipc"], env: { ...process.env, ...env } });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once("data", (d) => resolve(String(d).trim()));
+    child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { baseURL: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
+}
+
+/** Median calls per second of each task, measured in one tinybench run after a warm-up. */
+export async function callsPerSecond(tasks: Record<string, () => Promise<unknown>>, callsPerIteration = 1, time = 1500): Promise<Record<string, number>> {
+  const bench = new Bench({ time, warmupTime: 300, warmupIterations: 20 });
+  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+  await bench.run();
+  const out: Record<string, number> = {};
+  for (const task of bench.tasks) {
+    const r = task.result as { state: string; latency?: { p50?: number } };
+    if (r.state !== "completed" || !r.latency?.p50) throw new Error(`${task.name}: ${r.state}`);
+    out[task.name] = (callsPerIteration * 1000) / r.latency.p50;
+  }
+  return out;
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export interface Row {
+  measure: string;
+  subject: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  ok: boolean | undefined;
+}
+
+export function printTable(rows: Row[]): void {
+  const head: (keyof Row)[] = ["measure", "subject", "value", "baseline", "ratio", "target"];
+  const cells = rows.map((r) => [...head.map((h) => String(r[h])), r.ok === undefined ? "" : r.ok ? "ok" : "MISSED"]);
+  const all = [[...head, ""], ...cells];
+  const widths = all[0].map((_, i) => Math.max(...all.map((row) => row[i].length)));
+  for (const [i, row] of all.entries()) {
+    console.log(row.map((c, j) => c.padEnd(widths[j])).join("  ").trimEnd());
+    if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  }
+}
+
+export const fmt = (n: number, unit = "") => `${n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2)}${unit}`;
