@@ -3,7 +3,7 @@
  * place an HTTP answer becomes one. No error ever holds the API key: requests are not
  * kept, and headers echoed by a server are redacted.
  */
-import { redactHeaders } from "./redact.js";
+import { redactDeep, redactHeaders } from "./redact.js";
 
 export class PayiError extends Error {
   override name = "PayiError";
@@ -66,8 +66,11 @@ export class APIError extends PayiError {
     return status ? `${status} ${text}` : text;
   }
 
-  /** The one place a non-2xx answer becomes an error of the right class. */
-  static fromResponse(status: number, body: unknown, headers: Headers): APIError {
+  /**
+   * The one place a non-2xx answer becomes an error of the right class. A server that echoes
+   * the key back (in its message, say) does not get it into the error: `secret` is scrubbed.
+   */
+  static fromResponse(status: number, body: unknown, headers: Headers, secret?: string): APIError {
     const Class =
       status === 400 ? BadRequestError
       : status === 401 ? AuthenticationError
@@ -78,7 +81,7 @@ export class APIError extends PayiError {
       : status === 429 ? RateLimitError
       : status >= 500 ? InternalServerError
       : APIError;
-    return new Class(status, body, undefined, headers);
+    return new Class(status, redactDeep(body, secret), undefined, redactHeaders(headers, secret));
   }
 }
 

@@ -11,6 +11,7 @@ import { bodyText, createFetch } from "./fetch.js";
 import { defaultFetch } from "./connect.js";
 import { warnOnce, type Logger } from "./logger.js";
 import { normalize, split } from "./params.js";
+import { redactHeaders, redactText } from "./redact.js";
 import { Page, PagePromise, type PageBody } from "./pagination.js";
 import { RawResponse, StreamingResponse } from "./responses.js";
 import { Timeout } from "./timeout.js";
@@ -75,7 +76,7 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
     fetch,
   } as never);
 
-  if (!response.ok) throw APIError.fromResponse(response.status, error, response.headers);
+  if (!response.ok) throw APIError.fromResponse(response.status, error, response.headers, o.apiKey);
 
   const parse = (r: Response) => parseBody(ctx, id, r);
   if (mode === "raw") return new RawResponse(response, parse);
@@ -93,9 +94,10 @@ async function parseBody(ctx: CallContext, id: OperationId, response: Response):
   try {
     body = text === "" ? undefined : JSON.parse(text);
   } catch {
-    throw new APIResponseValidationError(response.status, text, response.headers, [], `The service answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    const shown = redactText(text, ctx.options.apiKey);
+    throw new APIResponseValidationError(response.status, shown, redactHeaders(response.headers, ctx.options.apiKey), [], `The service answered ${response.status} with a body that is not JSON: ${shown.slice(0, 200)}`);
   }
-  if (ctx.options.strictResponseValidation) await validateResponse(id, response.status, response.headers, body);
+  if (ctx.options.strictResponseValidation) await validateResponse(id, response.status, response.headers, body, ctx.options.apiKey);
   return body;
 }
 

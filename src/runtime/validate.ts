@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { OperationId } from "../generated/api.js";
 import { loadZod, paramsSchema, responseSchema } from "../generated/schemas.js";
+import { redactDeep, redactHeaders } from "./redact.js";
 import { APIResponseValidationError, PayiValidationError, type ValidationIssue } from "./errors.js";
 
 export function toIssues(error: z.ZodError): ValidationIssue[] {
@@ -41,10 +42,10 @@ export async function validateParams(id: OperationId, params: Record<string, unk
 }
 
 /** Strict mode: a 2xx body must match the operation's response schema. The body itself is returned untouched. */
-export async function validateResponse(id: OperationId, status: number, headers: Headers, body: unknown): Promise<void> {
+export async function validateResponse(id: OperationId, status: number, headers: Headers, body: unknown, secret?: string): Promise<void> {
   await loadZod();
   const schema = responseSchema(id);
   if (!schema) return;
   const result = schema.safeParse(body);
-  if (!result.success) throw new APIResponseValidationError(status, body, headers, toIssues(result.error));
+  if (!result.success) throw new APIResponseValidationError(status, redactDeep(body, secret), redactHeaders(headers, secret), toIssues(result.error));
 }

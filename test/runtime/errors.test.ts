@@ -1,0 +1,95 @@
+// Each status becomes its class, with what the service said; the key never appears anywhere.
+import { inspect } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as errors from "../../src/errors.js";
+import { APIError, APIResponseValidationError, AsyncPayi, InternalServerError, PayiError, type Logger } from "../../src/index.js";
+import { event, json, startServer, type TestServer } from "../helpers/server.js";
+
+const KEY = "sk-payi-very-secret-0123456789";
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(() => server.close());
+const client = (o: ConstructorParameters<typeof AsyncPayi>[0] = {}) => new AsyncPayi({ apiKey: KEY, baseURL: server.url, maxRetries: 0, logLevel: "off", ...o });
+
+const classes: [number, keyof typeof errors][] = [
+  [400, "BadRequestError"],
+  [401, "AuthenticationError"],
+  [403, "PermissionDeniedError"],
+  [404, "NotFoundError"],
+  [409, "ConflictError"],
+  [422, "UnprocessableEntityError"],
+  [429, "RateLimitError"],
+  [500, "InternalServerError"],
+  [502, "InternalServerError"],
+];
+
+describe("errors", () => {
+  it.each(classes)("%i is a %s with status, headers, body and the service's message and code", async (status, name) => {
+    const body = { message: `Resource gpt-4o failed with ${status}`, statusCode: status, xproxy_error: { code: "category_resource_not_found", message: "x" } };
+    server.handle((_r, res) => json(res, status, body, { "x-request-id": "req_err_1" }));
+    const err = await client().ingest.units(event).catch((e) => e);
+    expect(err).toBeInstanceOf(errors[name] as unknown as typeof APIError);
+    expect(err).toBeInstanceOf(APIError);
+    expect(err).toBeInstanceOf(PayiError);
+    expect(err.name).toBe(name);
+    expect(err.status).toBe(status);
+    expect(err.headers.get("x-request-id")).toBe("req_err_1");
+    expect(err.requestId).toBe("req_err_1");
+    expect(err.body).toEqual(body);
+    expect(err.code).toBe("category_resource_not_found");
+    expect(err.message).toContain(`Resource gpt-4o failed with ${status}`);
+    expect(err.message).toContain("category_resource_not_found");
+  });
+
+  it("a 5xx HTML page is an InternalServerError holding the text", async () => {
+    server.handle((_r, res) => {
+      res.writeHead(503, { "content-type": "text/html" });
+      res.end("<html><body>Service Unavailable</body></html>");
+    });
+    const err = await client().ingest.units(event).catch((e) => e);
+    expect(err).toBeInstanceOf(InternalServerError);
+    expect(err.body).toBe("<html><body>Service Unavailable</body></html>");
+    expect(err.message).toContain("Service Unavailable");
+  });
+
+  it("malformed JSON on a 200 is an APIResponseValidationError with the text", async () => {
+    server.handle((_r, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"request_id": "req_1", ');
+    });
+    const err = await client().ingest.units(event).catch((e) => e);
+    expect(err).toBeInstanceOf(APIResponseValidationError);
+    expect(err.message).toMatch(/not JSON/);
+    expect(err.body).toBe('{"request_id": "req_1", ');
+  });
+
+  it("never shows the key: not in the error, its JSON, its inspection, its headers, nor the logs", async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => lines.push(args.map((a) => (typeof a === "string" ? a : inspect(a))).join(" "));
+    const logger: Logger = { debug: capture, info: capture, warn: capture, error: capture };
+    server.handle((r, res) =>
+      json(res, 401, { message: `Invalid API key ${r.headers["xproxy-api-key"]}`, statusCode: 401 }, { "xproxy-api-key": String(r.headers["xproxy-api-key"]), "x-echo": `key=${r.headers["xproxy-api-key"]}` }),
+    );
+    const err = await client({ logLevel: "debug", logger, maxRetries: 1 }).ingest.units(event).catch((e) => e);
+    expect(server.received[0].headers["xproxy-api-key"]).toBe(KEY);
+    expect(err.status).toBe(401);
+    const views = [String(err), err.message, err.stack, JSON.stringify(err), inspect(err, { depth: 10, showHidden: true }), JSON.stringify([...err.headers]), ...lines];
+    expect(lines.length).toBeGreaterThan(0);
+    for (const v of views) expect(v).not.toContain(KEY);
+    expect(inspect(client())).not.toContain(KEY);
+    expect(JSON.stringify(client())).not.toContain(KEY);
+  });
+
+  it("a missing key names both ways to set it", () => {
+    const saved = process.env.PAYI_API_KEY;
+    delete process.env.PAYI_API_KEY;
+    try {
+      expect(() => new AsyncPayi({ baseURL: server.url })).toThrow(PayiError);
+      expect(() => new AsyncPayi({ baseURL: server.url })).toThrow(/apiKey.*PAYI_API_KEY/);
+    } finally {
+      if (saved !== undefined) process.env.PAYI_API_KEY = saved;
+    }
+  });
+});

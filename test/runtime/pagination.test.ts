@@ -1,0 +1,76 @@
+// Lists: awaitable for the first page, iterable over every item, pages fetched lazily.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AsyncPayi, Page, PayiError } from "../../src/index.js";
+import { json, startServer, type TestServer } from "../helpers/server.js";
+
+const TOTAL = 1000;
+let server: TestServer;
+const limit = (i: number) => ({ limit_id: `lim_${i}`, limit_name: `budget-${i}` });
+const paged = () =>
+  server.handle((r, res) => {
+    const url = new URL(r.url, "http://x");
+    const start = Number(url.searchParams.get("cursor") ?? 0);
+    const size = Number(url.searchParams.get("limit") ?? 25);
+    const end = Math.min(start + size, TOTAL);
+    json(res, 200, { items: Array.from({ length: end - start }, (_, k) => limit(start + k)), cursor: end < TOTAL ? String(end) : null });
+  });
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(() => server.close());
+const client = () => new AsyncPayi({ apiKey: "test-key-pages", baseURL: server.url, maxRetries: 0, logLevel: "off" });
+
+describe("pagination", () => {
+  it("iterates every item in order, one request per page, forwarding each cursor", async () => {
+    paged();
+    const ids: string[] = [];
+    for await (const l of client().limits.list({ limit: 100, limit_name: "budget" })) ids.push(l.limit_id);
+    expect(ids).toEqual(Array.from({ length: TOTAL }, (_, i) => `lim_${i}`));
+    expect(server.received).toHaveLength(10);
+    expect(server.received.map((r) => new URL(r.url, "http://x").searchParams.get("cursor"))).toEqual([null, "100", "200", "300", "400", "500", "600", "700", "800", "900"]);
+    expect(server.received.every((r) => r.url.includes("limit=100") && r.url.includes("limit_name=budget"))).toBe(true);
+  });
+
+  it("awaits to the first page, with its helpers", async () => {
+    paged();
+    const page = await client().limits.list({ limit: 100 });
+    expect(page).toBeInstanceOf(Page);
+    expect(page.items).toHaveLength(100);
+    expect([page.hasMore, page.nextCursor, page.cursor, page.hasNextPage()]).toEqual([true, "100", "100", true]);
+    const next = await page.getNextPage();
+    expect(next.items[0].limit_id).toBe("lim_100");
+    const sizes: number[] = [];
+    for await (const p of page.iterPages()) sizes.push(p.items.length);
+    expect(sizes).toEqual(Array(10).fill(100));
+    expect(server.received).toHaveLength(11);
+  });
+
+  it("fetches nothing more when iteration stops early", async () => {
+    paged();
+    let n = 0;
+    for await (const _ of client().limits.list({ limit: 10 })) if (++n === 15) break;
+    expect(server.received).toHaveLength(2);
+  });
+
+  it("ends on a null, absent or empty cursor, and the last page refuses getNextPage()", async () => {
+    for (const cursor of [null, undefined, ""]) {
+      server.handle((_r, res) => json(res, 200, { items: [limit(1)], ...(cursor === undefined ? {} : { cursor }) }));
+      const page = await client().limits.list();
+      expect([page.hasMore, page.nextCursor]).toEqual([false, null]);
+      await expect(page.getNextPage()).rejects.toThrow(/last page/);
+      const all: unknown[] = [];
+      for await (const l of client().limits.list()) all.push(l);
+      expect(all).toHaveLength(1);
+    }
+  });
+
+  it("stops instead of looping when the service answers the cursor it was asked with", async () => {
+    server.handle((_r, res) => json(res, 200, { items: [limit(1)], cursor: "same" }));
+    const seen: unknown[] = [];
+    const run = async () => {
+      for await (const l of client().limits.list({ cursor: "same" })) seen.push(l);
+    };
+    await expect(run()).rejects.toBeInstanceOf(PayiError);
+    expect(server.received).toHaveLength(1);
+  });
+});

@@ -1,0 +1,53 @@
+// The key goes to the configured origin only: followed redirects keep it on the same origin and drop it elsewhere.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AsyncPayi } from "../../src/index.js";
+import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
+
+let home: TestServer;
+let other: TestServer;
+beforeAll(async () => {
+  home = await startServer();
+  other = await startServer((_r, res) => json(res, 200, ingestOk));
+});
+afterAll(async () => {
+  await home.close();
+  await other.close();
+});
+const client = () => new AsyncPayi({ apiKey: "test-key-redirects", baseURL: home.url, maxRetries: 0, logLevel: "off" });
+
+describe("redirects", () => {
+  it("follows a same-origin 307 with the key, the method and the body", async () => {
+    home.handle((r, res) => (r.url === "/api/v1/ingest" ? void (res.writeHead(307, { location: "/api/v1/ingest?moved=1" }), res.end()) : json(res, 200, ingestOk)));
+    await expect(client().ingest.units(event)).resolves.toEqual(ingestOk);
+    const [, second] = home.received;
+    expect(second).toMatchObject({ method: "POST", url: "/api/v1/ingest?moved=1" });
+    expect(second.headers["xproxy-api-key"]).toBe("test-key-redirects");
+    expect(JSON.parse(second.body)).toEqual(event);
+  });
+
+  it("does not carry the key to another origin", async () => {
+    home.handle((_r, res) => {
+      res.writeHead(308, { location: `${other.url}/api/v1/ingest` });
+      res.end();
+    });
+    other.handle((_r, res) => json(res, 200, ingestOk));
+    await expect(client().ingest.units(event)).resolves.toEqual(ingestOk);
+    expect(other.received).toHaveLength(1);
+    expect(other.received[0].headers["xproxy-api-key"]).toBeUndefined();
+    expect(other.received[0].method).toBe("POST");
+  });
+
+  it("turns a 303 into a GET without the body", async () => {
+    home.handle((r, res) => (r.method === "POST" ? void (res.writeHead(303, { location: "/api/v1/limits" }), res.end()) : json(res, 200, ingestOk)));
+    await client().ingest.units(event);
+    expect(home.received[1]).toMatchObject({ method: "GET", body: "" });
+  });
+
+  it("stops a redirect loop", async () => {
+    home.handle((_r, res) => {
+      res.writeHead(302, { location: "/api/v1/limits" });
+      res.end();
+    });
+    await expect(client().limits.retrieve({ limit_id: "lim_1" })).rejects.toThrow(/Too many redirects/);
+  });
+});

@@ -1,0 +1,133 @@
+// Retries exactly as the contract says, counted by the server.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APIConnectionError, AsyncPayi, BadRequestError, InternalServerError, RateLimitError } from "../../src/index.js";
+import { retryDelayMs } from "../../src/runtime/retry.js";
+import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
+
+let server: TestServer;
+let client: AsyncPayi;
+beforeAll(async () => {
+  server = await startServer();
+  client = new AsyncPayi({ apiKey: "test-key-retries", baseURL: server.url, logLevel: "off" });
+});
+afterAll(() => server.close());
+
+/** Fails `times` times with `status` (and headers), then succeeds. */
+const failThenOk = (times: number, status: number, headers: Record<string, string> = {}) =>
+  server.handle((_r, res, n) => (n <= times ? json(res, status, { message: `failure ${n}`, statusCode: status }, { "retry-after-ms": "5", ...headers }) : json(res, 200, ingestOk)));
+
+describe("retries", () => {
+  it.each([408, 409, 429, 500, 502, 503])("retries %i and succeeds on the third attempt", async (status) => {
+    failThenOk(2, status);
+    await expect(client.ingest.units(event)).resolves.toEqual(ingestOk);
+    expect(server.received).toHaveLength(3);
+  });
+
+  it("gives up after maxRetries (2 by default: three requests) with the last error", async () => {
+    failThenOk(10, 503);
+    const err = await client.ingest.units(event).catch((e) => e);
+    expect(err).toBeInstanceOf(InternalServerError);
+    expect(err.message).toContain("failure 3");
+    expect(server.received).toHaveLength(3);
+  });
+
+  it.each([400, 401, 404, 422])("does not retry %i", async (status) => {
+    failThenOk(10, status);
+    await expect(client.ingest.units(event)).rejects.toMatchObject({ status });
+    expect(server.received).toHaveLength(1);
+  });
+
+  it("x-should-retry overrides the status, both ways", async () => {
+    failThenOk(1, 400, { "x-should-retry": "true" });
+    await expect(client.ingest.units(event)).resolves.toEqual(ingestOk);
+    expect(server.received).toHaveLength(2);
+    failThenOk(1, 503, { "x-should-retry": "false" });
+    await expect(client.ingest.units(event)).rejects.toBeInstanceOf(InternalServerError);
+    expect(server.received).toHaveLength(1);
+  });
+
+  it("per-request maxRetries: 0 sends once; a client's maxRetries: 4 sends five times", async () => {
+    failThenOk(10, 429);
+    await expect(client.ingest.units(event, { maxRetries: 0 })).rejects.toBeInstanceOf(RateLimitError);
+    expect(server.received).toHaveLength(1);
+    failThenOk(10, 429);
+    await expect(client.withOptions({ maxRetries: 4 }).ingest.units(event)).rejects.toBeInstanceOf(RateLimitError);
+    expect(server.received).toHaveLength(5);
+  });
+
+  it("resends the same body and headers", async () => {
+    failThenOk(2, 500);
+    await client.ingest.units({ ...event, limit_ids: ["monthly-budget"] });
+    const [a, b, c] = server.received;
+    expect(b.body).toBe(a.body);
+    expect(c.body).toBe(a.body);
+    expect(JSON.parse(a.body)).toEqual(event);
+    expect(c.headers["xproxy-limit-ids"]).toBe("monthly-budget");
+    expect(c.headers["xproxy-api-key"]).toBe("test-key-retries");
+  });
+
+  it("retries a connection reset, then reports APIConnectionError", async () => {
+    server.handle((_r, res, n) => void (n === 1 ? res.socket!.destroy() : json(res, 200, ingestOk)));
+    await expect(client.ingest.units(event)).resolves.toEqual(ingestOk);
+    expect(server.received).toHaveLength(2);
+    server.handle((_r, res) => void res.socket!.destroy());
+    const err = await client.ingest.units(event).catch((e) => e);
+    expect(err).toBeInstanceOf(APIConnectionError);
+    expect(server.received).toHaveLength(3);
+  });
+
+  it("does not retry a 400 whose body is the service's error", async () => {
+    server.handle((_r, res) => json(res, 400, { message: "units is required", statusCode: 400, xproxy_error: { code: "invalid_request" } }));
+    const err = await client.ingest.units(event).catch((e) => e);
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect(err.message).toContain("units is required");
+    expect(err.message).toContain("invalid_request");
+  });
+});
+
+describe("the wait between attempts", () => {
+  it("backs off 0.5 s doubling up to 8 s, less up to 25 % jitter", () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => retryDelayMs(n, undefined, () => 0))).toEqual([500, 1000, 2000, 4000, 8000, 8000]);
+    expect([1, 5].map((n) => retryDelayMs(n, undefined, () => 1))).toEqual([375, 6000]);
+    expect(retryDelayMs(1, new Headers({ "retry-after-ms": "-5" }), () => 0)).toBe(500);
+    expect(retryDelayMs(1, new Headers({ "retry-after-ms": "1500", "retry-after": "9" }))).toBe(1500);
+  });
+
+  // Waits are measured by when the server saw each attempt; bounds are generous, as the
+  // point is which rule applied (ms vs seconds vs date vs backoff), not exact timing.
+  const timed = async (headers: Record<string, string>) => {
+    const seen: number[] = [];
+    server.handle((_r, res, n) => {
+      seen.push(Date.now());
+      if (n === 1) json(res, 429, { message: "slow down", statusCode: 429 }, headers);
+      else json(res, 200, ingestOk);
+    });
+    await client.ingest.units(event);
+    return seen[1] - seen[0];
+  };
+
+  it("honours retry-after-ms", async () => {
+    const gap = await timed({ "retry-after-ms": "300" });
+    expect(gap).toBeGreaterThanOrEqual(280);
+    expect(gap).toBeLessThan(2_000);
+  });
+
+  it("honours retry-after in seconds", async () => {
+    const gap = await timed({ "retry-after": "1" });
+    expect(gap).toBeGreaterThanOrEqual(950);
+    expect(gap).toBeLessThan(3_000);
+  });
+
+  it("honours retry-after as an HTTP date", async () => {
+    const gap = await timed({ "retry-after": new Date(Date.now() + 2_000).toUTCString() });
+    // An HTTP date has whole seconds: the wait is between 1 and 2 s.
+    expect(gap).toBeGreaterThanOrEqual(900);
+    expect(gap).toBeLessThan(3_500);
+  });
+
+  it("ignores a retry-after beyond 60 s and backs off 0.5 s less up to 25 %", async () => {
+    const gap = await timed({ "retry-after": "3600" });
+    expect(gap).toBeGreaterThanOrEqual(370);
+    expect(gap).toBeLessThan(2_000);
+  });
+});
