@@ -6,6 +6,8 @@ import type { ApiTree, OperationId, OperationRef, OperationTypes } from "../gene
 import type { RequestOptions } from "./options.js";
 import type { PagePromise } from "./pagination.js";
 import type { RawResponse, StreamingResponse } from "./responses.js";
+import type { SyncRawResponse, SyncRequestOptions, SyncStreamingResponse } from "./sync-client.js";
+import type { SyncPage } from "./sync-page.js";
 
 type Args<Id extends OperationId, Opts> = OperationTypes[Id]["paramsRequired"] extends true
   ? [params: OperationTypes[Id]["params"], options?: Opts]
@@ -22,6 +24,16 @@ export type StreamingMethod<Id extends OperationId> = (...args: Args<Id, Request
 export type AsyncApi<T = ApiTree> = { [K in keyof T]: T[K] extends OperationRef<infer Id> ? AsyncMethod<Id> : AsyncApi<T[K]> };
 export type RawApi<T = ApiTree> = { [K in keyof T]: T[K] extends OperationRef<infer Id> ? RawMethod<Id> : RawApi<T[K]> };
 export type StreamingApi<T = ApiTree> = { [K in keyof T]: T[K] extends OperationRef<infer Id> ? StreamingMethod<Id> : StreamingApi<T[K]> };
+
+type SyncArgs<Id extends OperationId> = Args<Id, SyncRequestOptions>;
+export type SyncMethod<Id extends OperationId> = OperationTypes[Id]["paginated"] extends true
+  ? (...args: SyncArgs<Id>) => SyncPage<OperationTypes[Id]["item"]>
+  : (...args: SyncArgs<Id>) => OperationTypes[Id]["result"];
+export type SyncApi<T = ApiTree> = { [K in keyof T]: T[K] extends OperationRef<infer Id> ? SyncMethod<Id> : SyncApi<T[K]> };
+export type SyncRawApi<T = ApiTree> = { [K in keyof T]: T[K] extends OperationRef<infer Id> ? (...args: SyncArgs<Id>) => SyncRawResponse<OperationTypes[Id]["result"]> : SyncRawApi<T[K]> };
+export type SyncStreamingApi<T = ApiTree> = {
+  [K in keyof T]: T[K] extends OperationRef<infer Id> ? (...args: SyncArgs<Id>) => SyncStreamingResponse<OperationTypes[Id]["result"]> : SyncStreamingApi<T[K]>;
+};
 
 /** Builds the namespace tree at runtime from the operation ids. */
 export function buildTree(ids: readonly string[], leaf: (id: OperationId) => (...args: any[]) => unknown): Record<string, any> {

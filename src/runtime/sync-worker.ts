@@ -1,0 +1,75 @@
+/**
+ * The worker side of the sync client: an AsyncPayi per option set, running one call per
+ * message. Streamed bodies stay here until the main thread asks to read them.
+ */
+import { runAsWorker } from "synckit";
+import { AsyncPayi } from "./async-client.js";
+import { serializeError, type SerializedError } from "./error-transfer.js";
+import type { OperationId } from "../generated/api.js";
+import type { ClientOptions, RequestOptions } from "./options.js";
+import type { Page } from "./pagination.js";
+import type { RawResponse, StreamingResponse } from "./responses.js";
+
+export type WorkerRequest =
+  | { kind: "call"; options: ClientOptions; id: OperationId; params: unknown; requestOptions?: RequestOptions; mode: "parsed" | "raw" | "stream" }
+  | { kind: "read"; stream: number; as: "text" | "parse" }
+  | { kind: "close"; stream: number };
+
+export interface WireResponse {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  url: string;
+}
+
+export type WorkerReply =
+  | { ok: true; value?: unknown; page?: { items: unknown[]; cursor: string | null }; raw?: WireResponse & { parsed: unknown }; stream?: WireResponse & { handle: number } }
+  | { ok: false; error: SerializedError };
+
+const clients = new Map<string, AsyncPayi>();
+const streams = new Map<number, StreamingResponse<unknown>>();
+let nextStream = 1;
+
+function clientFor(options: ClientOptions): AsyncPayi {
+  const key = JSON.stringify(options);
+  let c = clients.get(key);
+  if (!c) clients.set(key, (c = new AsyncPayi(options)));
+  return c;
+}
+
+const wire = (r: RawResponse<unknown>): WireResponse => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], url: r.url });
+
+async function handle(req: WorkerRequest): Promise<WorkerReply> {
+  try {
+    if (req.kind === "read") {
+      const s = streams.get(req.stream);
+      if (!s) throw new Error("This streamed body was already read or closed.");
+      streams.delete(req.stream);
+      return { ok: true, value: req.as === "text" ? await s.text() : await s.parse() };
+    }
+    if (req.kind === "close") {
+      await streams.get(req.stream)?.close();
+      streams.delete(req.stream);
+      return { ok: true };
+    }
+    const root = req.mode === "raw" ? clientFor(req.options).withRawResponse : req.mode === "stream" ? clientFor(req.options).withStreamingResponse : clientFor(req.options);
+    const fn = req.id.split(".").reduce((node: any, part) => node[part], root) as (p: unknown, o?: RequestOptions) => Promise<unknown>;
+    const result = await fn(req.params, req.requestOptions);
+    if (req.mode === "raw") {
+      const r = result as RawResponse<unknown>;
+      return { ok: true, raw: { ...wire(r), parsed: await r.parse() } };
+    }
+    if (req.mode === "stream") {
+      const handle = nextStream++;
+      streams.set(handle, result as StreamingResponse<unknown>);
+      return { ok: true, stream: { ...wire(result as StreamingResponse<unknown>), handle } };
+    }
+    const page = result as Page<unknown>;
+    if (result && typeof result === "object" && typeof page.hasNextPage === "function") return { ok: true, page: page.toJSON() as { items: unknown[]; cursor: string | null } };
+    return { ok: true, value: result };
+  } catch (err) {
+    return { ok: false, error: serializeError(err) };
+  }
+}
+
+runAsWorker(handle);

@@ -1,0 +1,109 @@
+// Payi: the same surface as AsyncPayi, each call returning its result, against servers in other processes.
+import { execFile, fork, type ChildProcess } from "node:child_process";
+import { inspect, promisify } from "node:util";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { APITimeoutError, NotFoundError, Payi, PayiError, PayiValidationError, SyncPage, Timeout } from "../../src/index.js";
+import type { OperationId } from "../../src/generated/api.js";
+import { operations } from "../../src/generated/operations.js";
+import { loadZod, responseSchema } from "../../src/generated/schemas.js";
+import { operationFixtures } from "../fixtures/operations.js";
+
+const KEY = "sk-sync-secret-0123456789";
+let child: ChildProcess;
+let url: string;
+beforeAll(async () => {
+  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  url = `http://127.0.0.1:${await new Promise<string>((r) => child.stdout!.once("data", (d) => r(String(d).trim())))}`;
+  await loadZod();
+});
+afterAll(() => void child.kill());
+const stats = async () => (await fetch(`${url}/__stats`)).json() as Promise<Record<string, number>>;
+const client = (o: ConstructorParameters<typeof Payi>[0] = {}) => new Payi({ apiKey: KEY, baseURL: url, logLevel: "off", ...o });
+
+describe("Payi against the mock: every operation", () => {
+  for (const id of Object.keys(operations) as OperationId[]) {
+    it(`${id}`, () => {
+      const c = new Payi({ apiKey: KEY, baseURL: inject("prismURL"), maxRetries: 0, strictResponseValidation: true, logLevel: "off" });
+      const fn = id.split(".").reduce((node: any, part) => node[part], c);
+      const result = fn(operationFixtures[id].full);
+      if (operations[id].paginated) {
+        expect(result).toBeInstanceOf(SyncPage);
+        expect(responseSchema(id)!.safeParse(result.toJSON()).success).toBe(true);
+      } else if (operations[id].noContent) expect(result).toBeUndefined();
+      else expect(responseSchema(id)!.safeParse(result).success).toBe(true);
+    });
+  }
+});
+
+describe("Payi", () => {
+  it("returns results, not promises", () => {
+    const r = client().ingest.units({ category: "system.openai", units: { text: { input: 1 } } }, { headers: { "x-test-id": "plain" } });
+    expect(r).not.toBeInstanceOf(Promise);
+    expect(r.request_id).toBe("req_plain_1");
+  });
+
+  it("iterates 1,000 items in pages of 100, fetching each page as it is reached", async () => {
+    const before = (await stats())["/api/v1/limits"] ?? 0;
+    const page = client().limits.list({ limit: 100 });
+    expect([page.items.length, page.hasMore, page.nextCursor]).toEqual([100, true, "100"]);
+    const ids: string[] = [];
+    for (const l of page) ids.push(l.limit_id);
+    expect(ids).toEqual(Array.from({ length: 1000 }, (_, i) => `lim_${i}`));
+    expect((await stats())["/api/v1/limits"] - before).toBe(10);
+    const sizes = [...page.iterPages()].map((p) => p.items.length);
+    expect(sizes).toEqual(Array(10).fill(100));
+    expect(page.getNextPage().items[0].limit_id).toBe("lim_100");
+  });
+
+  it("retries with backoff in the worker", () => {
+    const r = client().ingest.units({ category: "system.openai", units: { text: { input: 1 } } }, { headers: { "x-test-id": "flaky", "x-test-fail": "2" } });
+    expect(r.request_id).toBe("req_flaky_3");
+  });
+
+  it("throws the same error classes, with status, headers and body, without the key", () => {
+    let err: any;
+    try {
+      client().limits.retrieve({ limit_id: "missing" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect(err).toMatchObject({ status: 404, code: "limit_not_found", body: { message: "Limit not found" } });
+    expect(err.headers.get("x-request-id")).toBe("req_404");
+    for (const view of [String(err), JSON.stringify(err), inspect(err, { depth: 5 })]) expect(view).not.toContain(KEY);
+    expect(() => client().limits.retrieve({ limit_id: "" })).toThrow(PayiValidationError);
+  });
+
+  it("after a call that timed out, a normal call gets its own answer", () => {
+    const c = client({ maxRetries: 0 });
+    expect(() => c.limits.reset({ limit_id: "slow" }, { timeout: new Timeout({ timeout: 200, connect: 200 }) })).toThrow(APITimeoutError);
+    expect(c.limits.reset({ limit_id: "fast" }).request_id).toBe("fast");
+  });
+
+  it("offers raw and streaming responses", () => {
+    const raw = client().withRawResponse.limits.reset({ limit_id: "raw" });
+    expect([raw.status, raw.headers.get("content-type"), raw.parse().request_id]).toEqual([200, "application/json", "raw"]);
+    const streamed = client().withStreamingResponse.limits.reset({ limit_id: "streamed" });
+    expect(streamed.status).toBe(200);
+    expect(JSON.parse(streamed.text()).request_id).toBe("streamed");
+    expect(() => streamed.text()).toThrow(/already read/);
+  });
+
+  it("withOptions keeps the rest", () => {
+    const c = client().withOptions({ maxRetries: 0 });
+    expect(c.baseURL).toBe(url);
+  });
+
+  it("refuses what cannot cross a thread, at construction or call", () => {
+    expect(() => new Payi({ apiKey: KEY, fetch: globalThis.fetch } as never)).toThrow(/fetch/);
+    expect(() => new Payi({ apiKey: KEY, logger: console } as never)).toThrow(/logger/);
+    expect(() => client().limits.reset({ limit_id: "x" }, { signal: AbortSignal.timeout(10) } as never)).toThrow(PayiError);
+  });
+
+  it("lets a script exit on its own when done", async () => {
+    const script = fileURLToPath(new URL("../fixtures/sync-script.ts", import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, url], { timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({ request_id: "req_script_1", limits: 1000 });
+  });
+});
