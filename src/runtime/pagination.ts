@@ -12,18 +12,17 @@ export interface PageBody<Item> {
 
 export type FetchPage<Item> = (cursor: string) => Promise<Page<Item>>;
 
-export class Page<Item> implements AsyncIterable<Item> {
+/** What every page knows of its cursor, for the async and the sync client alike. */
+export abstract class CursorPage<Item> {
   /** The items of this page. */
   readonly items: Item[];
   /** The cursor the service answered: the one to ask for the next page with. */
   readonly cursor: string | null;
-  readonly #fetchPage: FetchPage<Item>;
   readonly #requestedCursor: string | undefined;
 
-  constructor(body: PageBody<Item>, fetchPage: FetchPage<Item>, requestedCursor?: string) {
+  constructor(body: PageBody<Item>, requestedCursor?: string) {
     this.items = body.items ?? [];
     this.cursor = body.cursor ?? null;
-    this.#fetchPage = fetchPage;
     this.#requestedCursor = requestedCursor;
   }
 
@@ -37,18 +36,37 @@ export class Page<Item> implements AsyncIterable<Item> {
     return this.hasNextPage() ? this.cursor : null;
   }
 
+  /** An absent, null or empty cursor ends the list. */
   hasNextPage(): boolean {
     return typeof this.cursor === "string" && this.cursor !== "";
   }
 
-  /** Fetches the page after this one. */
-  async getNextPage(): Promise<Page<Item>> {
+  /** The cursor to fetch the next page with; throws on the last page. */
+  protected nextPageCursor(): string {
     if (!this.hasNextPage()) throw new PayiError("No next page: this is the last page (check hasNextPage() first).");
     if (this.cursor === this.#requestedCursor) {
       // A service answering the cursor it was asked with would make iteration endless.
       throw new PayiError(`The service answered the same cursor it was asked with (${JSON.stringify(this.cursor)}); stopping.`);
     }
-    return this.#fetchPage(this.cursor!);
+    return this.cursor!;
+  }
+
+  toJSON(): PageBody<Item> {
+    return { items: this.items, cursor: this.cursor };
+  }
+}
+
+export class Page<Item> extends CursorPage<Item> implements AsyncIterable<Item> {
+  readonly #fetchPage: FetchPage<Item>;
+
+  constructor(body: PageBody<Item>, fetchPage: FetchPage<Item>, requestedCursor?: string) {
+    super(body, requestedCursor);
+    this.#fetchPage = fetchPage;
+  }
+
+  /** Fetches the page after this one. */
+  async getNextPage(): Promise<Page<Item>> {
+    return this.#fetchPage(this.nextPageCursor());
   }
 
   /** This page and every following one, fetched one at a time. */
@@ -66,9 +84,6 @@ export class Page<Item> implements AsyncIterable<Item> {
     for await (const page of this.iterPages()) yield* page.items;
   }
 
-  toJSON(): PageBody<Item> {
-    return { items: this.items, cursor: this.cursor };
-  }
 }
 
 /** A promise of the first page that is also an async iterable over every item. */
