@@ -7,10 +7,13 @@ import { buildTree, type AsyncApi, type RawApi, type StreamingApi } from "./faca
 import { makeLogger } from "./logger.js";
 import { resolveOptions, type ClientOptions, type RequestOptions, type ResolvedOptions } from "./options.js";
 import { call, type CallContext } from "./request.js";
+import { ingestHelpers, type IngestHelpers } from "../ingest/index.js";
 
 const ids = Object.keys(operations) as OperationId[];
 
-export interface AsyncPayi extends AsyncApi {}
+export interface AsyncPayi extends Omit<AsyncApi, "ingest"> {
+  ingest: AsyncApi["ingest"] & IngestHelpers;
+}
 
 export class AsyncPayi {
   /** The same calls, resolving to the HTTP response with `status`, `headers` and `parse()`. */
@@ -29,6 +32,8 @@ export class AsyncPayi {
     const ctx: CallContext = { options: resolved, http, logger: makeLogger(resolved.logLevel, resolved.logger ?? console, resolved.apiKey) };
     const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: RequestOptions) => call(ctx, id, params, opts, mode);
     Object.assign(this, buildTree(ids, bind("parsed")));
+    // The ingest queue and backfill, built on the API's own calls.
+    Object.assign(this.ingest, ingestHelpers(this));
     Object.defineProperty(this, "withRawResponse", { value: buildTree(ids, bind("raw")), enumerable: false });
     Object.defineProperty(this, "withStreamingResponse", { value: buildTree(ids, bind("stream")), enumerable: false });
   }

@@ -1,0 +1,36 @@
+/**
+ * One event as `ingest.units` takes it, checked and turned into the shape of a bulk event:
+ * what `ingest.units` sends as headers is a body field of a bulk event.
+ */
+import type { BulkIngestRequest, IngestUnitsParams } from "../generated/api.js";
+import { operations } from "../generated/operations.js";
+import { PayiValidationError } from "../runtime/errors.js";
+import { normalize } from "../runtime/params.js";
+import { validateParams } from "../runtime/validate.js";
+
+/** ingest.units params whose bulk field has another name. */
+const RENAMED: Record<string, string> = { resource_scope: "scope" };
+/** ingest.units params a bulk event cannot carry: refused rather than dropped. */
+const UNSUPPORTED = ["disable_logging"];
+
+/** Validates an event (the `ingest.units` params) and returns it as a bulk event; throws PayiValidationError. */
+export async function toBulkEvent(event: IngestUnitsParams, where = "ingest event"): Promise<BulkIngestRequest> {
+  if (!event || typeof event !== "object" || Array.isArray(event)) throw new PayiValidationError(where, [{ path: "", message: "an event must be an object" }]);
+  const present = UNSUPPORTED.filter((k) => (event as unknown as Record<string, unknown>)[k] !== undefined);
+  if (present.length) {
+    throw new PayiValidationError(where, present.map((path) => ({ path, message: "cannot be sent in a bulk ingest; send this event with client.ingest.units" })));
+  }
+  const { value, issues } = normalize(operations["ingest.units"], event as unknown as Record<string, unknown>);
+  await validateParams("ingest.units", value, issues);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (k === "limit_ids" && Array.isArray(v)) {
+      const ids = v.map((x) => String(x).trim()).filter(Boolean);
+      if (ids.length) out.limit_ids = ids;
+      continue;
+    }
+    out[RENAMED[k] ?? k] = v;
+  }
+  return out as unknown as BulkIngestRequest;
+}
