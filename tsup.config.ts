@@ -3,7 +3,7 @@ import { defineConfig } from "tsup";
 // ESM and CommonJS, each with its own declarations, for `payi` and `payi/errors`; the sync
 // client's worker is its own ESM file beside them (dist/sync-worker.js), found by URL.
 export default defineConfig({
-  entry: { index: "src/index.ts", errors: "src/errors.ts", "sync-worker": "src/runtime/sync-worker.ts" },
+  entry: { index: "src/index.ts", errors: "src/errors.ts", "sync-worker": "src/runtime/sync-worker.ts", cli: "src/cli.ts" },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,
@@ -12,7 +12,7 @@ export default defineConfig({
   platform: "neutral",
   splitting: true,
   treeshake: true,
-  external: ["undici", "synckit"],
+  external: ["undici", "synckit", "cli-progress"],
   // import.meta.url, for finding the worker, in the CommonJS build too.
   shims: true,
 });
