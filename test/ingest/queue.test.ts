@@ -68,6 +68,39 @@ describe("ingest.queue", () => {
     balanced(q.stats());
   });
 
+  it("retries a stalled batch after its timeout, and reports one that always stalls", async () => {
+    server.accepted.clear();
+    server.behave((_r, _res, n) => (n === 1 ? new Promise<boolean>(() => {}) : false));
+    const c = new AsyncPayi({ apiKey: "queue-key", baseURL: server.url, maxRetries: 1, logLevel: "off", timeout: 300 });
+    const q = c.ingest.queue({ flushAt: 2 });
+    await q.enqueue(ev(1));
+    await q.enqueue(ev(2));
+    await q.flush();
+    expect([...server.accepted.values()]).toEqual([1, 1]);
+    balanced(q.stats());
+    server.behave(() => new Promise<boolean>(() => {}));
+    const kept: string[] = [];
+    const stalled = c.ingest.queue({ flushAt: 2, onError: (err) => kept.push(err.name) });
+    await stalled.enqueue(ev(3));
+    await stalled.flush();
+    expect(kept).toEqual(["APITimeoutError"]);
+    balanced(stalled.stats());
+  });
+
+  it("never keeps a process alive", async () => {
+    const { execFile } = await import("node:child_process");
+    const code = `import { AsyncPayi } from ${JSON.stringify(new URL("../../src/index.js", import.meta.url).href)};
+const q = new AsyncPayi({ apiKey: "k", baseURL: ${JSON.stringify(server.url)} }).ingest.queue({ flushInterval: 60000 });
+await q.enqueue({ category: "system.openai", units: { text: { input: 1 } } });
+console.log("enqueued", q.stats().pending);`;
+    const started = Date.now();
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { timeout: 15_000 }, (err, out) => (err ? reject(err) : resolve(out))),
+    );
+    expect(stdout.trim()).toBe("enqueued 1");
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it("reports a batch that keeps failing through onError, with its events", async () => {
     server.behave((_r, res) => (json(res, 503, { message: "down", statusCode: 503 }, { "retry-after-ms": "1" }), true));
     const kept: unknown[] = [];
