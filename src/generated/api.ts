@@ -252,7 +252,7 @@ export interface IngestBulkParams {
    *
    * Sent as the JSON array body.
    */
-  events: NonNullable<operations["ingest.bulk"]["requestBody"]>["content"]["application/json"];
+  events?: NonNullable<operations["ingest.bulk"]["requestBody"]>["content"]["application/json"];
 }
 /**
  * Params of `client.ingest.units`.
@@ -871,7 +871,7 @@ export interface OperationTypes {
   "limits.delete": { params: LimitsDeleteParams; paramsRequired: true; result: Schemas["DefaultResponse"]; item: never; paginated: false };
   "limits.reset": { params: LimitsResetParams; paramsRequired: true; result: Schemas["LimitHistoryResponse"]; item: never; paginated: false };
   "limits.properties.update": { params: LimitsPropertiesUpdateParams; paramsRequired: true; result: Schemas["PropertyUpdateResponse"]; item: never; paginated: false };
-  "ingest.bulk": { params: IngestBulkParams; paramsRequired: true; result: Schemas["BulkIngestResponse"]; item: never; paginated: false };
+  "ingest.bulk": { params: IngestBulkParams; paramsRequired: false; result: Schemas["BulkIngestResponse"]; item: never; paginated: false };
   "ingest.units": { params: IngestUnitsParams; paramsRequired: true; result: Schemas["IngestResponse"]; item: never; paginated: false };
   "categories.list": { params: CategoriesListParams; paramsRequired: false; result: Schemas["CategoryResponsePage"]; item: Schemas["CategoryResponsePage"]["items"][number]; paginated: true };
   "categories.delete": { params: CategoriesDeleteParams; paramsRequired: true; result: Schemas["CategoryDeleteResponse"]; item: never; paginated: false };

@@ -1791,8 +1791,8 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The events to ingest. */
-        requestBody: {
+        /** @description The events to ingest. The Python SDK sends no body when it is given none; the service answers an empty ingest. */
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["BulkIngestRequest"][];
             };

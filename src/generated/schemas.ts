@@ -2422,9 +2422,7 @@ export const paramsJsonSchemas: Record<OperationId, JsonSchema> = {
   "ingest.bulk": {
     "type": "object",
     "additionalProperties": false,
-    "required": [
-      "events"
-    ],
+    "required": [],
     "properties": {
       "events": {
         "type": "array",

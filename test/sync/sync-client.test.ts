@@ -36,6 +36,21 @@ describe("Payi against the mock: every operation", () => {
   }
 });
 
+describe("the contract's sync example", () => {
+  it("runs as written against the mock", () => {
+    const sync = new Payi({ apiKey: KEY, baseURL: inject("prismURL") });
+    const created = sync.categories.resources.create({
+      category: "vector-db", resource: "qdrant-embeddings",
+      units: { text: { input_price: 0.0000025, output_price: 0 } },
+      max_input_units: 10000, start_timestamp: new Date("2024-01-01T00:00:00Z"),
+    });
+    expect(created.resource_id).toBe("res_qdrant_01");
+    const names: string[] = [];
+    for (const limit of sync.limits.list()) names.push(limit.limit_name);
+    expect(names).toEqual(["monthly-budget", "customer_abc123-daily"]);
+  });
+});
+
 describe("Payi", () => {
   it("returns results, not promises", () => {
     const r = client().ingest.units({ category: "system.openai", units: { text: { input: 1 } } }, { headers: { "x-test-id": "plain" } });

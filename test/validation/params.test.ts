@@ -48,7 +48,7 @@ const cases: { kind: string; id: OperationId; params: unknown; paths: Record<str
   { kind: "ingest", id: "ingest.units", params: { category: "c", units: {}, event_timestamp: new Date("nope") }, paths: { event_timestamp: /invalid Date/ } },
   { kind: "ingest", id: "ingest.units", params: { category: "c", units: {}, request_tags: ["t"] }, paths: { request_tags: /unknown field/ } },
   { kind: "ingest", id: "ingest.units", params: { category: "c", units: {}, user_id: "名前", limit_ids: ["ok", "a\nb"] }, paths: { user_id: /header xProxy-User-ID.*ASCII/, limit_ids: /ASCII/ } },
-  { kind: "bulk", id: "ingest.bulk", params: {}, paths: { events: /required/ } },
+  { kind: "bulk", id: "ingest.bulk", params: { events: null }, paths: { events: /array/ } },
   { kind: "bulk", id: "ingest.bulk", params: { events: [{ category: "c", units: {} }, { units: {} }, { category: "c", units: { text: { output: -0.5 } } }] }, paths: { "events.1.category": /required/, "events.2.units.text.output": /int/ } },
   { kind: "bulk", id: "ingest.bulk", params: { events: { category: "c", units: {} } }, paths: { events: /array/ } },
 ];
