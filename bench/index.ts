@@ -71,7 +71,8 @@ async function ingest(baseURL: string) {
   // The sync client: each call crosses to its worker thread and back.
   const sync = new Payi({ apiKey: key, baseURL, maxRetries: 0 });
   sync.ingest.units(event); // starts the worker
-  const s = await callsPerSecond({ async: sdk, sync: async () => sync.ingest.units(event) });
+  // The sync task is a plain function, so tinybench times it synchronously.
+  const s = await callsPerSecond({ async: sdk, sync: () => sync.ingest.units(event) });
   row("sync vs async calls/s", "Payi vs AsyncPayi, c=1", s.sync, s.async, "/s", ">= 0.7x", (x) => x >= 0.7);
 }
 

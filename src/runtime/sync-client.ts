@@ -54,6 +54,7 @@ export class Payi {
   /** The same calls, returning at the headers; the body is read from the worker when asked. */
   readonly withStreamingResponse!: SyncStreamingApi;
   readonly #options: SyncClientOptions;
+  readonly #key: string;
 
   constructor(options: SyncClientOptions = {}) {
     for (const key of ["fetch", "logger"] as const) {
@@ -68,6 +69,7 @@ export class Payi {
     const timeout = resolved.timeout;
     // Plain data only: the options are sent to the worker with every call.
     this.#options = { ...options, apiKey: resolved.apiKey, baseURL: resolved.baseURL, timeout: { timeout: timeout.timeout, connect: timeout.connect } as Timeout };
+    this.#key = JSON.stringify(this.#options);
     const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: SyncRequestOptions) => this.#call(id, params, opts, mode);
     Object.assign(this, buildTree(ids, bind("parsed")));
     Object.defineProperty(this, "withRawResponse", { value: buildTree(ids, bind("raw")), enumerable: false });
@@ -115,7 +117,7 @@ export class Payi {
     }
     const budget = this.#budget(opts);
     const requestOptions = opts?.timeout instanceof Timeout ? { ...opts, timeout: { timeout: opts.timeout.timeout, connect: opts.timeout.connect } as Timeout } : opts;
-    const run = (p: unknown) => this.#send({ kind: "call", options: this.#options, id, params: p, requestOptions, mode }, budget);
+    const run = (p: unknown) => this.#send({ kind: "call", client: this.#key, options: this.#options, id, params: p, requestOptions, mode }, budget);
     const reply = run(params);
     if (reply.page) {
       const base = (params ?? {}) as Record<string, unknown>;

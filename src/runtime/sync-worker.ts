@@ -11,7 +11,7 @@ import type { Page } from "./pagination.js";
 import type { RawResponse, StreamingResponse } from "./responses.js";
 
 export type WorkerRequest =
-  | { kind: "call"; options: ClientOptions; id: OperationId; params: unknown; requestOptions?: RequestOptions; mode: "parsed" | "raw" | "stream" }
+  | { kind: "call"; client: string; options: ClientOptions; id: OperationId; params: unknown; requestOptions?: RequestOptions; mode: "parsed" | "raw" | "stream" }
   | { kind: "read"; stream: number; as: "text" | "parse" }
   | { kind: "close"; stream: number };
 
@@ -30,8 +30,8 @@ const clients = new Map<string, AsyncPayi>();
 const streams = new Map<number, StreamingResponse<unknown>>();
 let nextStream = 1;
 
-function clientFor(options: ClientOptions): AsyncPayi {
-  const key = JSON.stringify(options);
+/** One AsyncPayi per Payi (by its key, made once on the main thread), so connections are reused. */
+function clientFor(key: string, options: ClientOptions): AsyncPayi {
   let c = clients.get(key);
   if (!c) clients.set(key, (c = new AsyncPayi(options)));
   return c;
@@ -52,7 +52,8 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       streams.delete(req.stream);
       return { ok: true };
     }
-    const root = req.mode === "raw" ? clientFor(req.options).withRawResponse : req.mode === "stream" ? clientFor(req.options).withStreamingResponse : clientFor(req.options);
+    const client = clientFor(req.client, req.options);
+    const root = req.mode === "raw" ? client.withRawResponse : req.mode === "stream" ? client.withStreamingResponse : client;
     const fn = req.id.split(".").reduce((node: any, part) => node[part], root) as (p: unknown, o?: RequestOptions) => Promise<unknown>;
     const result = await fn(req.params, req.requestOptions);
     if (req.mode === "raw") {
