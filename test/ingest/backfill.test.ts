@@ -1,36 +1,26 @@
 // Backfill: bounded memory, rejects with reasons, and a checkpoint to resume without resending.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AsyncPayi, type IngestUnitsParams } from "../../src/index.js";
-import { ev, startBulkServer, type BulkServer } from "./bulk-server.js";
+import { ev, useBulkServer } from "./bulk-server.js";
 
-let server: BulkServer;
-let dir: string;
-beforeAll(async () => {
-  server = await startBulkServer();
-  dir = mkdtempSync(join(tmpdir(), "payi-backfill-"));
-});
-afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-const client = () => new AsyncPayi({ apiKey: "backfill-key", baseURL: server.url, logLevel: "off" });
+const ctx = useBulkServer("backfill");
+const client = () => new AsyncPayi({ apiKey: "backfill-key", baseURL: ctx.server.url, logLevel: "off" });
 
 describe("ingest.backfill", () => {
   it("sends a JSON Lines file in batches and writes refused events to rejects, with the reason", async () => {
-    server.accepted.clear();
-    server.behave(() => false);
-    const file = join(dir, "events.jsonl");
+    ctx.server.accepted.clear();
+    ctx.server.behave(() => false);
+    const file = join(ctx.dir, "events.jsonl");
     const lines = Array.from({ length: 23 }, (_, n) => JSON.stringify(ev(n, n === 5 ? { properties: { refuse: "yes" } } : {})));
     lines.splice(10, 0, "{not json", JSON.stringify({ category: "system.openai", units: { text: { input: "lots" } } }));
     writeFileSync(file, `${lines.join("\n")}\n`);
     const progress: number[] = [];
-    const summary = await client().ingest.backfill(file, { batchSize: 5, concurrency: 2, rejects: join(dir, "rejects.jsonl"), onProgress: (p) => progress.push(p.accepted + p.rejected) });
+    const summary = await client().ingest.backfill(file, { batchSize: 5, concurrency: 2, rejects: join(ctx.dir, "rejects.jsonl"), onProgress: (p) => progress.push(p.accepted + p.rejected) });
     expect(summary).toMatchObject({ read: 25, accepted: 22, rejected: 3, interrupted: false });
-    expect(server.accepted.size).toBe(22);
-    const rejects = readFileSync(join(dir, "rejects.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(ctx.server.accepted.size).toBe(22);
+    const rejects = readFileSync(join(ctx.dir, "rejects.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(rejects.map((r) => r.index).sort((a, b) => a - b)).toEqual([5, 10, 11]);
     expect(rejects.find((r) => r.index === 5).reason).toMatch(/category_resource_not_found/);
     expect(rejects.find((r) => r.index === 10).reason).toMatch(/not JSON/);
@@ -39,7 +29,7 @@ describe("ingest.backfill", () => {
   });
 
   it("keeps memory bounded: reads the source only as fast as batches complete", async () => {
-    server.behave(async () => (await new Promise((r) => setTimeout(r, 5)), false));
+    ctx.server.behave(async () => (await new Promise((r) => setTimeout(r, 5)), false));
     let pulled = 0;
     let sent = 0;
     let maxAhead = 0;
@@ -56,9 +46,9 @@ describe("ingest.backfill", () => {
   });
 
   it("resumes from its checkpoint after an interruption without resending what was accepted", async () => {
-    server.accepted.clear();
-    server.behave(() => false);
-    const checkpoint = join(dir, "checkpoint");
+    ctx.server.accepted.clear();
+    ctx.server.behave(() => false);
+    const checkpoint = join(ctx.dir, "checkpoint");
     const events = Array.from({ length: 100 }, (_, n) => ev(n));
     const stop = new AbortController();
     const first = await client().ingest.backfill(events, { batchSize: 10, concurrency: 2, checkpoint, signal: stop.signal, onProgress: (p) => p.batches === 3 && stop.abort() });
@@ -68,7 +58,7 @@ describe("ingest.backfill", () => {
     const second = await client().ingest.backfill(events, { batchSize: 10, concurrency: 2, checkpoint });
     expect(second.skipped).toBe(first.accepted);
     expect(first.accepted + second.accepted).toBe(100);
-    expect(server.accepted.size).toBe(100);
-    expect([...server.accepted.values()].every((c) => c === 1)).toBe(true);
+    expect(ctx.server.accepted.size).toBe(100);
+    expect([...ctx.server.accepted.values()].every((c) => c === 1)).toBe(true);
   });
 });

@@ -1,6 +1,10 @@
 // A local bulk-ingest endpoint for the queue and backfill tests: counts every event it
 // accepted by its `properties.n`, and can be told to fail, stall, throttle or refuse some.
+import { mkdtempSync, rmSync } from "node:fs";
 import type { ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { json, startServer, type Received, type TestServer } from "../helpers/server.js";
 
 export interface BulkServer extends TestServer {
@@ -37,3 +41,17 @@ export const ev = (n: number, extra: Record<string, unknown> = {}) => ({
   properties: { n: String(n), ...(extra.properties as object) },
   ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== "properties")),
 });
+
+/** A bulk server and a scratch directory for the tests of one file, cleaned up after them. */
+export function useBulkServer(prefix: string): { server: BulkServer; dir: string } {
+  const ctx = {} as { server: BulkServer; dir: string };
+  beforeAll(async () => {
+    ctx.server = await startBulkServer();
+    ctx.dir = mkdtempSync(join(tmpdir(), `payi-${prefix}-`));
+  });
+  afterAll(async () => {
+    await ctx.server.close();
+    rmSync(ctx.dir, { recursive: true, force: true });
+  });
+  return ctx;
+}

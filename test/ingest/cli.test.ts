@@ -1,24 +1,14 @@
 // `payi backfill events.jsonl`: a summary at the end, and a non-zero exit when events were refused.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ev, startBulkServer, type BulkServer } from "./bulk-server.js";
+import { describe, expect, it } from "vitest";
+import { ev, useBulkServer } from "./bulk-server.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-let server: BulkServer;
-let dir: string;
-beforeAll(async () => {
-  server = await startBulkServer();
-  dir = mkdtempSync(join(tmpdir(), "payi-cli-"));
-});
-afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const ctx = useBulkServer("cli");
 
 const payi = (args: string[]) =>
   promisify(execFile)(process.execPath, [join(root, "dist/cli.js"), ...args], { env: { ...process.env, PAYI_API_KEY: "cli-key" }, timeout: 20_000 }).then(
@@ -28,19 +18,19 @@ const payi = (args: string[]) =>
 
 describe("payi backfill (the built bin)", () => {
   it("exits 0 when every event was accepted, with a summary", async () => {
-    server.behave(() => false);
-    const file = join(dir, "ok.jsonl");
+    ctx.server.behave(() => false);
+    const file = join(ctx.dir, "ok.jsonl");
     writeFileSync(file, Array.from({ length: 12 }, (_, n) => JSON.stringify(ev(n))).join("\n"));
-    const { code, stdout } = await payi(["backfill", file, "--batch-size", "5", "--base-url", server.url]);
+    const { code, stdout } = await payi(["backfill", file, "--batch-size", "5", "--base-url", ctx.server.url]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/Done: 12 events read, 12 accepted, 0 refused, 3 batches/);
   });
 
   it("exits 1 when some were refused, and says where they are", async () => {
-    server.behave(() => false);
-    const file = join(dir, "some-bad.jsonl");
+    ctx.server.behave(() => false);
+    const file = join(ctx.dir, "some-bad.jsonl");
     writeFileSync(file, [JSON.stringify(ev(1)), "oops", JSON.stringify(ev(2, { properties: { refuse: "yes" } }))].join("\n"));
-    const { code, stdout } = await payi(["backfill", file, "--base-url", server.url]);
+    const { code, stdout } = await payi(["backfill", file, "--base-url", ctx.server.url]);
     expect(code).toBe(1);
     expect(stdout).toMatch(/3 events read, 1 accepted, 2 refused/);
     expect(stdout).toContain(`${file}.rejects.jsonl`);
