@@ -46,6 +46,8 @@ interface Operation {
   summary: string;
   description: string;
   deprecated: boolean;
+  /** Why, and what to use instead: the description of the operation's tag. */
+  deprecationNote?: string;
   paginated: boolean;
   params: Param[];
   body: null | { kind: "object"; schema: Json; required: boolean } | { kind: "array"; name: string; schema: Json; required: boolean };
@@ -143,6 +145,7 @@ export function collectOperations(doc: Json): Operation[] {
         summary: op.summary,
         description: op.description,
         deprecated: op.deprecated === true,
+        deprecationNote: op.deprecated === true ? (doc.tags ?? []).find((t: Json) => t.name === op.tags?.[0])?.description : undefined,
         paginated,
         params,
         body,
@@ -349,7 +352,7 @@ function apiTypes(doc: Json, ops: Operation[]): string {
             op.summary,
             op.description,
             `\`${op.method.toUpperCase()} ${op.path}\`${op.paginated ? ": a paginated list; await it for the first page, or iterate it for every item" : ""}.`,
-            op.deprecated ? "@deprecated Experiences are replaced by use cases (`client.useCases`)." : undefined,
+            op.deprecated ? `@deprecated ${op.deprecationNote ?? ""}`.trim() : undefined,
           ],
           indent,
         ) + `${indent}${method}: OperationRef<${JSON.stringify(op.id)}>;\n`;
@@ -376,7 +379,7 @@ function operationsTable(doc: Json, ops: Operation[]): string {
     const stringified = stringifiedFields(doc, op);
     if (stringified.length) row.stringifyValues = stringified;
     if (op.paginated) row.paginated = true;
-    if (op.deprecated) row.deprecated = true;
+    if (op.deprecated) row.deprecated = op.deprecationNote ?? "deprecated";
     if (!op.response) row.noContent = true;
     return `  ${JSON.stringify(op.id)}: ${JSON.stringify(row)},`;
   });
@@ -399,7 +402,8 @@ export interface OperationSpec {
   /** Body fields that are string maps whose values are sent as strings. */
   stringifyValues?: readonly string[];
   paginated?: true;
-  deprecated?: true;
+  /** Set on a deprecated operation: why, and what to use instead (from its tag in the spec). */
+  deprecated?: string;
   /** The operation answers no body. */
   noContent?: true;
 }

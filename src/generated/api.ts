@@ -1318,7 +1318,7 @@ export interface ApiTree {
      *
      * `POST /api/v1/experiences/instances/{experience_name}`.
      *
-     * @deprecated Experiences are replaced by use cases (`client.useCases`).
+     * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
      */
     create: OperationRef<"experiences.create">;
     /**
@@ -1328,7 +1328,7 @@ export interface ApiTree {
      *
      * `GET /api/v1/experiences/instances/{experience_id}`.
      *
-     * @deprecated Experiences are replaced by use cases (`client.useCases`).
+     * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
      */
     retrieve: OperationRef<"experiences.retrieve">;
     /**
@@ -1338,7 +1338,7 @@ export interface ApiTree {
      *
      * `DELETE /api/v1/experiences/instances/{experience_id}`.
      *
-     * @deprecated Experiences are replaced by use cases (`client.useCases`).
+     * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
      */
     delete: OperationRef<"experiences.delete">;
     properties: {
@@ -1349,7 +1349,7 @@ export interface ApiTree {
        *
        * `POST /api/v1/experiences/instances/{experience_id}/properties`.
        *
-       * @deprecated Experiences are replaced by use cases (`client.useCases`).
+       * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
       create: OperationRef<"experiences.properties.create">;
     };
@@ -1361,7 +1361,7 @@ export interface ApiTree {
        *
        * `GET /api/v1/experiences/types`: a paginated list; await it for the first page, or iterate it for every item.
        *
-       * @deprecated Experiences are replaced by use cases (`client.useCases`).
+       * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
       list: OperationRef<"experiences.types.list">;
       /**
@@ -1371,7 +1371,7 @@ export interface ApiTree {
        *
        * `POST /api/v1/experiences/types`.
        *
-       * @deprecated Experiences are replaced by use cases (`client.useCases`).
+       * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
       create: OperationRef<"experiences.types.create">;
       /**
@@ -1381,7 +1381,7 @@ export interface ApiTree {
        *
        * `GET /api/v1/experiences/types/{experience_name}`.
        *
-       * @deprecated Experiences are replaced by use cases (`client.useCases`).
+       * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
       retrieve: OperationRef<"experiences.types.retrieve">;
       /**
@@ -1391,7 +1391,7 @@ export interface ApiTree {
        *
        * `PUT /api/v1/experiences/types/{experience_name}`.
        *
-       * @deprecated Experiences are replaced by use cases (`client.useCases`).
+       * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
       update: OperationRef<"experiences.types.update">;
       /**
@@ -1401,7 +1401,7 @@ export interface ApiTree {
        *
        * `DELETE /api/v1/experiences/types/{experience_name}`.
        *
-       * @deprecated Experiences are replaced by use cases (`client.useCases`).
+       * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
       delete: OperationRef<"experiences.types.delete">;
       limitConfig: {
@@ -1412,7 +1412,7 @@ export interface ApiTree {
          *
          * `POST /api/v1/experiences/types/{experience_name}/limit_config`.
          *
-         * @deprecated Experiences are replaced by use cases (`client.useCases`).
+         * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
          */
         create: OperationRef<"experiences.types.limitConfig.create">;
         /**
@@ -1422,7 +1422,7 @@ export interface ApiTree {
          *
          * `DELETE /api/v1/experiences/types/{experience_name}/limit_config`.
          *
-         * @deprecated Experiences are replaced by use cases (`client.useCases`).
+         * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
          */
         delete: OperationRef<"experiences.types.limitConfig.delete">;
       };

@@ -20,7 +20,8 @@ export interface OperationSpec {
   /** Body fields that are string maps whose values are sent as strings. */
   stringifyValues?: readonly string[];
   paginated?: true;
-  deprecated?: true;
+  /** Set on a deprecated operation: why, and what to use instead (from its tag in the spec). */
+  deprecated?: string;
   /** The operation answers no body. */
   noContent?: true;
 }
@@ -66,15 +67,15 @@ export const operations: { readonly [K in OperationId]: OperationSpec } = {
   "requests.requestId.properties.update": {"method":"PUT","path":"/api/v1/requests/{request_id}/properties","pathParams":["request_id"],"bodyFields":["properties"]},
   "requests.responseId.result.retrieve": {"method":"GET","path":"/api/v1/requests/provider/{category}/{provider_response_id}/result","pathParams":["category","provider_response_id"]},
   "requests.responseId.properties.update": {"method":"PUT","path":"/api/v1/requests/provider/{category}/{provider_response_id}/properties","pathParams":["category","provider_response_id"],"bodyFields":["properties"]},
-  "experiences.create": {"method":"POST","path":"/api/v1/experiences/instances/{experience_name}","pathParams":["experience_name"],"deprecated":true},
-  "experiences.retrieve": {"method":"GET","path":"/api/v1/experiences/instances/{experience_id}","pathParams":["experience_id"],"deprecated":true},
-  "experiences.delete": {"method":"DELETE","path":"/api/v1/experiences/instances/{experience_id}","pathParams":["experience_id"],"deprecated":true},
-  "experiences.properties.create": {"method":"POST","path":"/api/v1/experiences/instances/{experience_id}/properties","pathParams":["experience_id"],"bodyFields":["properties"],"deprecated":true},
-  "experiences.types.list": {"method":"GET","path":"/api/v1/experiences/types","query":[["cursor","cursor"],["limit","limit"],["name","name"],["sort_ascending","sort_ascending"]],"paginated":true,"deprecated":true},
-  "experiences.types.create": {"method":"POST","path":"/api/v1/experiences/types","bodyFields":["description","name","limit_config","logging_enabled"],"deprecated":true},
-  "experiences.types.retrieve": {"method":"GET","path":"/api/v1/experiences/types/{experience_name}","pathParams":["experience_name"],"deprecated":true},
-  "experiences.types.update": {"method":"PUT","path":"/api/v1/experiences/types/{experience_name}","pathParams":["experience_name"],"bodyFields":["description","logging_enabled"],"deprecated":true},
-  "experiences.types.delete": {"method":"DELETE","path":"/api/v1/experiences/types/{experience_name}","pathParams":["experience_name"],"deprecated":true},
-  "experiences.types.limitConfig.create": {"method":"POST","path":"/api/v1/experiences/types/{experience_name}/limit_config","pathParams":["experience_name"],"bodyFields":["max","limit_tags","limit_type","threshold"],"deprecated":true},
-  "experiences.types.limitConfig.delete": {"method":"DELETE","path":"/api/v1/experiences/types/{experience_name}/limit_config","pathParams":["experience_name"],"deprecated":true},
+  "experiences.create": {"method":"POST","path":"/api/v1/experiences/instances/{experience_name}","pathParams":["experience_name"],"deprecated":"Experience types and instances, replaced by use cases: use `client.useCases` instead."},
+  "experiences.retrieve": {"method":"GET","path":"/api/v1/experiences/instances/{experience_id}","pathParams":["experience_id"],"deprecated":"Experience types and instances, replaced by use cases: use `client.useCases` instead."},
+  "experiences.delete": {"method":"DELETE","path":"/api/v1/experiences/instances/{experience_id}","pathParams":["experience_id"],"deprecated":"Experience types and instances, replaced by use cases: use `client.useCases` instead."},
+  "experiences.properties.create": {"method":"POST","path":"/api/v1/experiences/instances/{experience_id}/properties","pathParams":["experience_id"],"bodyFields":["properties"],"deprecated":"Experience types and instances, replaced by use cases: use `client.useCases` instead."},
+  "experiences.types.list": {"method":"GET","path":"/api/v1/experiences/types","query":[["cursor","cursor"],["limit","limit"],["name","name"],["sort_ascending","sort_ascending"]],"paginated":true,"deprecated":"Experience types and instances, replaced by use cases: use `client.useCases` instead."},
+  "experiences.types.create": {"method":"POST","path":"/api/v1/experiences/types","bodyFields":["description","name","limit_config","logging_enabled"],"deprecated":"Experience types and instances, replaced by use cases: use `client.useCases` instead."},
+  "experiences.types.retrieve": {"method":"GET","path":"/api/v1/experiences/types/{experience_name}","pathParams":["experience_name"],"deprecated":"Experience types and instances, replaced by use cases: use `client.useCases` instead."},
+  "experiences.types.update": {"method":"PUT","path":"/api/v1/experiences/types/{experience_name}","pathParams":["experience_name"],"bodyFields":["description","logging_enabled"],"deprecated":"Experience types and instances, replaced by use cases: use `client.useCases` instead."},
+  "experiences.types.delete": {"method":"DELETE","path":"/api/v1/experiences/types/{experience_name}","pathParams":["experience_name"],"deprecated":"Experience types and instances, replaced by use cases: use `client.useCases` instead."},
+  "experiences.types.limitConfig.create": {"method":"POST","path":"/api/v1/experiences/types/{experience_name}/limit_config","pathParams":["experience_name"],"bodyFields":["max","limit_tags","limit_type","threshold"],"deprecated":"Experience types and instances, replaced by use cases: use `client.useCases` instead."},
+  "experiences.types.limitConfig.delete": {"method":"DELETE","path":"/api/v1/experiences/types/{experience_name}/limit_config","pathParams":["experience_name"],"deprecated":"Experience types and instances, replaced by use cases: use `client.useCases` instead."},
 };

@@ -42,7 +42,8 @@ export function call(ctx: CallContext, id: OperationId, params: unknown, options
 
 async function send(ctx: CallContext, id: OperationId, params: unknown, options: RequestOptions = {}, mode: Mode): Promise<unknown> {
   const spec = operations[id];
-  if (spec.deprecated) warnOnce(ctx.logger, `deprecated:${id.split(".")[0]}`, `client.${id} is deprecated: experiences are replaced by use cases (client.useCases).`);
+  // One warning per deprecated namespace and process: enough to notice, never noise in a loop.
+  if (spec.deprecated) warnOnce(ctx.logger, `deprecated:${id.split(".")[0]}`, `client.${id} is deprecated. ${spec.deprecated}`);
   if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
     throw new PayiValidationError(`client.${id}`, [{ path: "", message: `params must be an object, got ${Array.isArray(params) ? "an array" : params === null ? "null" : typeof params}` }]);
   }
