@@ -81,6 +81,10 @@ export async function main(): Promise<string> {
     expect(failed).toMatch(/use\.ts.*error TS2322.*number.*string/s);
   });
 
+  it("installs the payi command", () => {
+    expect(run(join(dir, "node_modules/.bin/payi"), ["--help"])).toMatch(/Usage: payi backfill <events\.jsonl>/);
+  });
+
   it("ships the OpenAPI document, importable by path", () => {
     const path = run(process.execPath, ["-e", `console.log(require.resolve("payi/openapi.yaml"))`]).trim();
     expect(path).toMatch(/openapi\/payi\.openapi\.yaml$/);
