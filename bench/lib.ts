@@ -17,18 +17,25 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ben
   return { baseURL: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
 }
 
-/** Median calls per second of each task, measured in one tinybench run after a warm-up. */
-export async function callsPerSecond(tasks: Record<string, () => unknown>, callsPerIteration = 1, time = 1500): Promise<Record<string, number>> {
-  const bench = new Bench({ time, warmupTime: 300, warmupIterations: 20 });
-  for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
-  await bench.run();
-  const out: Record<string, number> = {};
-  for (const task of bench.tasks) {
-    const r = task.result as { state: string; latency?: { p50?: number } };
-    if (r.state !== "completed" || !r.latency?.p50) throw new Error(`${task.name}: ${r.state}`);
-    out[task.name] = (callsPerIteration * 1000) / r.latency.p50;
+/**
+ * Calls per second of each task: several tinybench runs (each with a warm-up), the tasks
+ * interleaved run by run so that drift on a shared machine hits them alike; the median
+ * latency of each run, then the median over runs.
+ */
+export async function callsPerSecond(tasks: Record<string, () => unknown>, callsPerIteration = 1, time = 600, runs = 5): Promise<Record<string, number>> {
+  const perRun: Record<string, number[]> = {};
+  for (let run = 0; run < runs; run++) {
+    const bench = new Bench({ time, warmupTime: 150, warmupIterations: 10 });
+    const entries = Object.entries(tasks);
+    for (const [name, fn] of run % 2 ? entries.reverse() : entries) bench.add(name, fn);
+    await bench.run();
+    for (const task of bench.tasks) {
+      const r = task.result as { state: string; latency?: { p50?: number } };
+      if (r.state !== "completed" || !r.latency?.p50) throw new Error(`${task.name}: ${r.state}`);
+      (perRun[task.name] ??= []).push((callsPerIteration * 1000) / r.latency.p50);
+    }
   }
-  return out;
+  return Object.fromEntries(Object.entries(perRun).map(([name, xs]) => [name, median(xs)]));
 }
 
 export const median = (xs: number[]) => {
