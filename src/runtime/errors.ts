@@ -105,8 +105,8 @@ export class APIConnectionError extends APIError {
 
 export class APITimeoutError extends APIConnectionError {
   override name = "APITimeoutError";
-  constructor(message = "Request timed out.") {
-    super(message);
+  constructor(message = "Request timed out.", options?: { cause?: unknown }) {
+    super(message, options);
   }
 }
 

@@ -14,6 +14,8 @@ export interface SendSettings {
   fetch: FetchLike | Promise<FetchLike>;
   /** Per-attempt timeout, ms. */
   timeoutMs: number;
+  /** The connect timeout the transport applies (connect.ts), ms; named when it fires. */
+  connectTimeoutMs?: number;
   maxRetries: number;
   signal?: AbortSignal | null;
   /** Leave the body unread, for streaming responses; the timeout then stops at the headers. */
@@ -55,6 +57,8 @@ export function createFetch(settings: SendSettings): (request: Request) => Promi
         if (userSignal?.aborted) throw new APIUserAbortError();
         const error = attemptSignal.timedOut()
           ? new APITimeoutError(`Request timed out after ${settings.timeoutMs} ms.`)
+          : isConnectTimeout(err)
+            ? new APITimeoutError(`Connect timed out${settings.connectTimeoutMs ? ` after ${settings.connectTimeoutMs} ms` : ""}: no connection to the service.`, { cause: err })
           : err instanceof APIConnectionError
             ? err
             : new APIConnectionError(connectionMessage(err), { cause: err });
@@ -169,6 +173,14 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** The transport's connect timeout (undici's), which is a timeout as much as the per-attempt one is. */
+function isConnectTimeout(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === "UND_ERR_CONNECT_TIMEOUT") return true;
+  }
+  return false;
 }
 
 function connectionMessage(err: unknown): string {

@@ -29,7 +29,8 @@ export function normalize(spec: OperationSpec, params: Record<string, unknown>):
   }
   for (const [sdk, wire] of spec.headers ?? []) {
     const v = value[sdk];
-    const texts = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+    // List entries are checked as sent: trimmed (so a blank one, dropped, is no error).
+    const texts = Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x.trim() : x)) : v === undefined || v === null ? [] : [v];
     // HTTP header values carry printable ASCII only; fetch would throw a TypeError naming nothing.
     if (texts.some((t) => typeof t === "string" && !/^[\x20-\x7E]*$/.test(t))) {
       issues.push({ path: sdk, message: `is sent as the header ${wire}, which holds printable ASCII only`, code: "invalid_header_value" });

@@ -62,6 +62,8 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
     serializedBody: () => serialized,
     fetch: o.fetch ?? defaultFetch(timeout.connect),
     timeoutMs: timeout.timeout,
+    // A fetch of the user's own applies its own connect timeout, if any.
+    connectTimeoutMs: o.fetch ? undefined : timeout.connect,
     maxRetries: options.maxRetries ?? o.maxRetries,
     signal: options.signal,
     stream: mode === "stream",

@@ -4,17 +4,24 @@ import type { AddressInfo, Socket } from "node:net";
 
 export interface Received {
   method: string;
+  /** Path and query exactly as they arrived, percent-encoding included. */
   url: string;
+  /** Lower-cased names, as Node gives them. */
   headers: http.IncomingHttpHeaders;
   body: string;
 }
 
+/** Answers one request; `n` counts requests since the last `handle()`, from 1. */
 export type Handler = (req: Received, res: http.ServerResponse, n: number) => void | Promise<void>;
 
 export interface TestServer {
   url: string;
+  port: number;
+  /** Every request since the last `handle()`, in order of arrival. */
   received: Received[];
+  /** Sets the handler for what follows and forgets what was received before. */
   handle(handler: Handler): void;
+  /** Stops listening and destroys open sockets, stalled ones included, so tests end by themselves. */
   close(): Promise<void>;
 }
 
@@ -30,7 +37,8 @@ export async function startServer(handler: Handler = (_req, res) => json(res, 20
       const r: Received = { method: req.method!, url: req.url!, headers: req.headers, body };
       received.push(r);
       Promise.resolve(current(r, res, received.length)).catch((err) => {
-        res.statusCode = 599;
+        // A broken handler answers 599 with its error, which then shows in the failing test's output.
+        if (!res.headersSent) res.writeHead(599);
         res.end(String(err));
       });
     });
@@ -40,8 +48,10 @@ export async function startServer(handler: Handler = (_req, res) => json(res, 20
     s.on("close", () => sockets.delete(s));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
+    port,
     received,
     handle: (h) => {
       current = h;
@@ -59,6 +69,12 @@ export function json(res: http.ServerResponse, status: number, body: unknown, he
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
 }
+
+/** A handler that never answers: the request stays open until the client gives up or the server closes. */
+export const stall: Handler = () => new Promise<void>(() => {});
+
+/** The service's error body. */
+export const errorBody = (status: number, message: string, code?: string) => ({ message, statusCode: status, ...(code ? { xproxy_error: { code, message } } : {}) });
 
 export const ingestOk = {
   event_timestamp: "2025-02-03T10:00:00Z",

@@ -1,16 +1,17 @@
 // Each status becomes its class, with what the service said; the key never appears anywhere.
 import { inspect } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as errors from "../../src/errors.js";
 import { APIError, APIResponseValidationError, AsyncPayi, InternalServerError, PayiError, type Logger } from "../../src/index.js";
 import { event, json, startServer, type TestServer } from "../helpers/server.js";
 
 const KEY = "sk-payi-very-secret-0123456789";
 let server: TestServer;
-beforeAll(async () => {
+// A fresh server per test: a new port, so a request an earlier test left in flight is never counted by a later one.
+beforeEach(async () => {
   server = await startServer();
 });
-afterAll(() => server.close());
+afterEach(() => server.close());
 const client = (o: ConstructorParameters<typeof AsyncPayi>[0] = {}) => new AsyncPayi({ apiKey: KEY, baseURL: server.url, maxRetries: 0, logLevel: "off", ...o });
 
 const classes: [number, keyof typeof errors][] = [
@@ -59,10 +60,15 @@ describe("errors", () => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end('{"request_id": "req_1", ');
     });
-    const err = await client().ingest.units(event).catch((e) => e);
+    const err = await client({ maxRetries: 2 }).ingest.units(event).catch((e) => e);
     expect(err).toBeInstanceOf(APIResponseValidationError);
+    expect(err).toBeInstanceOf(PayiError);
+    expect(err.status).toBe(200);
     expect(err.message).toMatch(/not JSON/);
+    expect(err.message).toContain('{"request_id": "req_1", ');
     expect(err.body).toBe('{"request_id": "req_1", ');
+    // An answer that is not what was asked for is not retried.
+    expect(server.received).toHaveLength(1);
   });
 
   it("never shows the key: not in the error, its JSON, its inspection, its headers, nor the logs", async () => {
@@ -82,14 +88,27 @@ describe("errors", () => {
     expect(JSON.stringify(client())).not.toContain(KEY);
   });
 
-  it("a missing key names both ways to set it", () => {
-    const saved = process.env.PAYI_API_KEY;
-    delete process.env.PAYI_API_KEY;
-    try {
-      expect(() => new AsyncPayi({ baseURL: server.url })).toThrow(PayiError);
-      expect(() => new AsyncPayi({ baseURL: server.url })).toThrow(/apiKey.*PAYI_API_KEY/);
-    } finally {
-      if (saved !== undefined) process.env.PAYI_API_KEY = saved;
+  it("never shows the key when a 200 that is not JSON echoes it, nor in a connection error's causes", async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => lines.push(args.map((a) => (typeof a === "string" ? a : inspect(a))).join(" "));
+    const logger: Logger = { debug: capture, info: capture, warn: capture, error: capture };
+    server.handle((r, res) => {
+      res.writeHead(200, { "content-type": "application/json", "x-echo": String(r.headers["xproxy-api-key"]) });
+      res.end(`not json, your key is ${r.headers["xproxy-api-key"]}`);
+    });
+    const bad = await client({ logLevel: "debug", logger }).ingest.units(event).catch((e) => e);
+    expect(bad).toBeInstanceOf(APIResponseValidationError);
+    server.handle((_r, res) => void res.socket!.destroy());
+    const reset = await client({ logLevel: "debug", logger, maxRetries: 1 }).ingest.units(event).catch((e) => e);
+    expect(reset).toBeInstanceOf(errors.APIConnectionError);
+    expect(server.received).toHaveLength(2);
+    for (const err of [bad, reset]) {
+      const views = [String(err), err.message, err.stack, JSON.stringify(err), inspect(err, { depth: 10, showHidden: true }), JSON.stringify([...(err.headers ?? [])])];
+      for (const v of views) expect(v).not.toContain(KEY);
     }
+    expect(bad.message).toContain("your key is ***");
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).not.toContain(KEY);
   });
+
 });

@@ -1,5 +1,5 @@
 // Lists: awaitable for the first page, iterable over every item, pages fetched lazily.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AsyncPayi, Page, PayiError } from "../../src/index.js";
 import { json, startServer, type TestServer } from "../helpers/server.js";
 
@@ -14,10 +14,11 @@ const paged = () =>
     const end = Math.min(start + size, TOTAL);
     json(res, 200, { items: Array.from({ length: end - start }, (_, k) => limit(start + k)), cursor: end < TOTAL ? String(end) : null });
   });
-beforeAll(async () => {
+// A fresh server per test: a new port, so a request an earlier test left in flight is never counted by a later one.
+beforeEach(async () => {
   server = await startServer();
 });
-afterAll(() => server.close());
+afterEach(() => server.close());
 const client = () => new AsyncPayi({ apiKey: "test-key-pages", baseURL: server.url, maxRetries: 0, logLevel: "off" });
 
 describe("pagination", () => {
@@ -29,6 +30,7 @@ describe("pagination", () => {
     expect(server.received).toHaveLength(10);
     expect(server.received.map((r) => new URL(r.url, "http://x").searchParams.get("cursor"))).toEqual([null, "100", "200", "300", "400", "500", "600", "700", "800", "900"]);
     expect(server.received.every((r) => r.url.includes("limit=100") && r.url.includes("limit_name=budget"))).toBe(true);
+    expect(server.received.every((r) => r.method === "GET" && r.headers["xproxy-api-key"] === "test-key-pages")).toBe(true);
   });
 
   it("awaits to the first page, with its helpers", async () => {
@@ -64,13 +66,23 @@ describe("pagination", () => {
     }
   });
 
-  it("stops instead of looping when the service answers the cursor it was asked with", async () => {
-    server.handle((_r, res) => json(res, 200, { items: [limit(1)], cursor: "same" }));
+  it("stops with an error instead of looping when the service answers the same cursor forever", async () => {
+    // After 20 answers it ends the list, so a client that loops fails on the counts instead of hanging.
+    const sameForever = () => server.handle((_r, res, n) => json(res, 200, { items: [limit(1)], cursor: n <= 20 ? "same" : null }));
+    sameForever();
     const seen: unknown[] = [];
-    const run = async () => {
-      for await (const l of client().limits.list({ cursor: "same" })) seen.push(l);
+    const run = async (params?: { cursor: string }) => {
+      for await (const l of client().limits.list(params)) seen.push(l);
     };
-    await expect(run()).rejects.toBeInstanceOf(PayiError);
+    // Asked for the first page, answered "same"; asked for "same", answered "same" again.
+    const err = await run().catch((e) => e);
+    expect(err).toBeInstanceOf(PayiError);
+    expect(err.message).toContain("same cursor");
+    expect(server.received.map((r) => new URL(r.url, "http://x").searchParams.get("cursor"))).toEqual([null, "same"]);
+    expect(seen).toHaveLength(2);
+
+    sameForever();
+    await expect(run({ cursor: "same" })).rejects.toBeInstanceOf(PayiError);
     expect(server.received).toHaveLength(1);
   });
 });

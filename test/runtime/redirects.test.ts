@@ -1,15 +1,16 @@
 // The key goes to the configured origin only: followed redirects keep it on the same origin and drop it elsewhere.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
 
 let home: TestServer;
 let other: TestServer;
-beforeAll(async () => {
+// A fresh server per test: a new port, so a request an earlier test left in flight is never counted by a later one.
+beforeEach(async () => {
   home = await startServer();
   other = await startServer((_r, res) => json(res, 200, ingestOk));
 });
-afterAll(async () => {
+afterEach(async () => {
   await home.close();
   await other.close();
 });

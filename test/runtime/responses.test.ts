@@ -1,13 +1,14 @@
 // Raw and streaming responses: the answer's status and headers, the body read only when asked.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AsyncPayi, RateLimitError } from "../../src/index.js";
 import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
-beforeAll(async () => {
+// A fresh server per test: a new port, so a request an earlier test left in flight is never counted by a later one.
+beforeEach(async () => {
   server = await startServer();
 });
-afterAll(() => server.close());
+afterEach(() => server.close());
 const client = () => new AsyncPayi({ apiKey: "test-key-raw", baseURL: server.url, maxRetries: 0, logLevel: "off" });
 
 describe("withRawResponse", () => {
@@ -30,20 +31,39 @@ describe("withRawResponse", () => {
 
 describe("withStreamingResponse", () => {
   it("resolves at the headers, before the body is complete, and reads it on demand", async () => {
-    let finish!: () => void;
-    const released = new Promise<void>((r) => (finish = r));
+    let go!: () => void;
+    const released = new Promise<void>((r) => (go = r));
+    // A client that waited for the whole body would otherwise wait forever; this way it fails the `ended` check.
+    setTimeout(() => go(), 3_000).unref();
+    let ended = false;
     server.handle(async (_r, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
+      res.writeHead(200, { "content-type": "application/json", "x-request-id": "req_stream" });
       res.write('{"request_id":"req_stream",');
       await released;
       res.end('"event_timestamp":"2025-02-03T10:00:00Z","ingest_timestamp":"2025-02-03T10:00:00Z","xproxy_result":{}}');
+      ended = true;
     });
     const streamed = await client().withStreamingResponse.ingest.units(event);
+    expect(ended).toBe(false);
     expect(streamed.status).toBe(200);
+    expect(streamed.headers.get("x-request-id")).toBe("req_stream");
     expect(streamed.bodyUsed).toBe(false);
     const body = streamed.parse();
-    finish();
-    expect(await body).toMatchObject({ request_id: "req_stream" });
+    go();
+    expect(await body).toEqual({ request_id: "req_stream", event_timestamp: "2025-02-03T10:00:00Z", ingest_timestamp: "2025-02-03T10:00:00Z", xproxy_result: {} });
+    expect(ended).toBe(true);
+    expect(server.received).toHaveLength(1);
+  });
+
+  it("can be closed without reading the body", async () => {
+    server.handle((_r, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("[");
+    });
+    const streamed = await client().withStreamingResponse.ingest.units(event);
+    await streamed.close();
+    expect(streamed.status).toBe(200);
+    expect(server.received).toHaveLength(1);
   });
 
   it("exposes the body as a stream of bytes", async () => {

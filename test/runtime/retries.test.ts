@@ -1,16 +1,17 @@
 // Retries exactly as the contract says, counted by the server.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APIConnectionError, AsyncPayi, BadRequestError, InternalServerError, RateLimitError } from "../../src/index.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { APIConnectionError, APITimeoutError, AsyncPayi, BadRequestError, InternalServerError, RateLimitError } from "../../src/index.js";
 import { retryDelayMs } from "../../src/runtime/retry.js";
 import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
 let client: AsyncPayi;
-beforeAll(async () => {
+// A fresh server per test: a new port, so a request an earlier test left in flight is never counted by a later one.
+beforeEach(async () => {
   server = await startServer();
   client = new AsyncPayi({ apiKey: "test-key-retries", baseURL: server.url, logLevel: "off" });
 });
-afterAll(() => server.close());
+afterEach(() => server.close());
 
 /** Fails `times` times with `status` (and headers), then succeeds. */
 const failThenOk = (times: number, status: number, headers: Record<string, string> = {}) =>
@@ -70,9 +71,12 @@ describe("retries", () => {
     server.handle((_r, res, n) => void (n === 1 ? res.socket!.destroy() : json(res, 200, ingestOk)));
     await expect(client.ingest.units(event)).resolves.toEqual(ingestOk);
     expect(server.received).toHaveLength(2);
+    expect(server.received[1].body).toBe(server.received[0].body);
     server.handle((_r, res) => void res.socket!.destroy());
     const err = await client.ingest.units(event).catch((e) => e);
     expect(err).toBeInstanceOf(APIConnectionError);
+    expect(err).not.toBeInstanceOf(APITimeoutError);
+    expect(err.status).toBeUndefined();
     expect(server.received).toHaveLength(3);
   });
 
@@ -95,39 +99,47 @@ describe("the wait between attempts", () => {
 
   // Waits are measured by when the server saw each attempt; bounds are generous, as the
   // point is which rule applied (ms vs seconds vs date vs backoff), not exact timing.
-  const timed = async (headers: Record<string, string>) => {
+  const timed = async (headers: () => Record<string, string>) => {
     const seen: number[] = [];
     server.handle((_r, res, n) => {
       seen.push(Date.now());
-      if (n === 1) json(res, 429, { message: "slow down", statusCode: 429 }, headers);
+      if (n === 1) json(res, 429, { message: "slow down", statusCode: 429 }, headers());
       else json(res, 200, ingestOk);
     });
-    await client.ingest.units(event);
+    await expect(client.ingest.units(event)).resolves.toEqual(ingestOk);
+    expect(server.received).toHaveLength(2);
     return seen[1] - seen[0];
   };
 
+  // Each wait asked for is longer than the longest first backoff (500 ms), so a lower bound tells them apart.
   it("honours retry-after-ms", async () => {
-    const gap = await timed({ "retry-after-ms": "300" });
-    expect(gap).toBeGreaterThanOrEqual(280);
-    expect(gap).toBeLessThan(2_000);
+    const gap = await timed(() => ({ "retry-after-ms": "800" }));
+    expect(gap).toBeGreaterThanOrEqual(790);
+    expect(gap).toBeLessThan(5_000);
   });
 
   it("honours retry-after in seconds", async () => {
-    const gap = await timed({ "retry-after": "1" });
-    expect(gap).toBeGreaterThanOrEqual(950);
-    expect(gap).toBeLessThan(3_000);
+    const gap = await timed(() => ({ "retry-after": "1" }));
+    expect(gap).toBeGreaterThanOrEqual(990);
+    expect(gap).toBeLessThan(5_000);
   });
 
   it("honours retry-after as an HTTP date", async () => {
-    const gap = await timed({ "retry-after": new Date(Date.now() + 2_000).toUTCString() });
-    // An HTTP date has whole seconds: the wait is between 1 and 2 s.
-    expect(gap).toBeGreaterThanOrEqual(900);
-    expect(gap).toBeLessThan(3_500);
+    // An HTTP date has whole seconds: two seconds ahead, truncated, is more than one second after the answer.
+    const gap = await timed(() => ({ "retry-after": new Date(Date.now() + 2_000).toUTCString() }));
+    expect(gap).toBeGreaterThanOrEqual(990);
+    expect(gap).toBeLessThan(5_000);
   });
 
-  it("ignores a retry-after beyond 60 s and backs off 0.5 s less up to 25 %", async () => {
-    const gap = await timed({ "retry-after": "3600" });
+  it.each([
+    [{ "retry-after": "3600" }],
+    [{ "retry-after-ms": "120000" }],
+    [{ "retry-after": "-5" }],
+    [{ "retry-after": "soon" }],
+  ])("ignores a wait out of range or unreadable (%j) and backs off 0.5 s less jitter", async (headers) => {
+    const gap = await timed(() => headers);
     expect(gap).toBeGreaterThanOrEqual(370);
+    // Generous over the 500 ms at most, yet short of any wait taken from the header.
     expect(gap).toBeLessThan(2_000);
   });
 });
