@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * The `payi` command. `payi backfill events.jsonl` sends a JSON Lines file of ingest events
- * in bulk batches, with a progress bar and a summary; it exits 1 when events were refused.
+ * in bulk batches, with a progress bar and a summary. Exit status: 0 when every event was
+ * accepted, 1 when some were refused, the run was interrupted or failed, 2 for a usage error.
  */
+import { createReadStream, existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { AsyncPayi, PayiError } from "./index.js";
@@ -19,59 +21,105 @@ Options:
   --checkpoint FILE resume point; rerun with the same file to continue (default <file>.checkpoint)
   --base-url URL    the API's address
   --no-progress     no progress bar
+
+Exit status: 0 all accepted; 1 some refused, interrupted (Ctrl-C) or failed; 2 usage error.
 `;
 
+class UsageError extends Error {}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      "batch-size": { type: "string" },
-      concurrency: { type: "string" },
-      rejects: { type: "string" },
-      checkpoint: { type: "string" },
-      "base-url": { type: "string" },
-      "no-progress": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const [command, file] = positionals;
-  if (values.help || command !== "backfill" || !file) {
-    (values.help ? process.stdout : process.stderr).write(USAGE);
-    return values.help ? 0 : 2;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        "batch-size": { type: "string" },
+        concurrency: { type: "string" },
+        rejects: { type: "string" },
+        checkpoint: { type: "string" },
+        "base-url": { type: "string" },
+        "no-progress": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
-  const client = new AsyncPayi({ baseURL: values["base-url"] });
+  const { values, positionals } = parsed;
+  const [command, file] = positionals;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command !== "backfill" || !file || positionals.length > 2) throw new UsageError(command && command !== "backfill" ? `unknown command: ${command}` : "which file?");
+  const count = (name: "batch-size" | "concurrency") => {
+    const v = values[name];
+    if (v === undefined) return undefined;
+    if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`--${name} takes a positive integer, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const batchSize = count("batch-size");
+  const concurrency = count("concurrency");
+  let client: AsyncPayi;
+  try {
+    client = new AsyncPayi({ baseURL: values["base-url"] });
+  } catch (err) {
+    throw err instanceof PayiError ? new UsageError(err.message) : err;
+  }
   const rejects = values.rejects ?? `${file}.rejects.jsonl`;
   const checkpoint = values.checkpoint ?? `${file}.checkpoint`;
-  const bar = values["no-progress"] || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar({ format: "backfill {bar} {value} events | {accepted} accepted, {rejected} refused | {batches} batches", stream: process.stderr }, cliProgress.Presets.shades_classic);
-  bar?.start(0, 0, { accepted: 0, rejected: 0, batches: 0 });
+
+  const showBar = !values["no-progress"] && process.stderr.isTTY;
+  const bar = showBar ? new cliProgress.SingleBar({ format: "backfill {bar} {percentage}% | {value}/{total} events | {accepted} accepted, {rejected} refused | ETA {eta_formatted}", stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : undefined;
+  bar?.start(showBar ? await countLines(file) : 0, 0, { accepted: 0, rejected: 0 });
   const stop = new AbortController();
   process.once("SIGINT", () => stop.abort());
-  const summary = await client.ingest.backfill(file, {
-    batchSize: values["batch-size"] ? Number(values["batch-size"]) : undefined,
-    concurrency: values.concurrency ? Number(values.concurrency) : undefined,
-    rejects,
-    checkpoint,
-    signal: stop.signal,
-    onProgress: (p) => {
-      bar?.setTotal(p.read);
-      bar?.update(p.accepted + p.rejected + p.skipped, p);
-    },
-  });
-  bar?.stop();
-  console.log(
-    `${summary.interrupted ? "Interrupted" : "Done"}: ${summary.read} events read, ${summary.accepted} accepted, ${summary.rejected} refused` +
-      `${summary.skipped ? `, ${summary.skipped} skipped (already sent, per ${checkpoint})` : ""}, ${summary.batches} batches.`,
-  );
-  if (summary.rejected) console.log(`Refused events and their reasons: ${rejects}`);
-  if (summary.interrupted) console.log(`Run the same command again to resume from ${checkpoint}.`);
-  return summary.rejected || summary.interrupted ? 1 : 0;
+  try {
+    const summary = await client.ingest.backfill(file, {
+      batchSize,
+      concurrency,
+      rejects,
+      checkpoint,
+      signal: stop.signal,
+      onProgress: (p) => bar?.update(p.accepted + p.rejected + p.skipped, p),
+    });
+    bar?.stop();
+    console.log(
+      `${summary.interrupted ? "Interrupted" : "Done"}: ${summary.read} events read, ${summary.accepted} accepted, ${summary.rejected} refused` +
+        `${summary.skipped ? `, ${summary.skipped} skipped (settled by an earlier run, per ${checkpoint})` : ""}, ${summary.batches} batches.`,
+    );
+    if (summary.rejected) console.log(`Refused events and their reasons: ${rejects}`);
+    if (summary.interrupted) console.log(`Run the same command again to resume from ${checkpoint}.`);
+    return summary.rejected || summary.interrupted ? 1 : 0;
+  } catch (err) {
+    bar?.stop();
+    console.error(`payi: ${err instanceof PayiError ? err.message : String(err)}`);
+    console.error(`Nothing accepted is lost: run the same command again to resume from ${checkpoint}.`);
+    return 1;
+  }
+}
+
+/** Lines in the file, for the bar's total (blank ones included: an estimate, read at disk speed). */
+async function countLines(file: string): Promise<number> {
+  let n = 0;
+  let last = 10;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+    last = chunk[chunk.length - 1];
+  }
+  return last === 10 ? n : n + 1;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof PayiError ? `payi: ${err.message}` : err);
+    if (err instanceof UsageError) {
+      process.stderr.write(`payi: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(`payi: ${err instanceof PayiError ? err.message : String(err)}`);
     process.exit(1);
   },
 );

@@ -2,23 +2,32 @@
  * client.ingest.backfill(): sends a source of events (an iterable, an async iterable, or a
  * JSON Lines file) as bulk batches with bounded concurrency. Memory stays bounded: the source
  * is read only as fast as batches complete. Refused events go to a rejects file with the
- * reason; a checkpoint file records how many source events are settled, in order, so an
- * interrupted backfill resumes without resending what was accepted.
+ * reason; a checkpoint file records which source events are settled, so an interrupted
+ * backfill resumes without resending what was accepted.
  */
 import { node } from "./node.js";
 import type { BulkIngestRequest, IngestUnitsParams } from "../generated/api.js";
 import type { AsyncPayi } from "../runtime/async-client.js";
 import { PayiError, PayiValidationError } from "../runtime/errors.js";
 import { toBulkEvent } from "./event.js";
+import { readCheckpoint, Settled } from "./checkpoint.js";
 
 export interface BackfillOptions {
   /** Events per bulk request. Default 500. */
   batchSize?: number;
-  /** Bulk requests in flight at once. Default 4. */
+  /** Bulk requests in flight at once. Default 4. At most batchSize x concurrency source events are read ahead of what is settled. */
   concurrency?: number;
-  /** JSON Lines file that receives `{ index, event, reason }` for each refused event. */
+  /**
+   * JSON Lines file that receives `{ index, line?, event, reason }` for each refused event
+   * (appended to): `index` counts source events from 0 (blank lines are not events), `line`
+   * is the 1-based line of a file source, `event` what was read (the text of a line that is not JSON).
+   */
   rejects?: string;
-  /** File holding how many source events are settled; read to resume, written as batches settle. */
+  /**
+   * File recording which source events are settled (accepted or written to rejects), rewritten
+   * atomically as batches settle: `{"settled":N,"ahead":[[from,to],...]}`, N being how many
+   * source events are settled in order and `ahead` the batches settled beyond. Read to resume.
+   */
   checkpoint?: string;
   /** Called after each batch settles. */
   onProgress?: (progress: BackfillProgress) => void;
@@ -27,12 +36,16 @@ export interface BackfillOptions {
 }
 
 export interface BackfillProgress {
-  /** Source events read (lines of a file, items of an iterable), skipped ones included. */
+  /** Source events read so far (lines of a file, items of an iterable), skipped ones included. */
   read: number;
+  /** Events put in bulk requests (settled or in flight). */
+  sent: number;
   accepted: number;
+  /** Refused by the service or failing validation (or not JSON): written to `rejects`. */
   rejected: number;
-  /** Skipped because a checkpoint said they were settled by an earlier run. */
+  /** Skipped because the checkpoint said an earlier run settled them. */
   skipped: number;
+  /** Batches settled. */
   batches: number;
 }
 
@@ -45,6 +58,8 @@ type Source = Iterable<IngestUnitsParams> | AsyncIterable<IngestUnitsParams> | s
 
 interface Item {
   index: number;
+  /** 1-based line of a JSON Lines source. */
+  line?: number;
   event?: BulkIngestRequest;
   raw: unknown;
   reason?: string;
@@ -58,112 +73,113 @@ export async function backfill(client: AsyncPayi, source: Source, options: Backf
   }
   const needsFiles = typeof source === "string" || options.rejects || options.checkpoint;
   const fs = needsFiles ? node<typeof import("node:fs")>("node:fs", "ingest.backfill with files") : undefined;
-  const start = options.checkpoint && fs!.existsSync(options.checkpoint) ? Number(fs!.readFileSync(options.checkpoint, "utf8").trim() || 0) : 0;
-  const progress: BackfillProgress = { read: 0, accepted: 0, rejected: 0, skipped: 0, batches: 0 };
-  const reject = (item: Item, reason: string) => {
-    progress.rejected++;
-    if (options.rejects) fs!.appendFileSync(options.rejects, `${JSON.stringify({ index: item.index, event: item.raw, reason })}\n`);
-  };
-
-  // Which source ranges are settled, so the checkpoint only moves over a contiguous prefix.
-  let settledUpTo = start;
-  const done = new Map<number, number>(); // range start -> range end
-  const settle = (from: number, to: number) => {
-    done.set(from, to);
-    while (done.has(settledUpTo)) {
-      const next = done.get(settledUpTo)!;
-      done.delete(settledUpTo);
-      settledUpTo = next;
-    }
-    if (options.checkpoint) {
-      fs!.writeFileSync(`${options.checkpoint}.tmp`, String(settledUpTo));
-      fs!.renameSync(`${options.checkpoint}.tmp`, options.checkpoint);
-    }
-  };
+  const settled = new Settled(options.checkpoint && fs!.existsSync(options.checkpoint) ? readCheckpoint(fs!.readFileSync(options.checkpoint, "utf8"), options.checkpoint) : { settled: 0, ahead: [] });
+  const progress: BackfillProgress = { read: 0, sent: 0, accepted: 0, rejected: 0, skipped: 0, batches: 0 };
 
   const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
-  const send = (batch: Item[], from: number, to: number) => {
+  let failure: { error: unknown } | undefined;
+  const send = (batch: Item[]) => {
     const p = (async () => {
       const valid = batch.filter((i) => i.event);
-      for (const i of batch) if (i.reason) reject(i, i.reason);
+      const refused = new Map<number, string>();
       if (valid.length) {
+        progress.sent += valid.length;
         const answer = await client.ingest.bulk({ events: valid.map((i) => i.event!) });
-        const refused = new Map<number, string>();
-        for (const e of answer.errors ?? []) {
-          if (typeof e.item_index === "number") {
+        for (const e of answer?.errors ?? []) {
+          if (Number.isInteger(e?.item_index) && e.item_index! >= 0 && e.item_index! < valid.length) {
             const r = e.xproxy_result;
-            refused.set(e.item_index, [r?.statusCode, r?.xproxy_error?.code, r?.message].filter((x) => x !== undefined && x !== null).join(" "));
+            refused.set(e.item_index!, [r?.statusCode, r?.xproxy_error?.code, r?.message].filter((x) => x !== undefined && x !== null && x !== "").join(" ") || "refused");
           }
         }
-        valid.forEach((item, k) => (refused.has(k) ? reject(item, refused.get(k) || "refused") : progress.accepted++));
       }
+      const entry = (i: Item, reason: string | undefined) => ({ index: i.index, ...(i.line ? { line: i.line } : {}), event: i.raw, reason });
+      const rejects = batch.filter((i) => i.reason).map((i) => entry(i, i.reason));
+      valid.forEach((item, k) => (refused.has(k) ? rejects.push(entry(item, refused.get(k))) : progress.accepted++));
+      progress.rejected += rejects.length;
+      // Rejects before the checkpoint: a crash in between repeats a reject line rather than losing it.
+      if (options.rejects && rejects.length) fs!.appendFileSync(options.rejects, rejects.map((r) => `${JSON.stringify(r)}\n`).join(""));
       progress.batches++;
-      settle(from, to);
+      settled.add(batch.map((i) => i.index));
+      if (options.checkpoint) {
+        fs!.writeFileSync(`${options.checkpoint}.tmp`, settled.toJSON());
+        fs!.renameSync(`${options.checkpoint}.tmp`, options.checkpoint);
+      }
       options.onProgress?.({ ...progress });
-    })().catch((err) => {
-      failure ??= err;
+    })().catch((error) => {
+      failure ??= { error };
     });
     const tracked = p.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
   };
 
   let batch: Item[] = [];
-  let batchStart = start;
   let index = 0;
   let interrupted = false;
-  for await (const raw of read(source)) {
-    const i = index++;
-    progress.read++;
-    if (i < start) {
-      progress.skipped++;
-      continue;
+  try {
+    for await (const { value, line } of read(source)) {
+      const i = index++;
+      progress.read++;
+      if (settled.has(i)) {
+        progress.skipped++;
+        continue;
+      }
+      if (options.signal?.aborted || failure) {
+        interrupted = Boolean(options.signal?.aborted);
+        progress.read--;
+        break;
+      }
+      batch.push(await prepare(i, value, line));
+      if (batch.length === batchSize) {
+        send(batch);
+        batch = [];
+        // Backpressure: read on only when a request slot is free.
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      }
     }
-    if (options.signal?.aborted || failure) {
-      interrupted = Boolean(options.signal?.aborted);
-      progress.read--;
-      break;
-    }
-    batch.push(await prepare(i, raw));
-    if (batch.length === batchSize) {
-      send(batch, batchStart, i + 1);
-      batch = [];
-      batchStart = i + 1;
-      // Backpressure: read on only when a batch slot is free.
-      while (inFlight.size >= concurrency) await Promise.race(inFlight);
-    }
+    if (batch.length && !interrupted && !failure) send(batch);
+  } finally {
+    // Whatever stopped the loop (the source throwing included), batches in flight settle and checkpoint first.
+    while (inFlight.size) await Promise.all(inFlight);
   }
-  if (batch.length && !interrupted && !failure) send(batch, batchStart, batchStart + batch.length);
-  while (inFlight.size) await Promise.all(inFlight);
-  if (failure) throw failure;
+  if (failure) throw failure.error;
   return { ...progress, interrupted };
 }
 
-async function prepare(index: number, raw: unknown): Promise<Item> {
-  if (raw instanceof SyntaxError) return { index, raw: raw.message, reason: `not JSON: ${raw.message}` };
+async function prepare(index: number, raw: unknown, line: number | undefined): Promise<Item> {
+  if (raw instanceof NotJson) return { index, line, raw: raw.text, reason: `not JSON: ${raw.message}` };
   try {
-    return { index, raw, event: await toBulkEvent(raw as IngestUnitsParams, `event ${index}`) };
+    return { index, line, raw, event: await toBulkEvent(raw as IngestUnitsParams, `event ${index}`) };
   } catch (err) {
-    if (err instanceof PayiValidationError) return { index, raw, reason: err.issues.map((i) => `${i.path}: ${i.message}`).join("; ") };
+    if (err instanceof PayiValidationError) return { index, line, raw, reason: err.issues.map((i) => `${i.path || "(event)"}: ${i.message}`).join("; ") };
     throw err;
   }
 }
 
-/** Events from any source; a JSON Lines file is read line by line, a bad line yields its SyntaxError. */
-async function* read(source: Source): AsyncGenerator<unknown> {
+/** A line of a JSON Lines source that does not parse: refused with the reason, not fatal. */
+class NotJson {
+  constructor(
+    readonly text: string,
+    readonly message: string,
+  ) {}
+}
+
+/** Events from any source; a JSON Lines file is read line by line (blank lines are not events). */
+async function* read(source: Source): AsyncGenerator<{ value: unknown; line?: number }> {
   if (typeof source !== "string") {
-    yield* source as AsyncIterable<unknown>;
+    for await (const value of source as AsyncIterable<unknown>) yield { value };
     return;
   }
   const { createReadStream } = node<typeof import("node:fs")>("node:fs", "ingest.backfill from a file");
   const { createInterface } = node<typeof import("node:readline")>("node:readline", "ingest.backfill from a file");
   const lines = createInterface({ input: createReadStream(source), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line.trim()) continue;
+  let n = 0;
+  for await (const text of lines) {
+    n++;
+    if (!text.trim()) continue;
     try {
-      yield JSON.parse(line);
+      yield { value: JSON.parse(text), line: n };
     } catch (err) {
-      yield new SyntaxError(`line: ${line.slice(0, 80)}`);
+      yield { value: new NotJson(text, (err as Error).message), line: n };
     }
   }
 }

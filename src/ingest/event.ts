@@ -1,6 +1,10 @@
 /**
- * One event as `ingest.units` takes it, checked and turned into the shape of a bulk event:
- * what `ingest.units` sends as headers is a body field of a bulk event.
+ * One event as `ingest.units` takes it, checked and turned into the shape of a bulk event
+ * (BulkIngestRequest). What `ingest.units` sends as headers is a body field of a bulk event,
+ * under the same name (limit_ids, use_case_id/name/step/version, user_id, account_name)
+ * except resource_scope, which is `scope` there (the Python SDK's BulkIngestRequestParam);
+ * limit_ids are trimmed and blank ones dropped, as the header would be. disable_logging has
+ * no bulk field, so an event with `disable_logging: true` is refused rather than sent without it.
  */
 import type { BulkIngestRequest, IngestUnitsParams } from "../generated/api.js";
 import { operations } from "../generated/operations.js";
@@ -10,21 +14,27 @@ import { validateParams } from "../runtime/validate.js";
 
 /** ingest.units params whose bulk field has another name. */
 const RENAMED: Record<string, string> = { resource_scope: "scope" };
-/** ingest.units params a bulk event cannot carry: refused rather than dropped. */
+/**
+ * ingest.units params a bulk event cannot carry: refused when they ask for something
+ * (true) rather than dropped; false or null ask for what a bulk event does anyway.
+ */
 const UNSUPPORTED = ["disable_logging"];
 
 /** Validates an event (the `ingest.units` params) and returns it as a bulk event; throws PayiValidationError. */
 export async function toBulkEvent(event: IngestUnitsParams, where = "ingest event"): Promise<BulkIngestRequest> {
   if (!event || typeof event !== "object" || Array.isArray(event)) throw new PayiValidationError(where, [{ path: "", message: "an event must be an object" }]);
-  const present = UNSUPPORTED.filter((k) => (event as unknown as Record<string, unknown>)[k] !== undefined);
+  const present = UNSUPPORTED.filter((k) => (event as unknown as Record<string, unknown>)[k] === true);
   if (present.length) {
     throw new PayiValidationError(where, present.map((path) => ({ path, message: "cannot be sent in a bulk ingest; send this event with client.ingest.units" })));
   }
   const { value, issues } = normalize(operations["ingest.units"], event as unknown as Record<string, unknown>);
-  await validateParams("ingest.units", value, issues);
+  // In a bulk event these are JSON body fields, not headers: any text is fine.
+  await validateParams("ingest.units", value, issues.filter((i) => i.code !== "invalid_header_value")).catch((err) => {
+    throw err instanceof PayiValidationError ? new PayiValidationError(where, err.issues) : err;
+  });
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (v === undefined) continue;
+    if (v === undefined || UNSUPPORTED.includes(k)) continue;
     if (k === "limit_ids" && Array.isArray(v)) {
       const ids = v.map((x) => String(x).trim()).filter(Boolean);
       if (ids.length) out.limit_ids = ids;

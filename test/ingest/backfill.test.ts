@@ -1,52 +1,70 @@
 // Backfill: bounded memory, rejects with reasons, and a checkpoint to resume without resending.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AsyncPayi, type IngestUnitsParams } from "../../src/index.js";
+import { AsyncPayi, BadRequestError, PayiError, type BackfillProgress, type IngestUnitsParams } from "../../src/index.js";
+import { json } from "../helpers/server.js";
 import { ev, useBulkServer } from "./bulk-server.js";
 
 const ctx = useBulkServer("backfill");
-const client = () => new AsyncPayi({ apiKey: "backfill-key", baseURL: ctx.server.url, logLevel: "off" });
+const client = (maxRetries = 2) => new AsyncPayi({ apiKey: "backfill-key", baseURL: ctx.server.url, logLevel: "off", maxRetries });
+const reset = () => {
+  ctx.server.accepted.clear();
+  ctx.server.received.length = 0;
+};
+const readJsonl = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []);
+const onServer = () => [...ctx.server.accepted.values()].reduce((a, b) => a + b, 0);
+/** The source events, from its properties.n, that the server accepted more than once. */
+const duplicates = () => [...ctx.server.accepted].filter(([, c]) => c > 1).map(([n]) => n);
 
 describe("ingest.backfill", () => {
   it("sends a JSON Lines file in batches and writes refused events to rejects, with the reason", async () => {
-    ctx.server.accepted.clear();
+    reset();
     ctx.server.behave(() => false);
     const file = join(ctx.dir, "events.jsonl");
     const lines = Array.from({ length: 23 }, (_, n) => JSON.stringify(ev(n, n === 5 ? { properties: { refuse: "yes" } } : {})));
-    lines.splice(10, 0, "{not json", JSON.stringify({ category: "system.openai", units: { text: { input: "lots" } } }));
+    lines.splice(10, 0, "{not json", JSON.stringify({ category: "system.openai", units: { text: { input: "lots" } } }), "");
     writeFileSync(file, `${lines.join("\n")}\n`);
-    const progress: number[] = [];
-    const summary = await client().ingest.backfill(file, { batchSize: 5, concurrency: 2, rejects: join(ctx.dir, "rejects.jsonl"), onProgress: (p) => progress.push(p.accepted + p.rejected) });
-    expect(summary).toMatchObject({ read: 25, accepted: 22, rejected: 3, interrupted: false });
+    const progress: BackfillProgress[] = [];
+    const rejectsFile = join(ctx.dir, "rejects.jsonl");
+    const summary = await client().ingest.backfill(file, { batchSize: 5, concurrency: 2, rejects: rejectsFile, onProgress: (p) => progress.push(p) });
+    expect(summary).toMatchObject({ read: 25, sent: 23, accepted: 22, rejected: 3, skipped: 0, batches: 5, interrupted: false });
     expect(ctx.server.accepted.size).toBe(22);
-    const rejects = readFileSync(join(ctx.dir, "rejects.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(rejects.map((r) => r.index).sort((a, b) => a - b)).toEqual([5, 10, 11]);
-    expect(rejects.find((r) => r.index === 5).reason).toMatch(/category_resource_not_found/);
-    expect(rejects.find((r) => r.index === 10).reason).toMatch(/not JSON/);
+    expect(summary.accepted + summary.rejected).toBe(summary.read);
+    const rejects = readJsonl(rejectsFile);
+    expect(rejects.map((r) => [r.index, r.line]).sort((a, b) => a[0] - b[0])).toEqual([
+      [5, 6],
+      [10, 11],
+      [11, 12],
+    ]);
+    expect(rejects.find((r) => r.index === 5)).toMatchObject({ event: { properties: { n: "5", refuse: "yes" } }, reason: expect.stringMatching(/404 category_resource_not_found refused 5/) });
+    expect(rejects.find((r) => r.index === 10)).toMatchObject({ event: "{not json", reason: expect.stringMatching(/not JSON/) });
     expect(rejects.find((r) => r.index === 11).reason).toMatch(/units\.text\.input/);
-    expect(progress.at(-1)).toBe(25);
+    expect(progress.at(-1)).toMatchObject({ accepted: 22, rejected: 3 });
+    expect(progress.map((p) => p.batches)).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it("keeps memory bounded: reads the source only as fast as batches complete", async () => {
+  it("keeps memory bounded: never reads more than batchSize x concurrency ahead of what is settled", async () => {
+    reset();
     ctx.server.behave(async () => (await new Promise((r) => setTimeout(r, 5)), false));
     let pulled = 0;
-    let sent = 0;
+    let settled = 0;
     let maxAhead = 0;
     async function* source(): AsyncGenerator<IngestUnitsParams> {
       for (let n = 0; n < 2_000; n++) {
         pulled++;
-        maxAhead = Math.max(maxAhead, pulled - sent);
+        maxAhead = Math.max(maxAhead, pulled - settled);
         yield ev(n);
       }
     }
-    const summary = await client().ingest.backfill(source(), { batchSize: 50, concurrency: 3, onProgress: (p) => (sent = p.accepted) });
+    const summary = await client().ingest.backfill(source(), { batchSize: 50, concurrency: 3, onProgress: (p) => (settled = p.accepted + p.rejected) });
     expect(summary.accepted).toBe(2_000);
-    expect(maxAhead).toBeLessThanOrEqual(50 * 3 + 50);
+    expect(maxAhead).toBeLessThanOrEqual(50 * 3);
+    expect(maxAhead).toBeGreaterThan(50); // it does read ahead: batches overlap
   });
 
   it("resumes from its checkpoint after an interruption without resending what was accepted", async () => {
-    ctx.server.accepted.clear();
+    reset();
     ctx.server.behave(() => false);
     const checkpoint = join(ctx.dir, "checkpoint");
     const events = Array.from({ length: 100 }, (_, n) => ev(n));
@@ -54,11 +72,62 @@ describe("ingest.backfill", () => {
     const first = await client().ingest.backfill(events, { batchSize: 10, concurrency: 2, checkpoint, signal: stop.signal, onProgress: (p) => p.batches === 3 && stop.abort() });
     expect(first.interrupted).toBe(true);
     expect(first.accepted).toBeLessThan(100);
-    expect(Number(readFileSync(checkpoint, "utf8"))).toBe(first.accepted);
+    expect(JSON.parse(readFileSync(checkpoint, "utf8"))).toEqual({ settled: first.accepted, ahead: [] });
     const second = await client().ingest.backfill(events, { batchSize: 10, concurrency: 2, checkpoint });
     expect(second.skipped).toBe(first.accepted);
     expect(first.accepted + second.accepted).toBe(100);
     expect(ctx.server.accepted.size).toBe(100);
-    expect([...ctx.server.accepted.values()].every((c) => c === 1)).toBe(true);
+    expect(duplicates()).toEqual([]);
+  });
+
+  it("stops on a batch that fails, and resumes without resending the later batches that were accepted", async () => {
+    reset();
+    // The batch holding event 20 is answered last, with a 400; the batches after it go through.
+    ctx.server.behave(async (req, res) => {
+      if (!req.body.includes('"n":"20"')) return false;
+      await new Promise((r) => setTimeout(r, 150));
+      return json(res, 400, { message: "bad batch", statusCode: 400 }), true;
+    });
+    const checkpoint = join(ctx.dir, "checkpoint-fail");
+    const events = Array.from({ length: 100 }, (_, n) => ev(n));
+    const failed = await client().ingest.backfill(events, { batchSize: 10, concurrency: 4, checkpoint }).catch((e) => e);
+    expect(failed).toBeInstanceOf(BadRequestError);
+    const saved = JSON.parse(readFileSync(checkpoint, "utf8"));
+    expect(saved.settled).toBe(20);
+    expect(saved.ahead.length).toBeGreaterThan(0); // batches after the failed one settled first
+    const acceptedBefore = onServer();
+    expect(acceptedBefore).toBeGreaterThan(20);
+
+    ctx.server.behave(() => false);
+    const second = await client().ingest.backfill(events, { batchSize: 10, concurrency: 4, checkpoint });
+    expect(second.skipped).toBe(acceptedBefore);
+    expect(ctx.server.accepted.size).toBe(100);
+    expect(duplicates()).toEqual([]);
+    expect(JSON.parse(readFileSync(checkpoint, "utf8"))).toEqual({ settled: 100, ahead: [] });
+  });
+
+  it("lets batches in flight settle before passing on an error of the source", async () => {
+    reset();
+    ctx.server.behave(async () => (await new Promise((r) => setTimeout(r, 20)), false));
+    const checkpoint = join(ctx.dir, "checkpoint-source");
+    async function* source(): AsyncGenerator<IngestUnitsParams> {
+      for (let n = 0; n < 35; n++) yield ev(n);
+      throw new Error("disk went away");
+    }
+    await expect(client().ingest.backfill(source(), { batchSize: 10, concurrency: 4, checkpoint })).rejects.toThrow(/disk went away/);
+    expect(ctx.server.accepted.size).toBe(30);
+    expect(JSON.parse(readFileSync(checkpoint, "utf8")).settled).toBe(30);
+  });
+
+  it("refuses a checkpoint it did not write, and options it cannot honour", async () => {
+    const checkpoint = join(ctx.dir, "checkpoint-bad");
+    writeFileSync(checkpoint, "half a line");
+    await expect(client().ingest.backfill([ev(1)], { checkpoint })).rejects.toThrow(PayiError);
+    writeFileSync(checkpoint, "5");
+    reset();
+    ctx.server.behave(() => false);
+    const resumed = await client().ingest.backfill(Array.from({ length: 8 }, (_, n) => ev(n)), { checkpoint });
+    expect(resumed).toMatchObject({ skipped: 5, accepted: 3 });
+    await expect(client().ingest.backfill([ev(1)], { batchSize: 0 })).rejects.toThrow(/batchSize/);
   });
 });
