@@ -1,14 +1,16 @@
 /**
  * Compiles openapi/payi.openapi.yaml into src/generated/:
  *   openapi.ts     types of paths, operations and components (openapi-typescript)
- *   schemas.ts     JSON Schemas of every component and of each operation's params and
- *                  response, compiled to zod on first use (zod's own JSON-Schema support)
+ *   zod.ts         zod/mini schemas of every component, of each operation's params and of
+ *                  inline response bodies (@hey-api/openapi-ts's zod plugin)
+ *   schemas.ts     the per-operation tables of those schemas (the runtime loads it on first use)
  *   operations.ts  the operation table the runtime dispatches from
  *   api.ts         exported model and params types, and the typed namespace tree with TSDoc
  *
  * `--check` writes nothing and fails when src/generated/ differs from what the spec compiles to.
  */
-import { readFileSync, writeFileSync, mkdirSync, existsSync, readdirSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync, existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -414,59 +416,102 @@ ${rows.join("\n")}
 `;
 }
 
-function schemasModule(doc: Json, ops: Operation[]): string {
-  const defs = toJsonSchema(doc.components?.schemas ?? {});
-  const params = Object.fromEntries(ops.map((op) => [op.id, paramsJsonSchema(doc, op)]));
-  const responses = Object.fromEntries(ops.filter((op) => op.response).map((op) => [op.id, toJsonSchema(op.response)]));
-  return `${BANNER}import type { z } from "zod";
-import type { OperationId } from "./api.js";
-
-type JsonSchema = Record<string, unknown>;
-
-/** Every component schema of the spec, as JSON Schema. */
-export const definitions: Record<string, JsonSchema> = ${JSON.stringify(defs, null, 2)};
-
-/** Per operation: the JSON Schema of its params object (SDK names; path, query, header and body together). */
-export const paramsJsonSchemas: Record<OperationId, JsonSchema> = ${JSON.stringify(params, null, 2)};
-
-/** Per operation that answers a body: the JSON Schema of that body. */
-export const responseJsonSchemas: Partial<Record<OperationId, JsonSchema>> = ${JSON.stringify(responses, null, 2)};
-
-let fromJSONSchema: typeof z.fromJSONSchema | undefined;
-
-/** Loads zod on first use, which keeps it off the SDK's import path (cold start). */
-export async function loadZod(): Promise<void> {
-  fromJSONSchema ??= (await import("./zod.js")).fromJSONSchema;
+/** Rewrites JSON-Schema refs (`#/$defs/Name`) back to the components they name, for the zod generator. */
+function toComponentRefs(node: Json): Json {
+  if (Array.isArray(node)) return node.map(toComponentRefs);
+  if (!node || typeof node !== "object") return node;
+  return Object.fromEntries(Object.entries<Json>(node).map(([k, v]) => [k, k === "$ref" ? v.replace("#/$defs/", "#/components/schemas/") : toComponentRefs(v)]));
 }
 
-const compiled = new Map<JsonSchema, z.ZodType>();
-
-/** Compiles a JSON Schema of this spec to zod once, on first use (after loadZod()). */
-export function zodSchema(schema: JsonSchema): z.ZodType {
-  let s = compiled.get(schema);
-  if (!s) {
-    if (!fromJSONSchema) throw new Error("zod is not loaded yet: await loadZod() first");
-    s = fromJSONSchema({ ...schema, $defs: definitions } as Parameters<typeof z.fromJSONSchema>[0]);
-    compiled.set(schema, s);
+/** int64 in the spec means "an integer" to us: JSON numbers, never the BigInt the converter would coerce to. */
+function withoutInt64(node: Json): Json {
+  if (Array.isArray(node)) return node.map(withoutInt64);
+  if (!node || typeof node !== "object") return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries<Json>(node)) {
+    if (k === "format" && v === "int64") continue;
+    out[k] = k === "properties" ? Object.fromEntries(Object.entries<Json>(v).map(([n, sch]) => [n, withoutInt64(sch)])) : withoutInt64(v);
   }
-  return s;
+  return out;
 }
 
-/** The zod schema of a component, by its name in the spec. */
-export const componentSchema = (name: string): z.ZodType => {
-  const def = definitions[name];
-  if (!def) throw new Error(\`no component schema named \${name}\`);
-  return zodSchema(def);
+/**
+ * zod/mini code for every component, for each operation's params object (SDK names; path,
+ * query, header and body together) and for each inline response body, written by
+ * @hey-api/openapi-ts's zod plugin from a document of schemas only. zod/mini keeps the
+ * browser bundle small: only the checks the spec uses are kept.
+ */
+async function zodModule(doc: Json, ops: Operation[]): Promise<{ code: string; params: Record<string, string>; responses: Record<string, string> }> {
+  const components: Record<string, Json> = { ...(doc.components?.schemas ?? {}) };
+  const params: Record<string, string> = {};
+  const responses: Record<string, string> = {};
+  const add = (name: string, schema: Json) => {
+    if (components[name]) throw new Error(`the spec already has a component named ${name}; the generator needs that name`);
+    components[name] = schema;
+    return name;
+  };
+  for (const op of ops) {
+    params[op.id] = add(`${pascal(op.id)}Params`, toComponentRefs(paramsJsonSchema(doc, op)));
+    if (!op.response) continue;
+    const ref = typeof op.response.$ref === "string" && Object.keys(op.response).length === 1 ? componentName(op.response.$ref) : undefined;
+    responses[op.id] = ref ?? add(`${pascal(op.id)}ResponseBody`, op.response);
+  }
+  const input = withoutInt64({ openapi: "3.1.0", info: { title: doc.info?.title ?? "schemas", version: doc.info?.version ?? "0" }, paths: {}, components: { schemas: components } });
+  const { createClient } = await import("@hey-api/openapi-ts");
+  const dir = mkdtempSync(join(tmpdir(), "payi-zod-"));
+  try {
+    await createClient({
+      input,
+      output: { path: dir },
+      plugins: [{ name: "zod", compatibilityVersion: "mini", requests: false, responses: false, dates: { local: true, offset: true } }],
+      logs: { level: "silent" },
+    } as Parameters<typeof createClient>[0]);
+    let code = readFileSync(join(dir, "zod.gen.ts"), "utf8");
+    // zod's own message says the same as these, in fewer bytes of every bundle.
+    code = code.replace(/, \{ error: 'Invalid value: Expected int32 to be [<>]= -?\d+' \}/g, "");
+    // The plugin ignores `additionalProperties: false`; a params object refuses unknown fields.
+    for (const name of Object.values(params)) {
+      const decl = `export const z${name} = z.object(`;
+      if (!code.includes(decl)) throw new Error(`the zod generator wrote ${name} in an unexpected form`);
+      code = code.replace(decl, `export const z${name} = z.strictObject(`);
+    }
+    const exportName = (name: string) => {
+      const m = new RegExp(`^export const (z${name.replace(/[^A-Za-z0-9]/g, "")}) =`, "mi").exec(code);
+      if (!m) throw new Error(`the zod generator wrote no schema for ${name}`);
+      return m[1];
+    };
+    return {
+      code,
+      params: Object.fromEntries(Object.entries(params).map(([id, n]) => [id, exportName(n)])),
+      responses: Object.fromEntries(Object.entries(responses).map(([id, n]) => [id, exportName(n)])),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function schemasModule(zod: { params: Record<string, string>; responses: Record<string, string> }): string {
+  const table = (m: Record<string, string>) => Object.entries(m).map(([id, n]) => `  ${JSON.stringify(id)}: ${n},`).join("\n");
+  const names = [...new Set([...Object.values(zod.params), ...Object.values(zod.responses)])].sort();
+  return `${BANNER}import type { ZodMiniType } from "zod/mini";
+import type { OperationId } from "./api.js";
+import {
+${names.map((n) => `  ${n},`).join("\n")}
+} from "./zod.js";
+
+/** Per operation: the schema of its params object (SDK names; path, query, header and body together). */
+export const paramsSchemas: Record<OperationId, ZodMiniType> = {
+${table(zod.params)}
 };
 
-/** The zod schema of an operation's params object. */
-export const paramsSchema = (id: OperationId): z.ZodType => zodSchema(paramsJsonSchemas[id]);
-
-/** The zod schema of an operation's response body, or undefined when it answers none. */
-export const responseSchema = (id: OperationId): z.ZodType | undefined => {
-  const s = responseJsonSchemas[id];
-  return s && zodSchema(s);
+/** Per operation that answers a body: the schema of that body. */
+export const responseSchemas: Partial<Record<OperationId, ZodMiniType>> = {
+${table(zod.responses)}
 };
+
+export const paramsSchema = (id: OperationId): ZodMiniType => paramsSchemas[id];
+
+export const responseSchema = (id: OperationId): ZodMiniType | undefined => responseSchemas[id];
 `;
 }
 
@@ -474,13 +519,13 @@ export const responseSchema = (id: OperationId): z.ZodType | undefined => {
 
 export async function generate(doc: Json): Promise<Record<string, string>> {
   const ops = collectOperations(doc);
+  const zod = await zodModule(doc, ops);
   return {
     "openapi.ts": await openapiTypes(doc, ops),
     "api.ts": apiTypes(doc, ops),
     "operations.ts": operationsTable(doc, ops),
-    "schemas.ts": schemasModule(doc, ops),
-    // A named re-export, so bundlers keep only what fromJSONSchema needs of zod.
-    "zod.ts": `${BANNER}export { fromJSONSchema } from "zod";\n`,
+    "schemas.ts": schemasModule(zod),
+    "zod.ts": BANNER + zod.code,
     "index.ts": `${BANNER}export * from "./api.js";\nexport { operations, type OperationSpec } from "./operations.js";\nexport type { paths, components, operations as OperationsByPath } from "./openapi.js";\n`,
   };
 }

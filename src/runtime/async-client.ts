@@ -3,6 +3,7 @@ import createClient from "openapi-fetch";
 import { operations } from "../generated/operations.js";
 import type { OperationId } from "../generated/api.js";
 import { authMiddleware } from "./auth.js";
+import { OutgoingRequest } from "./outgoing-request.js";
 import { buildTree, type AsyncApi, type RawApi, type StreamingApi } from "./facade.js";
 import { makeLogger } from "./logger.js";
 import { resolveOptions, type ClientOptions, type RequestOptions, type ResolvedOptions } from "./options.js";
@@ -27,7 +28,7 @@ export class AsyncPayi {
     this.#given = { ...options };
     const resolved = resolveOptions(options);
     this.#options = resolved;
-    const http = createClient<any>({ baseUrl: resolved.baseURL });
+    const http = createClient<any>({ baseUrl: resolved.baseURL, Request: OutgoingRequest as unknown as typeof Request });
     http.use(authMiddleware(resolved.apiKey, resolved.baseURL));
     const ctx: CallContext = { options: resolved, http, logger: makeLogger(resolved.logLevel, resolved.logger ?? console, resolved.apiKey) };
     const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: RequestOptions) => call(ctx, id, params, opts, mode);

@@ -1,5 +1,5 @@
 /**
- * The fetch handed to openapi-fetch. openapi-fetch builds the Request; this sends it, and
+ * The fetch handed to openapi-fetch. openapi-fetch builds the request; this sends it, and
  * owns what a middleware cannot do: resending. Per attempt it applies a fresh timeout,
  * follows redirects itself (the key never goes to another origin), reads the body within
  * the attempt, and retries by the policy in retry.ts.
@@ -9,6 +9,7 @@ import { AUTH_HEADER } from "./redact.js";
 import { isRetryableResponse, retryDelayMs } from "./retry.js";
 import type { FetchLike } from "./connect.js";
 import type { Logger } from "./logger.js";
+import type { OutgoingRequest } from "./outgoing-request.js";
 
 export interface SendSettings {
   fetch: FetchLike | Promise<FetchLike>;
@@ -21,8 +22,6 @@ export interface SendSettings {
   /** Leave the body unread, for streaming responses; the timeout then stops at the headers. */
   stream?: boolean;
   logger: Logger;
-  /** The request body as openapi-fetch serialized it, so it need not be read back from the Request. */
-  serializedBody?: () => string | undefined;
   /** Test hook: the source of jitter. */
   random?: () => number;
 }
@@ -30,11 +29,11 @@ export interface SendSettings {
 const MAX_REDIRECTS = 10;
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
-export function createFetch(settings: SendSettings): (request: Request) => Promise<Response> {
+export function createFetch(settings: SendSettings): (request: OutgoingRequest) => Promise<Response> {
   return async (request) => {
     const fetchImpl = await settings.fetch;
-    // Read once so every attempt sends the same bytes.
-    const body = settings.serializedBody?.() ?? (request.body ? await request.arrayBuffer() : undefined);
+    // A string: every attempt sends the same bytes.
+    const body = request.body;
     const userSignal = settings.signal ?? undefined;
     for (let attempt = 0; ; attempt++) {
       if (userSignal?.aborted) throw new APIUserAbortError();
@@ -80,14 +79,15 @@ class RedirectError extends APIConnectionError {}
 
 async function sendFollowingRedirects(
   fetchImpl: FetchLike,
-  request: Request,
+  request: OutgoingRequest,
   body: BodyInit | undefined,
   signal: AbortSignal,
 ): Promise<Response> {
   let url = request.url;
   let method = request.method;
   let payload = body;
-  const headers = new Headers(request.headers);
+  // Copied before a redirect changes them: a retry starts again from the request's own.
+  let headers = request.headers;
   const origin = new URL(url).origin;
   for (let hop = 0; ; hop++) {
     const response = await fetchImpl(url, { method, headers, body: payload, signal, redirect: "manual" });
@@ -99,6 +99,7 @@ async function sendFollowingRedirects(
     if (hop >= MAX_REDIRECTS) throw new RedirectError(`Too many redirects (more than ${MAX_REDIRECTS}).`);
     await response.body?.cancel().catch(() => {});
     const next = new URL(location, url);
+    if (headers === request.headers) headers = new Headers(headers);
     if (next.origin !== origin) headers.delete(AUTH_HEADER);
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === "POST")) {
       method = method === "HEAD" ? "HEAD" : "GET";

@@ -57,9 +57,7 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
   let body = parts.body;
   if (options.body && body && typeof body === "object" && !Array.isArray(body)) body = { ...body, ...options.body };
 
-  let serialized: string | undefined;
   const fetch = createFetch({
-    serializedBody: () => serialized,
     fetch: o.fetch ?? defaultFetch(timeout.connect),
     timeoutMs: timeout.timeout,
     // A fetch of the user's own applies its own connect timeout, if any.
@@ -75,7 +73,6 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
     body: body as never,
     headers: mergeHeaders(o.defaultHeaders, options.headers),
     parseAs: "stream",
-    bodySerializer: (b: unknown) => (serialized = JSON.stringify(b)),
     fetch,
   } as never);
 

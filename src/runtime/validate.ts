@@ -1,14 +1,14 @@
 /**
  * Checks params before anything is sent, and response bodies in strict mode, against the
- * zod schemas generated from the spec. Schemas compile once, on first use.
+ * zod schemas generated from the spec. Schemas are built once, on first use.
  */
-import type { z } from "zod";
+import type { core } from "zod/mini";
 import type { OperationId } from "../generated/api.js";
-import { loadZod, paramsSchema, responseSchema } from "../generated/schemas.js";
+import { issueMessages } from "./issue-messages.js";
 import { redactDeep, redactHeaders } from "./redact.js";
 import { APIResponseValidationError, PayiValidationError, type ValidationIssue } from "./errors.js";
 
-export function toIssues(error: z.ZodError): ValidationIssue[] {
+export function toIssues(error: Pick<core.$ZodError, "issues">): ValidationIssue[] {
   const out: ValidationIssue[] = [];
   for (const issue of error.issues) {
     const path = issue.path.map(String).join(".");
@@ -20,32 +20,37 @@ export function toIssues(error: z.ZodError): ValidationIssue[] {
       // A nullable field fails as a union of "the type" or null: report why the non-null branch failed.
       const branch = issue.errors.find((b) => !b.some((i) => i.code === "invalid_type" && i.expected === "null"));
       if (branch?.length) {
-        for (const inner of toIssues({ issues: branch } as z.ZodError)) {
+        for (const inner of toIssues({ issues: branch })) {
           out.push({ ...inner, path: [path, inner.path].filter(Boolean).join(".") });
         }
         continue;
       }
     }
-    let message = issue.message.replace(/^Invalid input: /, "");
-    if (issue.code === "invalid_type" && /received undefined/.test(message)) message = "required";
-    out.push({ path, message, code: issue.code });
+    out.push({ path, message: issue.message, code: issue.code });
   }
   return out;
 }
 
+let loaded: Promise<typeof import("../generated/schemas.js")> | undefined;
+
+/** zod and the schemas, loaded on first use: none of it is on the import path (cold start). */
+const ready = () => (loaded ??= import("../generated/schemas.js"));
+
+const english = { error: issueMessages };
+
 /** Rejects with a PayiValidationError naming every offending field; resolves on success. */
 export async function validateParams(id: OperationId, params: Record<string, unknown>, earlier: ValidationIssue[]): Promise<void> {
-  await loadZod();
-  const result = paramsSchema(id).safeParse(params);
+  const { paramsSchemas } = await ready();
+  const result = paramsSchemas[id].safeParse(params, english);
   const issues = [...earlier, ...(result.success ? [] : toIssues(result.error))];
   if (issues.length) throw new PayiValidationError(`client.${id}`, issues);
 }
 
 /** Strict mode: a 2xx body must match the operation's response schema. The body itself is returned untouched. */
 export async function validateResponse(id: OperationId, status: number, headers: Headers, body: unknown, secret?: string): Promise<void> {
-  await loadZod();
-  const schema = responseSchema(id);
+  const { responseSchemas } = await ready();
+  const schema = responseSchemas[id];
   if (!schema) return;
-  const result = schema.safeParse(body);
+  const result = schema.safeParse(body, english);
   if (!result.success) throw new APIResponseValidationError(status, redactDeep(body, secret), redactHeaders(headers, secret), toIssues(result.error));
 }

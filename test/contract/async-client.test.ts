@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { AsyncPayi, NotFoundError, Page } from "../../src/index.js";
 import type { OperationId } from "../../src/generated/api.js";
 import { operations } from "../../src/generated/operations.js";
-import { responseSchema, loadZod } from "../../src/generated/schemas.js";
+import { responseSchema } from "../../src/generated/schemas.js";
 import { operationFixtures } from "../fixtures/operations.js";
 
 const ids = Object.keys(operations) as OperationId[];
@@ -15,7 +15,6 @@ describe("AsyncPayi against the mock", () => {
   for (const id of ids) {
     for (const variant of ["minimal", "full"] as const) {
       it(`client.${id} (${variant} params)`, async () => {
-        await loadZod();
         const result = await method(client(), id)(operationFixtures[id][variant]);
         if (operations[id].paginated) {
           expect(result).toBeInstanceOf(Page);

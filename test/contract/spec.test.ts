@@ -4,8 +4,12 @@
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { OperationId } from "../../src/generated/api.js";
 import { operations, type OperationSpec } from "../../src/generated/operations.js";
-import { loadZod, paramsJsonSchemas, responseSchema } from "../../src/generated/schemas.js";
+import { toJSONSchema } from "zod/mini";
+import { paramsSchema, responseSchema } from "../../src/generated/schemas.js";
 import { operationFixtures } from "../fixtures/operations.js";
+
+/** The params schema as JSON Schema, to read its fields and required ones. */
+const paramsJsonSchema = (id: OperationId) => toJSONSchema(paramsSchema(id), { io: "input" }) as { properties: Record<string, { type?: unknown }>; required?: string[] };
 
 const ids = Object.keys(operations) as OperationId[];
 
@@ -32,7 +36,6 @@ async function send(id: OperationId, params: Record<string, unknown>, extraHeade
   return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
 }
 
-beforeAll(() => loadZod());
 
 describe("every operation answers a body that matches its schema", () => {
   for (const id of ids) {
@@ -53,7 +56,7 @@ describe("every operation answers a body that matches its schema", () => {
 
 /** The first body field of a type that has an obviously wrong value. */
 function wrongTyped(id: OperationId): [string, unknown] | undefined {
-  const props = (paramsJsonSchemas[id] as { properties: Record<string, { type?: unknown }> }).properties;
+  const props = (paramsJsonSchema(id) as { properties: Record<string, { type?: unknown }> }).properties;
   for (const field of operations[id].bodyFields ?? []) {
     const t = props[field]?.type;
     const types = Array.isArray(t) ? t : [t];
@@ -67,7 +70,7 @@ function wrongTyped(id: OperationId): [string, unknown] | undefined {
 describe("the mock refuses what the spec does not allow", () => {
   for (const id of ids) {
     const spec = operations[id];
-    const required = ((paramsJsonSchemas[id] as { required: string[] }).required ?? []).filter((f) => spec.bodyFields?.includes(f));
+    const required = ((paramsJsonSchema(id) as { required: string[] }).required ?? []).filter((f) => spec.bodyFields?.includes(f));
     for (const field of required) {
       it(`${id} without its required body field ${field}`, async () => {
         const params = { ...operationFixtures[id].full };

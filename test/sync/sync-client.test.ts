@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { APITimeoutError, NotFoundError, Payi, PayiError, PayiValidationError, SyncPage, Timeout } from "../../src/index.js";
 import type { OperationId } from "../../src/generated/api.js";
 import { operations } from "../../src/generated/operations.js";
-import { loadZod, responseSchema } from "../../src/generated/schemas.js";
+import { responseSchema } from "../../src/generated/schemas.js";
 import { operationFixtures } from "../fixtures/operations.js";
 
 const KEY = "sk-sync-secret-0123456789";
@@ -15,7 +15,6 @@ let url: string;
 beforeAll(async () => {
   child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
   url = `http://127.0.0.1:${await new Promise<string>((r) => child.stdout!.once("data", (d) => r(String(d).trim())))}`;
-  await loadZod();
 });
 afterAll(() => void child.kill());
 const stats = async () => (await fetch(`${url}/__stats`)).json() as Promise<Record<string, number>>;
