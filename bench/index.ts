@@ -76,6 +76,33 @@ async function ingest(baseURL: string) {
   row("sync vs async calls/s", "Payi vs AsyncPayi, c=1", s.sync, s.async, "/s", ">= 0.7x", (x) => x >= 0.7);
 }
 
+/**
+ * The Python SDK (Pay-i/pay-i-python) on the same call against the same server, in this run,
+ * when a Python that can import it is at hand: PAYI_PYTHON, or python3 (`pip install payi`).
+ * Python runs first, then ours; both clients keep their defaults apart from maxRetries 0.
+ */
+async function python(baseURL: string) {
+  const py = process.env.PAYI_PYTHON ?? "python3";
+  try {
+    execFileSync(py, ["-c", "import payi"], { stdio: "ignore" });
+  } catch {
+    rows.push({ measure: "vs the Python SDK", subject: `skipped: ${py} cannot import payi (pip install payi, or set PAYI_PYTHON)`, value: "", baseline: "", ratio: "", target: "> 1x", ok: undefined });
+    return;
+  }
+  const script = fileURLToPath(new URL("./python_ingest.py", import.meta.url));
+  const theirs = JSON.parse(execFileSync(py, [script, baseURL], { encoding: "utf8" })) as { sync_c1: number; async_c1: number; async_c64: number };
+  const client = new AsyncPayi({ apiKey: key, baseURL, maxRetries: 0 });
+  const sync = new Payi({ apiKey: key, baseURL, maxRetries: 0 });
+  sync.ingest.units(event); // starts the worker
+  const c1 = await callsPerSecond({ sdk: () => client.ingest.units(event) });
+  const c64 = await callsPerSecond({ sdk: () => Promise.all(Array.from({ length: 64 }, () => client.ingest.units(event))) }, 64);
+  const s = await callsPerSecond({ sync: () => sync.ingest.units(event) });
+  const faster = (x: number) => x > 1;
+  row("vs the Python SDK", "AsyncPayi vs Python AsyncPayi, c=1", c1.sdk, theirs.async_c1, "/s", "> 1x", faster);
+  row("vs the Python SDK", "AsyncPayi vs Python AsyncPayi, c=64", c64.sdk, theirs.async_c64, "/s", "> 1x", faster);
+  row("vs the Python SDK", "Payi vs Python Payi (sync), c=1", s.sync, theirs.sync_c1, "/s", "> 1x", faster);
+}
+
 async function pagination() {
   const total = 100_000;
   const server = await startServer({ BENCH_ITEMS: String(total) });
@@ -157,6 +184,7 @@ const want = (name: string) => only.length === 0 || only.includes(name);
 const server = await startServer();
 try {
   if (want("ingest")) await ingest(server.baseURL);
+  if (want("python")) await python(server.baseURL);
 } finally {
   server.stop();
 }
