@@ -7,7 +7,7 @@ export default [
     import: "{ AsyncPayi }",
     gzip: true,
     // The target is 25 kB; this budget is today's size plus a little, so a regression fails CI (bench/README.md).
-    limit: "26.5 kB",
+    limit: "26.2 kB",
     modifyEsbuildConfig: (config) => ({ ...config, format: "esm", platform: "browser", logLevel: "error" }),
   },
 ];

@@ -4,6 +4,22 @@
  */
 import * as errors from "./errors.js";
 
+/**
+ * The status errors by name. An explicit table rather than a lookup in the module
+ * namespace, which would make bundlers keep this module in every AsyncPayi bundle.
+ */
+const STATUS_ERRORS: Record<string, typeof errors.APIError> = {
+  APIError: errors.APIError,
+  BadRequestError: errors.BadRequestError,
+  AuthenticationError: errors.AuthenticationError,
+  PermissionDeniedError: errors.PermissionDeniedError,
+  NotFoundError: errors.NotFoundError,
+  ConflictError: errors.ConflictError,
+  UnprocessableEntityError: errors.UnprocessableEntityError,
+  RateLimitError: errors.RateLimitError,
+  InternalServerError: errors.InternalServerError,
+};
+
 export interface SerializedError {
   name: string;
   message: string;
@@ -46,14 +62,8 @@ export function reviveError(data: SerializedError): Error {
       err = new errors.APIUserAbortError(data.message);
       break;
     default: {
-      const Class = (errors as Record<string, unknown>)[data.name];
-      if (typeof Class === "function" && (Class as { prototype: unknown }).prototype instanceof errors.APIError) {
-        err = new (Class as typeof errors.APIError)(data.status, data.body, data.message, headers);
-      } else if (data.name === "APIError") {
-        err = new errors.APIError(data.status, data.body, data.message, headers);
-      } else {
-        err = new errors.PayiError(data.message);
-      }
+      const Class = Object.hasOwn(STATUS_ERRORS, data.name) ? STATUS_ERRORS[data.name] : undefined;
+      err = Class ? new Class(data.status, data.body, data.message, headers) : new errors.PayiError(data.message);
     }
   }
   return err;
