@@ -1,8 +1,7 @@
 /** AsyncPayi: every call returns a promise. Namespaces and methods come from the operation table. */
-import createClient from "openapi-fetch";
+import createClient, { createQuerySerializer } from "openapi-fetch";
 import { operations } from "../generated/operations.js";
 import type { OperationId } from "../generated/api.js";
-import { authMiddleware } from "./auth.js";
 import { OutgoingRequest } from "./outgoing-request.js";
 import { buildTree, type AsyncApi, type RawApi, type StreamingApi } from "./facade.js";
 import { makeLogger } from "./logger.js";
@@ -28,8 +27,8 @@ export class AsyncPayi {
     this.#given = { ...options };
     const resolved = resolveOptions(options);
     this.#options = resolved;
-    const http = createClient<any>({ baseUrl: resolved.baseURL, Request: OutgoingRequest as unknown as typeof Request });
-    http.use(authMiddleware(resolved.apiKey, resolved.baseURL));
+    // The query serializer made once here: given as options, openapi-fetch would make one per call.
+    const http = createClient<any>({ baseUrl: resolved.baseURL, Request: OutgoingRequest as unknown as typeof Request, querySerializer: createQuerySerializer() });
     const ctx: CallContext = { options: resolved, http, logger: makeLogger(resolved.logLevel, resolved.logger ?? console, resolved.apiKey) };
     const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: RequestOptions) => call(ctx, id, params, opts, mode);
     Object.assign(this, buildTree(ids, bind("parsed")));
