@@ -21,17 +21,23 @@ export type SyncRequestOptions = Omit<RequestOptions, "signal">;
 type SyncFn = (req: WorkerRequest) => WorkerReply;
 const ids = Object.keys(operations) as OperationId[];
 
-/** One worker per wait budget, created on first use and shared by every client. */
-const workers = new Map<number, SyncFn>();
+/**
+ * One worker per wait budget, created on first use and shared by every client, with the
+ * clients whose options it holds: options cross the thread once per worker, not per call.
+ */
+const workers = new Map<number, { send: SyncFn; clients: Set<number> }>();
+
+/** A small id per distinct set of options, so a call names its client in a few bytes. */
+const clientIds = new Map<string, number>();
 
 function nodeBuiltin<T>(name: string): T | undefined {
   const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
   return p?.getBuiltinModule?.(name) as T | undefined;
 }
 
-function worker(budgetMs: number): SyncFn {
-  let fn = workers.get(budgetMs);
-  if (fn) return fn;
+function worker(budgetMs: number): { send: SyncFn; clients: Set<number> } {
+  let w = workers.get(budgetMs);
+  if (w) return w;
   const mod = nodeBuiltin<typeof import("node:module")>("node:module");
   const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
   const url = nodeBuiltin<typeof import("node:url")>("node:url");
@@ -41,9 +47,9 @@ function worker(budgetMs: number): SyncFn {
   // Built, the worker is sync-worker.js beside this file; from sources, a shim that runs the .ts with tsx.
   const js = url.fileURLToPath(new URL("./sync-worker.js", import.meta.url));
   const path = fs.existsSync(js) ? js : url.fileURLToPath(new URL("./sync-worker-tsx.mjs", import.meta.url));
-  fn = startWorkerThread<(req: WorkerRequest) => Promise<WorkerReply>>(path, { timeout: budgetMs }) as SyncFn;
-  workers.set(budgetMs, fn);
-  return fn;
+  w = { send: startWorkerThread<(req: WorkerRequest) => Promise<WorkerReply>>(path, { timeout: budgetMs }) as SyncFn, clients: new Set() };
+  workers.set(budgetMs, w);
+  return w;
 }
 
 export interface Payi extends SyncApi {}
@@ -54,7 +60,7 @@ export class Payi {
   /** The same calls, returning at the headers; the body is read from the worker when asked. */
   readonly withStreamingResponse!: SyncStreamingApi;
   readonly #options: SyncClientOptions;
-  readonly #key: string;
+  readonly #id: number;
 
   constructor(options: SyncClientOptions = {}) {
     for (const key of ["fetch", "logger"] as const) {
@@ -69,7 +75,10 @@ export class Payi {
     const timeout = resolved.timeout;
     // Plain data only: the options are sent to the worker with every call.
     this.#options = { ...options, apiKey: resolved.apiKey, baseURL: resolved.baseURL, timeout: { timeout: timeout.timeout, connect: timeout.connect } as Timeout };
-    this.#key = JSON.stringify(this.#options);
+    const key = JSON.stringify(this.#options);
+    let id = clientIds.get(key);
+    if (id === undefined) clientIds.set(key, (id = clientIds.size + 1));
+    this.#id = id;
     const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: SyncRequestOptions) => this.#call(id, params, opts, mode);
     Object.assign(this, buildTree(ids, bind("parsed")));
     Object.defineProperty(this, "withRawResponse", { value: buildTree(ids, bind("raw")), enumerable: false });
@@ -101,7 +110,14 @@ export class Payi {
   #send(req: WorkerRequest, budget: number): Extract<WorkerReply, { ok: true }> {
     let reply: WorkerReply;
     try {
-      reply = worker(budget)(req);
+      const w = worker(budget);
+      if (req.kind === "call" && !w.clients.has(req.client)) {
+        reply = w.send({ ...req, options: this.#options });
+        // Known once a call succeeded; after a failure the options simply cross again.
+        if (reply.ok) w.clients.add(req.client);
+      } else {
+        reply = w.send(req);
+      }
     } catch (err) {
       // A worker that overran its budget is replaced; its late answer can never reach a later call.
       workers.delete(budget);
@@ -117,7 +133,7 @@ export class Payi {
     }
     const budget = this.#budget(opts);
     const requestOptions = opts?.timeout instanceof Timeout ? { ...opts, timeout: { timeout: opts.timeout.timeout, connect: opts.timeout.connect } as Timeout } : opts;
-    const run = (p: unknown) => this.#send({ kind: "call", client: this.#key, options: this.#options, id, params: p, requestOptions, mode }, budget);
+    const run = (p: unknown) => this.#send({ kind: "call", client: this.#id, id, params: p, requestOptions, mode }, budget);
     const reply = run(params);
     if (reply.page) {
       const base = (params ?? {}) as Record<string, unknown>;

@@ -11,7 +11,8 @@ import type { Page } from "./pagination.js";
 import type { RawResponse, StreamingResponse } from "./responses.js";
 
 export type WorkerRequest =
-  | { kind: "call"; client: string; options: ClientOptions; id: OperationId; params: unknown; requestOptions?: RequestOptions; mode: "parsed" | "raw" | "stream" }
+  /** `options` comes with a client's first call to this worker only. */
+  | { kind: "call"; client: number; options?: ClientOptions; id: OperationId; params: unknown; requestOptions?: RequestOptions; mode: "parsed" | "raw" | "stream" }
   | { kind: "read"; stream: number; as: "text" | "parse" }
   | { kind: "close"; stream: number };
 
@@ -26,15 +27,29 @@ export type WorkerReply =
   | { ok: true; value?: unknown; page?: { items: unknown[]; cursor: string | null }; raw?: WireResponse & { parsed: unknown }; stream?: WireResponse & { handle: number } }
   | { ok: false; error: SerializedError };
 
-const clients = new Map<string, AsyncPayi>();
+type Method = (p: unknown, o?: RequestOptions) => Promise<unknown>;
+
+/** One AsyncPayi per distinct client options (so connections are reused), and its methods by mode and operation. */
+const clients = new Map<number, { client: AsyncPayi; methods: Map<string, Method> }>();
 const streams = new Map<number, StreamingResponse<unknown>>();
 let nextStream = 1;
 
-/** One AsyncPayi per Payi (by its key, made once on the main thread), so connections are reused. */
-function clientFor(key: string, options: ClientOptions): AsyncPayi {
-  let c = clients.get(key);
-  if (!c) clients.set(key, (c = new AsyncPayi(options)));
-  return c;
+function methodFor(req: Extract<WorkerRequest, { kind: "call" }>): Method {
+  let entry = clients.get(req.client);
+  if (!entry) {
+    if (!req.options) throw new Error("The sync client's worker has no options for this client.");
+    entry = { client: new AsyncPayi(req.options), methods: new Map() };
+    clients.set(req.client, entry);
+  }
+  const name = `${req.mode}:${req.id}`;
+  let fn = entry.methods.get(name);
+  if (!fn) {
+    const c = entry.client;
+    const root = req.mode === "raw" ? c.withRawResponse : req.mode === "stream" ? c.withStreamingResponse : c;
+    fn = req.id.split(".").reduce((node: any, part) => node[part], root) as Method;
+    entry.methods.set(name, fn);
+  }
+  return fn;
 }
 
 const wire = (r: RawResponse<unknown>): WireResponse => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], url: r.url });
@@ -52,10 +67,7 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       streams.delete(req.stream);
       return { ok: true };
     }
-    const client = clientFor(req.client, req.options);
-    const root = req.mode === "raw" ? client.withRawResponse : req.mode === "stream" ? client.withStreamingResponse : client;
-    const fn = req.id.split(".").reduce((node: any, part) => node[part], root) as (p: unknown, o?: RequestOptions) => Promise<unknown>;
-    const result = await fn(req.params, req.requestOptions);
+    const result = await methodFor(req)(req.params, req.requestOptions);
     if (req.mode === "raw") {
       const r = result as RawResponse<unknown>;
       return { ok: true, raw: { ...wire(r), parsed: await r.parse() } };

@@ -104,6 +104,14 @@ describe("Payi", () => {
     expect(() => streamed.text()).toThrow(/already read/);
   });
 
+  it("keeps each client's options apart on the shared worker, call after call", () => {
+    const alpha = client({ defaultHeaders: { "x-test-id": "alpha" } });
+    const beta = client({ defaultHeaders: { "x-test-id": "beta" } });
+    const event = { category: "system.openai", units: { text: { input: 1 } } };
+    const ids = [alpha, beta, alpha, beta, alpha].map((c) => c.ingest.units(event).request_id);
+    expect(ids).toEqual(["req_alpha_1", "req_beta_1", "req_alpha_2", "req_beta_2", "req_alpha_3"]);
+  });
+
   it("withOptions keeps the rest", () => {
     const c = client().withOptions({ maxRetries: 0 });
     expect(c.baseURL).toBe(url);
