@@ -1,18 +1,52 @@
-import { defineConfig } from "tsup";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { defineConfig, type Options } from "tsup";
 
-// ESM and CommonJS, each with its own declarations, for `payi` and `payi/errors`; the sync
-// client's worker is its own ESM file beside them (dist/sync-worker.js), found by URL.
-export default defineConfig({
-  entry: { index: "src/index.ts", errors: "src/errors.ts", "sync-worker": "src/runtime/sync-worker.ts", cli: "src/cli.ts" },
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "es2022",
-  platform: "neutral",
-  splitting: true,
-  treeshake: true,
-  external: ["undici", "synckit", "cli-progress"],
-  // import.meta.url, for finding the worker, in the CommonJS build too.
-  shims: true,
-});
+/**
+ * For browser builds, a module `x.ts` with a sibling `x.browser.ts` is replaced by it: that
+ * is how Node-only code (files, undici) stays out of browser bundles.
+ */
+const browserVariants: NonNullable<Options["esbuildPlugins"]>[number] = {
+  name: "browser-variants",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind === "entry-point") return undefined;
+      const base = resolve(args.resolveDir, args.path).replace(/\.js$/, "");
+      const variant = `${base}.browser.ts`;
+      return existsSync(variant) && !args.importer.endsWith(".browser.ts") ? { path: variant } : undefined;
+    });
+  },
+};
+
+export default defineConfig([
+  // ESM and CommonJS, each with its own declarations, for `payi` and `payi/errors`; the sync
+  // client's worker is its own ESM file beside them (dist/sync-worker.js), found by URL.
+  {
+    entry: { index: "src/index.ts", errors: "src/errors.ts", "sync-worker": "src/runtime/sync-worker.ts", cli: "src/cli.ts" },
+    format: ["esm", "cjs"],
+    dts: true,
+    sourcemap: true,
+    target: "es2022",
+    platform: "neutral",
+    splitting: true,
+    treeshake: true,
+    external: ["undici", "synckit", "cli-progress"],
+    // import.meta.url, for finding the worker, in the CommonJS build too.
+    shims: true,
+  },
+  // What the `browser` export condition serves (bundlers for browsers and edge runtimes):
+  // the same API with the browser variants, ESM only; the declarations are the ones above.
+  {
+    entry: { index: "src/index.ts", errors: "src/errors.ts" },
+    outDir: "dist/browser",
+    format: ["esm"],
+    dts: false,
+    sourcemap: true,
+    target: "es2022",
+    platform: "browser",
+    splitting: true,
+    treeshake: true,
+    external: ["undici", "synckit", "cli-progress"],
+    esbuildPlugins: [browserVariants],
+  },
+]);

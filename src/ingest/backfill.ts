@@ -5,12 +5,12 @@
  * reason; a checkpoint file records which source events are settled, so an interrupted
  * backfill resumes without resending what was accepted.
  */
-import { node } from "./node.js";
+import { appendText, checkFiles, fileLines, loadCheckpoint, replaceText } from "./files.js";
 import type { BulkIngestRequest, IngestUnitsParams } from "../generated/api.js";
 import type { AsyncPayi } from "../runtime/async-client.js";
 import { PayiError, PayiValidationError } from "../runtime/errors.js";
 import { toBulkEvent } from "./event.js";
-import { readCheckpoint, Settled } from "./checkpoint.js";
+import { Settled } from "./checkpoint.js";
 
 export interface BackfillOptions {
   /** Events per bulk request. Default 500. */
@@ -71,9 +71,9 @@ export async function backfill(client: AsyncPayi, source: Source, options: Backf
   for (const [k, v] of Object.entries({ batchSize, concurrency })) {
     if (!Number.isInteger(v) || v < 1) throw new PayiError(`ingest.backfill: ${k} must be a positive integer, got ${String(v)}`);
   }
-  const needsFiles = typeof source === "string" || options.rejects || options.checkpoint;
-  const fs = needsFiles ? node<typeof import("node:fs")>("node:fs", "ingest.backfill with files") : undefined;
-  const settled = new Settled(options.checkpoint && fs!.existsSync(options.checkpoint) ? readCheckpoint(fs!.readFileSync(options.checkpoint, "utf8"), options.checkpoint) : { settled: 0, ahead: [] });
+  const FILES = "ingest.backfill with files";
+  if (typeof source === "string" || options.rejects || options.checkpoint) checkFiles(FILES);
+  const settled = new Settled(options.checkpoint === undefined ? { settled: 0, ahead: [] } : loadCheckpoint(options.checkpoint, FILES));
   const progress: BackfillProgress = { read: 0, sent: 0, accepted: 0, rejected: 0, skipped: 0, batches: 0 };
 
   const inFlight = new Set<Promise<void>>();
@@ -97,13 +97,10 @@ export async function backfill(client: AsyncPayi, source: Source, options: Backf
       valid.forEach((item, k) => (refused.has(k) ? rejects.push(entry(item, refused.get(k))) : progress.accepted++));
       progress.rejected += rejects.length;
       // Rejects before the checkpoint: a crash in between repeats a reject line rather than losing it.
-      if (options.rejects && rejects.length) fs!.appendFileSync(options.rejects, rejects.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      if (options.rejects && rejects.length) appendText(options.rejects, rejects.map((r) => `${JSON.stringify(r)}\n`).join(""), FILES);
       progress.batches++;
       settled.add(batch.map((i) => i.index));
-      if (options.checkpoint) {
-        fs!.writeFileSync(`${options.checkpoint}.tmp`, settled.toJSON());
-        fs!.renameSync(`${options.checkpoint}.tmp`, options.checkpoint);
-      }
+      if (options.checkpoint) replaceText(options.checkpoint, settled.toJSON(), FILES);
       options.onProgress?.({ ...progress });
     })().catch((error) => {
       failure ??= { error };
@@ -169,17 +166,12 @@ async function* read(source: Source): AsyncGenerator<{ value: unknown; line?: nu
     for await (const value of source as AsyncIterable<unknown>) yield { value };
     return;
   }
-  const { createReadStream } = node<typeof import("node:fs")>("node:fs", "ingest.backfill from a file");
-  const { createInterface } = node<typeof import("node:readline")>("node:readline", "ingest.backfill from a file");
-  const lines = createInterface({ input: createReadStream(source), crlfDelay: Infinity });
-  let n = 0;
-  for await (const text of lines) {
-    n++;
+  for await (const { text, line } of fileLines(source)) {
     if (!text.trim()) continue;
     try {
-      yield { value: JSON.parse(text), line: n };
+      yield { value: JSON.parse(text), line };
     } catch (err) {
-      yield { value: new NotJson(text, (err as Error).message), line: n };
+      yield { value: new NotJson(text, (err as Error).message), line };
     }
   }
 }

@@ -7,7 +7,7 @@ import type { BulkIngestRequest, BulkIngestResponse, IngestUnitsParams } from ".
 import type { AsyncPayi } from "../runtime/async-client.js";
 import { PayiError } from "../runtime/errors.js";
 import { toBulkEvent } from "./event.js";
-import { Spool } from "./spool.js";
+import { Spool } from "./files.js";
 
 export interface IngestQueueOptions {
   /** Send a batch as soon as this many events wait; also the most events in one request. Default 100. */

@@ -1,5 +1,7 @@
-// Bundled with esbuild into the page the browser test serves: AsyncPayi works, Payi explains itself.
-import { AsyncPayi, Payi, PayiError } from "../../src/index.js";
+// Bundled with esbuild into the page the browser test serves, from the built package as a
+// browser bundler resolves it (the `browser` export condition): AsyncPayi works, Payi and
+// the file-based ingest options explain themselves.
+import { AsyncPayi, Payi, PayiError } from "payi";
 
 const result: Record<string, unknown> = {};
 (async () => {
@@ -16,6 +18,16 @@ const result: Record<string, unknown> = {};
   } catch (e) {
     result.sync = e instanceof PayiError ? e.message : `unexpected ${String(e)}`;
   }
+  const refusal = async (f: () => unknown) => {
+    try {
+      await f();
+      return "allowed";
+    } catch (e) {
+      return e instanceof PayiError ? e.message : `unexpected ${String(e)}`;
+    }
+  };
+  result.spool = await refusal(() => client.ingest.queue({ spool: "events" }));
+  result.backfillFile = await refusal(() => client.ingest.backfill("events.jsonl"));
 })()
   .catch((e) => (result.error = String(e)))
   .finally(() => ((window as unknown as { __result: unknown }).__result = result));

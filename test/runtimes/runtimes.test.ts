@@ -33,7 +33,10 @@ describe("runtimes", () => {
   });
 
   it("headless Chromium runs AsyncPayi from a bundle, and Payi's construction points to AsyncPayi", async () => {
-    const bundle = await build({ entryPoints: [fileURLToPath(new URL("./browser-page.ts", import.meta.url))], bundle: true, write: false, format: "esm", platform: "browser", logLevel: "silent" });
+    const bundle = await build({ entryPoints: [fileURLToPath(new URL("./browser-page.ts", import.meta.url))], bundle: true, write: false, format: "esm", platform: "browser", logLevel: "silent", metafile: true, tsconfigRaw: "{}" });
+    // The package's browser build, not its Node build, nor the sources.
+    expect(Object.keys(bundle.metafile.inputs).filter((f) => f.startsWith("dist/")).every((f) => f.startsWith("dist/browser/"))).toBe(true);
+    expect(Object.keys(bundle.metafile.inputs).some((f) => f.startsWith("dist/browser/"))).toBe(true);
     const js = bundle.outputFiles[0].text;
     const page = `<!doctype html><meta charset="utf-8"><title>payi</title><script type="module" src="/page.js"></script>`;
     const server = http.createServer((req, res) => {
@@ -51,7 +54,13 @@ describe("runtimes", () => {
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       await tab.goto(`${origin}/?mock=${encodeURIComponent(inject("prismURL"))}`);
       const result = await tab.waitForFunction(() => (window as unknown as { __result?: unknown }).__result, undefined, { timeout: 15_000 }).then((h) => h.jsonValue());
-      expect(result).toEqual({ requestId: "req_5f0c6a1e9b2d4c7a", items: ["lim_7d3f2a9c", "lim_1b84e0d2"], sync: expect.stringMatching(/AsyncPayi/) });
+      expect(result).toEqual({
+        requestId: "req_5f0c6a1e9b2d4c7a",
+        items: ["lim_7d3f2a9c", "lim_1b84e0d2"],
+        sync: expect.stringMatching(/worker threads.*AsyncPayi/),
+        spool: expect.stringMatching(/^ingest\.queue's spool needs Node\.js/),
+        backfillFile: expect.stringMatching(/^ingest\.backfill with files needs Node\.js/),
+      });
     } finally {
       await browser.close();
       server.close();
