@@ -97,7 +97,7 @@ async function python(baseURL: string) {
   const theirs = JSON.parse(execFileSync(py, [script, baseURL], { encoding: "utf8" })) as { sync_c1: number; async_c1: number; async_c64: number };
   const client = new AsyncPayi({ apiKey: key, baseURL, maxRetries: 0 });
   const sync = new Payi({ apiKey: key, baseURL, maxRetries: 0 });
-  sync.ingest.units(event); // starts the worker
+  for (let i = 0; i < 1000; i++) sync.ingest.units(event); // starts and warms the worker
   const c1 = await callsPerSecond({ sdk: () => client.ingest.units(event) });
   const c64 = await callsPerSecond({ sdk: () => Promise.all(Array.from({ length: 64 }, () => client.ingest.units(event))) }, 64);
   const s = await callsPerSecond({ sync: () => sync.ingest.units(event) });
