@@ -7,7 +7,7 @@ import type { Client } from "openapi-fetch";
 import type { OperationId } from "../generated/api.js";
 import { operations } from "../generated/operations.js";
 import { APIError, APIResponseValidationError, PayiValidationError } from "./errors.js";
-import { authHeaders } from "./auth.js";
+import { withKey } from "./auth.js";
 import { bodyText, createFetch } from "./fetch.js";
 import { defaultFetch } from "./connect.js";
 import { warnOnce, type Logger } from "./logger.js";
@@ -72,7 +72,7 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
   const { response, error } = await ctx.http.request(spec.method.toLowerCase() as "get", spec.path, {
     params: { path: parts.path, query, header: parts.header },
     body: body as never,
-    headers: mergeHeaders(authHeaders(o.apiKey), o.defaultHeaders, options.headers),
+    headers: withKey(mergeHeaders(o.defaultHeaders, options.headers), o.apiKey),
     parseAs: "stream",
     fetch,
   } as never);

@@ -57,6 +57,15 @@ describe("the API key", () => {
     ]);
     expect(server.received.map((r) => r.headers["xproxy-api-key"])).toEqual(Array(5).fill(KEY));
   });
+
+  it("can be replaced for one request, whatever the header's case, but not removed with null", async () => {
+    server.handle((_r, res) => json(res, 200, ingestOk));
+    const c = client({ defaultHeaders: { "XPROXY-API-KEY": null } });
+    await c.ingest.units(event, { headers: { "xproxy-API-key": "one-off-key" } });
+    await c.ingest.units(event, { headers: { "xProxy-api-key": null } });
+    await c.ingest.units(event);
+    expect(server.received.map((r) => r.headers["xproxy-api-key"])).toEqual(["one-off-key", KEY, KEY]);
+  });
 });
 
 describe("the environment", () => {
