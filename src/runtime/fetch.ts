@@ -7,7 +7,7 @@
 import { APIConnectionError, APITimeoutError, APIUserAbortError } from "./errors.js";
 import { AUTH_HEADER } from "./redact.js";
 import { isRetryableResponse, retryDelayMs } from "./retry.js";
-import type { FetchLike } from "./connect.js";
+import type { FetchLike } from "./transport.js";
 import type { Logger } from "./logger.js";
 import type { OutgoingRequest } from "./outgoing-request.js";
 
@@ -15,7 +15,7 @@ export interface SendSettings {
   fetch: FetchLike | Promise<FetchLike>;
   /** Per-attempt timeout, ms. */
   timeoutMs: number;
-  /** The connect timeout the transport applies (connect.ts), ms; named when it fires. */
+  /** The connect timeout the transport applies (transport.ts), ms; named when it fires. */
   connectTimeoutMs?: number;
   maxRetries: number;
   signal?: AbortSignal | null;
@@ -94,8 +94,9 @@ async function sendFollowingRedirects(
     if (response.type === "opaqueredirect") {
       throw new RedirectError("The service answered a redirect, which this runtime cannot follow without exposing it; set baseURL to the final address.");
     }
+    if (response.status < 300 || response.status > 399) return response;
     const location = response.headers.get("location");
-    if (response.status < 300 || response.status > 399 || !location) return response;
+    if (!location) return response;
     if (hop >= MAX_REDIRECTS) throw new RedirectError(`Too many redirects (more than ${MAX_REDIRECTS}).`);
     await response.body?.cancel().catch(() => {});
     const next = new URL(location, url);
@@ -119,7 +120,8 @@ const texts = new WeakMap<Response, string>();
  * rebuilt because openapi-fetch reads error bodies itself.
  */
 async function buffered(response: Response): Promise<Response> {
-  if (NULL_BODY.has(response.status) || !response.body) return response;
+  // Not `!response.body`: asking for it would make the Node transport build a web stream.
+  if (NULL_BODY.has(response.status)) return response;
   const text = await response.text();
   if (!response.ok) return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
   texts.set(response, text);
@@ -185,8 +187,9 @@ function isConnectTimeout(err: unknown): boolean {
 }
 
 function connectionMessage(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  const detail = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : undefined);
+  // fetch wraps the transport's error in a cause; undici's request API throws it as it is.
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
+  const detail = e?.cause?.code ?? e?.code ?? e?.cause?.message ?? (err instanceof Error ? err.message : undefined);
   return detail ? `Connection error: ${detail}` : "Connection error.";
 }
 

@@ -9,7 +9,7 @@ import { operations } from "../generated/operations.js";
 import { APIError, APIResponseValidationError, PayiValidationError } from "./errors.js";
 import { withKey } from "./auth.js";
 import { bodyText, createFetch } from "./fetch.js";
-import { defaultFetch } from "./connect.js";
+import { defaultFetch } from "./transport.js";
 import { warnOnce, type Logger } from "./logger.js";
 import { normalize, split } from "./params.js";
 import { redactHeaders, redactText } from "./redact.js";

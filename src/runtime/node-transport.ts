@@ -1,0 +1,63 @@
+/**
+ * The transport on Node: undici's request API over one Agent per connect timeout, shaped
+ * as the fetch that fetch.ts drives. It does what Node's fetch did for us and nothing the
+ * SDK does not need: it asks for compressed bodies and decodes them, names itself, and
+ * bounds the connect phase (which fetch cannot). It does not follow redirects; fetch.ts
+ * does, so the key never goes to another origin.
+ */
+import { pipeline, type Readable } from "node:stream";
+import zlib from "node:zlib";
+import { Agent, request } from "undici";
+import { NodeResponse } from "./node-response.js";
+import type { FetchLike } from "./transport.js";
+
+const USER_AGENT = `payi-typescript node/${process.version}`;
+
+export function nodeTransport(connectTimeoutMs: number): FetchLike {
+  // Our per-attempt deadline bounds headers and body; undici's own 300 s bounds would cut a
+  // longer timeout the user chose.
+  const dispatcher = new Agent({ connect: { timeout: connectTimeoutMs }, headersTimeout: 0, bodyTimeout: 0 });
+  const send = async (input: string | URL, init: RequestInit = {}): Promise<NodeResponse> => {
+    const url = String(input);
+    const method = (init.method ?? "GET").toUpperCase();
+    const answer = await request(url, {
+      method: method as "GET",
+      headers: headerList(init.headers, url),
+      body: init.body as string | undefined,
+      signal: init.signal ?? undefined,
+      dispatcher,
+    });
+    const headers = answer.headers as Record<string, string | string[] | undefined>;
+    return new NodeResponse(url, answer.statusCode, headers, decoded(answer.body, headers["content-encoding"]), method === "HEAD");
+  };
+  return send as unknown as FetchLike;
+}
+
+/** The headers as undici takes them, with what fetch would have added when absent. */
+function headerList(init: HeadersInit | null | undefined, url: string): string[] {
+  const headers = init instanceof Headers ? init : new Headers(init ?? undefined);
+  const list: string[] = [];
+  for (const [name, value] of headers) list.push(name, value);
+  // As fetch asks: brotli only over TLS, where no proxy in between can mangle it.
+  if (!headers.has("accept-encoding")) list.push("accept-encoding", url.startsWith("https:") ? "br, gzip, deflate" : "gzip, deflate");
+  if (!headers.has("user-agent")) list.push("user-agent", USER_AGENT);
+  return list;
+}
+
+// Lenient at the end of input, as fetch is with a body whose last block was cut short.
+const lenient = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+
+function decoded(body: Readable, encoding: string | string[] | undefined): Readable {
+  const coding = typeof encoding === "string" ? encoding.trim().toLowerCase() : undefined;
+  const decoder =
+    coding === "gzip" || coding === "x-gzip"
+      ? zlib.createGunzip(lenient)
+      : coding === "deflate"
+        ? zlib.createInflate(lenient)
+        : coding === "br"
+          ? zlib.createBrotliDecompress({ flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH })
+          : undefined;
+  // Anything else (none, identity, an unknown coding) is handed on as it came.
+  if (!decoder) return body;
+  return pipeline(body, decoder, () => {});
+}

@@ -1,0 +1,29 @@
+/**
+ * The default transport. On Node it is undici's request API over an Agent of ours
+ * (node-transport.ts): the fetch API has no connect-timeout knob, and on Node it costs
+ * about twice the time per call that the request API does. Elsewhere (Bun, Deno, browsers)
+ * it is the platform's fetch, and the whole-attempt timeout is the only bound.
+ */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+const isNode =
+  typeof process !== "undefined" &&
+  typeof process.versions?.node === "string" &&
+  !(process.versions as Record<string, string | undefined>).bun &&
+  typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
+
+const transports = new Map<number, Promise<FetchLike>>();
+
+/**
+ * A fetch-shaped sender with the connect timeout applied where the runtime allows it.
+ * One per connect timeout, shared by every client, so connections are pooled.
+ */
+export function defaultFetch(connectTimeoutMs: number): Promise<FetchLike> {
+  if (!isNode) return Promise.resolve(globalThis.fetch.bind(globalThis) as FetchLike);
+  let f = transports.get(connectTimeoutMs);
+  if (!f) {
+    f = import("./node-transport.js").then((m) => m.nodeTransport(connectTimeoutMs));
+    transports.set(connectTimeoutMs, f);
+  }
+  return f;
+}
