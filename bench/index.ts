@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import createClient from "openapi-fetch";
 import { build } from "esbuild";
 import { Agent, request } from "undici";
+import { createSyncFn } from "synckit";
 // The clients as users get them: the build (npm run bench builds first).
 const { AsyncPayi, Payi } = (await import(new URL("../dist/index.js", import.meta.url).href)) as typeof import("../src/index.js");
 import type { paths } from "../src/generated/openapi.js";
@@ -82,8 +83,27 @@ async function ingest(baseURL: string) {
   // The sync task is a plain function, so tinybench times it synchronously.
   // A fresh AsyncPayi too: the one above holds the 64 connections of the c=64 runs.
   const single = new AsyncPayi({ apiKey: key, baseURL, maxRetries: 0 });
-  const s = await callsPerSecond({ async: () => single.ingest.units(event), sync: () => sync.ingest.units(event) });
+  // What Payi's hand-off is made of: a bare synckit worker answering at once, and making the same call.
+  const bare = createSyncFn(fileURLToPath(new URL("./synckit-worker.mjs", import.meta.url))) as (kind: "echo" | "call", options: object, params: object) => unknown;
+  const options = { apiKey: key, baseURL, maxRetries: 0 };
+  for (let i = 0; i < 1000; i++) bare("call", options, event);
+  const s = await callsPerSecond({
+    async: () => single.ingest.units(event),
+    sync: () => sync.ingest.units(event),
+    bareCall: () => bare("call", options, event),
+    echo: () => bare("echo", options, event),
+  });
   row("sync vs async calls/s", "Payi vs AsyncPayi, c=1", s.sync, s.async, "/s", ">= 0.7x", (x) => x >= 0.7);
+  row("sync vs async calls/s", "Payi vs a bare synckit worker making the call", s.sync, s.bareCall, "/s", "", undefined);
+  rows.push({
+    measure: "sync hand-off",
+    subject: "synckit round trip with the call's params, no call (the floor of any Payi call)",
+    value: `${(1e6 / s.echo).toFixed(1)} µs`,
+    baseline: `${(1e6 / s.async).toFixed(1)} µs/async call`,
+    ratio: `${((s.async / s.echo) * 100).toFixed(0)} %`,
+    target: "",
+    ok: undefined,
+  });
 }
 
 /**
