@@ -1,4 +1,10 @@
 // The default transport on Node (undici's request API): what fetch did for us, it still does.
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
@@ -84,5 +90,45 @@ describe("response bodies", () => {
     await new Promise((r) => setTimeout(r, 100));
     // Vitest fails the run on an uncaught error; reading now reports the drop instead.
     await expect(streamed.text()).rejects.toThrow();
+  });
+});
+
+describe("over TLS", () => {
+  // A self-signed certificate for 127.0.0.1 (test/fixtures/tls), trusted only where a test says so.
+  const tls = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url)));
+
+  it("trusts what Node trusts, asks for brotli too, and decodes it", async () => {
+    const seen: { encoding?: string; key?: string }[] = [];
+    const secure = https.createServer({ key: tls("key.pem"), cert: tls("cert.pem") }, (req, res) => {
+      seen.push({ encoding: req.headers["accept-encoding"], key: req.headers["xproxy-api-key"] as string });
+      const ok = req.headers["xproxy-api-key"] === "test-key-tls";
+      res.writeHead(ok ? 200 : 401, { "content-type": "application/json", "content-encoding": "br" });
+      res.end(zlib.brotliCompressSync(Buffer.from(JSON.stringify(ok ? ingestOk : { message: "bad key", statusCode: 401 }))));
+    });
+    await new Promise<void>((r) => secure.listen(0, "127.0.0.1", r));
+    try {
+      const url = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
+      const script = fileURLToPath(new URL("../fixtures/tls-client.ts", import.meta.url));
+      const env = { ...process.env, NODE_EXTRA_CA_CERTS: fileURLToPath(new URL("../fixtures/tls/cert.pem", import.meta.url)) };
+      const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, url], { env, timeout: 20_000 });
+      expect(JSON.parse(stdout)).toEqual({ request_id: ingestOk.request_id, authError: true });
+      expect(seen.map((s) => s.encoding)).toEqual(["br, gzip, deflate", "br, gzip, deflate"]);
+    } finally {
+      secure.closeAllConnections();
+      await new Promise((r) => secure.close(r));
+    }
+  });
+
+  it("refuses a certificate nobody vouches for, as a connection error", async () => {
+    const secure = https.createServer({ key: tls("key.pem"), cert: tls("cert.pem") }, (_req, res) => json(res, 200, ingestOk));
+    await new Promise<void>((r) => secure.listen(0, "127.0.0.1", r));
+    try {
+      const url = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
+      const error = await new AsyncPayi({ apiKey: "test-key-tls", baseURL: url, maxRetries: 0, logLevel: "off" }).ingest.units(event).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: "APIConnectionError", message: expect.stringContaining("SELF_SIGNED") });
+    } finally {
+      secure.closeAllConnections();
+      await new Promise((r) => secure.close(r));
+    }
   });
 });
