@@ -28,16 +28,17 @@ export class NodeResponse {
   constructor(url: string, status: number, rawHeaders: Record<string, string | string[] | undefined>, source: Source, noBody: boolean) {
     this.url = url;
     this.status = status;
+    // undici's request API does not pass the reason phrase on; the standard one stands in.
     this.statusText = STATUS_CODES[status] ?? "";
     this.#rawHeaders = rawHeaders;
+    // A body nobody reads must not take the process down when its connection drops: the
+    // error reaches whoever reads it (text(), the stream), and is dropped otherwise.
+    source.on("error", ignore);
     if (noBody || NULL_BODY.has(status)) {
       // Drained, so the connection goes back to the pool.
       source.resume();
       this.#source = null;
     } else {
-      // A body nobody reads must not take the process down when its connection drops: the
-      // error reaches whoever reads it (text(), the stream), and is dropped otherwise.
-      source.on("error", ignore);
       this.#source = source;
     }
   }
