@@ -2,7 +2,7 @@
  * The request object openapi-fetch builds for each call (its `Request` option). A WHATWG
  * Request is costly to construct on Node (undici validates, wraps the body in a stream and
  * links signals), and ours is never sent as such: fetch.ts reads its url, method, headers and
- * body and sends them itself, so each call pays for one Request (inside fetch), not two.
+ * body and hands them to the transport, which on Node builds no WHATWG Request at all.
  */
 export class OutgoingRequest {
   readonly url: string;
