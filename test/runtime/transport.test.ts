@@ -1,11 +1,13 @@
 // The default transport on Node (undici's request API): what fetch did for us, it still does.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
+import { ProxyAgent, fetch as undiciFetch } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
@@ -147,6 +149,37 @@ describe("over TLS", () => {
     } finally {
       secure.closeAllConnections();
       await new Promise((r) => secure.close(r));
+    }
+  });
+});
+
+describe("a fetch of one's own", () => {
+  it("routes calls through an HTTP proxy, as the README shows", async () => {
+    // A CONNECT proxy that records each tunnel it opens.
+    const tunnels: string[] = [];
+    const proxy = http.createServer((_req, res) => res.writeHead(405).end());
+    proxy.on("connect", (req: http.IncomingMessage, downstream: net.Socket, head: Buffer) => {
+      tunnels.push(req.url!);
+      const [host, port] = req.url!.split(":");
+      const upstream = net.connect(Number(port), host, () => {
+        downstream.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.write(head);
+        upstream.pipe(downstream).pipe(upstream);
+      });
+      upstream.on("error", () => downstream.destroy());
+      downstream.on("error", () => upstream.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const dispatcher = new ProxyAgent(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+    try {
+      const viaProxy = client({ fetch: (url, init) => undiciFetch(url as string, { ...init, dispatcher } as never) as unknown as Promise<Response> });
+      expect(await viaProxy.ingest.units(event)).toEqual(ingestOk);
+      expect(tunnels).toEqual([`127.0.0.1:${server.port}`]);
+      expect(server.received[0].headers["xproxy-api-key"]).toBe("test-key-transport");
+    } finally {
+      await dispatcher.close();
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
     }
   });
 });
