@@ -1,18 +1,19 @@
 /**
- * The fetch handed to openapi-fetch. openapi-fetch builds the request; this sends it, and
- * owns what a middleware cannot do: resending. Per attempt it applies a fresh timeout,
- * follows redirects itself (the key never goes to another origin), reads the body within
- * the attempt, and retries by the policy in retry.ts.
+ * The fetch handed to openapi-fetch. openapi-fetch builds the request; this sends it through
+ * a transport (send.ts) and owns what a middleware cannot do: resending. Per attempt it
+ * applies a fresh deadline (deadline.ts), follows redirects itself (the key never goes to
+ * another origin), reads the body within the attempt, and retries by the policy in retry.ts.
  */
 import { APIConnectionError, APITimeoutError, APIUserAbortError } from "./errors.js";
 import { AUTH_HEADER } from "./redact.js";
 import { isRetryableResponse, retryDelayMs } from "./retry.js";
-import type { FetchLike } from "./transport.js";
+import { Deadline } from "./deadline.js";
+import type { Send } from "./send.js";
 import type { Logger } from "./logger.js";
 import type { OutgoingRequest } from "./outgoing-request.js";
 
 export interface SendSettings {
-  fetch: FetchLike | Promise<FetchLike>;
+  send: Send | Promise<Send>;
   /** Per-attempt timeout, ms. */
   timeoutMs: number;
   /** The connect timeout the transport applies (transport.ts), ms; named when it fires. */
@@ -31,30 +32,30 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 export function createFetch(settings: SendSettings): (request: OutgoingRequest) => Promise<Response> {
   return async (request) => {
-    const fetchImpl = await settings.fetch;
+    const send = await settings.send;
     // A string: every attempt sends the same bytes.
     const body = request.body;
     const userSignal = settings.signal ?? undefined;
     for (let attempt = 0; ; attempt++) {
       if (userSignal?.aborted) throw new APIUserAbortError();
-      const attemptSignal = deadline(settings.timeoutMs, userSignal);
+      const deadline = new Deadline(settings.timeoutMs, userSignal);
       let retryable: { delayHeaders?: Headers; error?: Error } | undefined;
       try {
-        const response = await sendFollowingRedirects(fetchImpl, request, body, attemptSignal.signal);
+        const response = await sendFollowingRedirects(send, request, body, deadline);
         const final = settings.stream ? response : await buffered(response);
         if (attempt < settings.maxRetries && !final.ok && isRetryableResponse(final)) {
           await final.body?.cancel().catch(() => {});
           retryable = { delayHeaders: final.headers };
           settings.logger.info(`${request.method} ${pathOf(request.url)} answered ${final.status}; retrying`);
         } else {
-          if (settings.stream) attemptSignal.keepUntilBodyRead(final);
-          else attemptSignal.clear();
+          if (settings.stream) deadline.keepUntilBodyRead(final);
+          else deadline.clear();
           return final;
         }
       } catch (err) {
-        attemptSignal.clear();
+        deadline.clear();
         if (userSignal?.aborted) throw new APIUserAbortError();
-        const error = attemptSignal.timedOut()
+        const error = deadline.timedOut
           ? new APITimeoutError(`Request timed out after ${settings.timeoutMs} ms.`)
           : isConnectTimeout(err)
             ? new APITimeoutError(`Connect timed out${settings.connectTimeoutMs ? ` after ${settings.connectTimeoutMs} ms` : ""}: no connection to the service.`, { cause: err })
@@ -65,7 +66,7 @@ export function createFetch(settings: SendSettings): (request: OutgoingRequest) 
         retryable = { error };
         settings.logger.info(`${request.method} ${pathOf(request.url)} failed (${error.message}); retrying`);
       }
-      attemptSignal.clear();
+      deadline.clear();
       await sleep(retryDelayMs(attempt + 1, retryable.delayHeaders, settings.random), userSignal);
     }
   };
@@ -77,12 +78,7 @@ function isRetryableError(error: Error): boolean {
 
 class RedirectError extends APIConnectionError {}
 
-async function sendFollowingRedirects(
-  fetchImpl: FetchLike,
-  request: OutgoingRequest,
-  body: BodyInit | undefined,
-  signal: AbortSignal,
-): Promise<Response> {
+async function sendFollowingRedirects(send: Send, request: OutgoingRequest, body: string | undefined, deadline: Deadline): Promise<Response> {
   let url = request.url;
   let method = request.method;
   let payload = body;
@@ -90,7 +86,7 @@ async function sendFollowingRedirects(
   let headers = request.headers;
   const origin = new URL(url).origin;
   for (let hop = 0; ; hop++) {
-    const response = await fetchImpl(url, { method, headers, body: payload, signal, redirect: "manual" });
+    const response = await send(url, { method, headers, body: payload, deadline });
     if (response.type === "opaqueredirect") {
       throw new RedirectError("The service answered a redirect, which this runtime cannot follow without exposing it; set baseURL to the final address.");
     }
@@ -132,34 +128,6 @@ async function buffered(response: Response): Promise<Response> {
 export function bodyText(response: Response): Promise<string> {
   const text = texts.get(response);
   return text !== undefined ? Promise.resolve(text) : response.bodyUsed ? Promise.resolve("") : response.text();
-}
-
-/** An AbortSignal that fires on the caller's abort or when this attempt's time is up. */
-function deadline(ms: number, user: AbortSignal | undefined) {
-  const controller = new AbortController();
-  let expired = false;
-  const onUserAbort = () => controller.abort(user?.reason);
-  user?.addEventListener("abort", onUserAbort, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
-    expired = true;
-    controller.abort(new APITimeoutError());
-  }, ms);
-  const clear = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    user?.removeEventListener("abort", onUserAbort);
-  };
-  return {
-    signal: controller.signal,
-    timedOut: () => expired,
-    clear,
-    /** For a streamed body, the deadline stays armed until the caller has read it or walked away. */
-    keepUntilBodyRead(response: Response) {
-      if (!response.body) return clear();
-      // A streamed body is bounded by the same deadline, but it must not hold the process open.
-      (timer as { unref?: () => void } | undefined)?.unref?.();
-    },
-  };
 }
 
 /** Waits, and stops at once when the caller aborts. */

@@ -9,33 +9,26 @@ import { pipeline, type Readable } from "node:stream";
 import zlib from "node:zlib";
 import { Agent, request } from "undici";
 import { NodeResponse } from "./node-response.js";
-import type { FetchLike } from "./transport.js";
+import type { Send } from "./send.js";
 
 const USER_AGENT = `payi-typescript node/${process.version}`;
 
-export function nodeTransport(connectTimeoutMs: number): FetchLike {
+export function nodeTransport(connectTimeoutMs: number): Send {
   // Our per-attempt deadline bounds headers and body; undici's own 300 s bounds would cut a
   // longer timeout the user chose.
   const dispatcher = new Agent({ connect: { timeout: connectTimeoutMs }, headersTimeout: 0, bodyTimeout: 0 });
-  const send = async (input: string | URL, init: RequestInit = {}): Promise<NodeResponse> => {
-    const url = String(input);
-    const method = (init.method ?? "GET").toUpperCase();
-    const answer = await request(url, {
-      method: method as "GET",
-      headers: headerList(init.headers, url),
-      body: init.body as string | undefined,
-      signal: init.signal ?? undefined,
-      dispatcher,
-    });
-    const headers = answer.headers as Record<string, string | string[] | undefined>;
-    return new NodeResponse(url, answer.statusCode, headers, decoded(answer.body, headers["content-encoding"]), method === "HEAD");
+  const send = async (url: string, { method, headers, body, deadline }: Parameters<Send>[1]): Promise<NodeResponse> => {
+    // The deadline is an emitter undici takes as its signal (see deadline.ts).
+    const answer = await request(url, { method: method as "GET", headers: headerList(headers, url), body, signal: deadline, dispatcher });
+    const received = answer.headers as Record<string, string | string[] | undefined>;
+    return new NodeResponse(url, answer.statusCode, received, decoded(answer.body, received["content-encoding"]), method === "HEAD");
   };
-  return send as unknown as FetchLike;
+  // A Response in all a call reads of one (node-response.ts).
+  return send as unknown as Send;
 }
 
 /** The headers as undici takes them, with what fetch would have added when absent. */
-function headerList(init: HeadersInit | null | undefined, url: string): string[] {
-  const headers = init instanceof Headers ? init : new Headers(init ?? undefined);
+function headerList(headers: Headers, url: string): string[] {
   const list: string[] = [];
   for (const [name, value] of headers) list.push(name, value);
   // As fetch asks: brotli only over TLS, where no proxy in between can mangle it.

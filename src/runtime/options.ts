@@ -2,7 +2,7 @@
 import { PayiError } from "./errors.js";
 import { parseLogLevel, type Logger, type LogLevel } from "./logger.js";
 import { Timeout } from "./timeout.js";
-import type { FetchLike } from "./transport.js";
+import type { FetchLike } from "./send.js";
 
 export type HeadersInit = Record<string, string | null | undefined>;
 export type QueryInit = Record<string, string | number | boolean | null | undefined>;

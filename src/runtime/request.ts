@@ -9,7 +9,8 @@ import { operations } from "../generated/operations.js";
 import { APIError, APIResponseValidationError, PayiValidationError } from "./errors.js";
 import { withKey } from "./auth.js";
 import { bodyText, createFetch } from "./fetch.js";
-import { defaultFetch } from "./transport.js";
+import { defaultSend } from "./transport.js";
+import { fetchSend } from "./send.js";
 import { warnOnce, type Logger } from "./logger.js";
 import { normalize, split } from "./params.js";
 import { redactHeaders, redactText } from "./redact.js";
@@ -59,7 +60,7 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
   if (options.body && body && typeof body === "object" && !Array.isArray(body)) body = { ...body, ...options.body };
 
   const fetch = createFetch({
-    fetch: o.fetch ?? defaultFetch(timeout.connect),
+    send: o.fetch ? fetchSend(o.fetch) : defaultSend(timeout.connect),
     timeoutMs: timeout.timeout,
     // A fetch of the user's own applies its own connect timeout, if any.
     connectTimeoutMs: o.fetch ? undefined : timeout.connect,

@@ -4,7 +4,7 @@
  * about twice the time per call that the request API does. Elsewhere (Bun, Deno, browsers)
  * it is the platform's fetch, and the whole-attempt timeout is the only bound.
  */
-export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+import { fetchSend, type Send } from "./send.js";
 
 const isNode =
   typeof process !== "undefined" &&
@@ -12,18 +12,18 @@ const isNode =
   !(process.versions as Record<string, string | undefined>).bun &&
   typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
 
-const transports = new Map<number, Promise<FetchLike>>();
+const transports = new Map<number, Promise<Send>>();
 
 /**
- * A fetch-shaped sender with the connect timeout applied where the runtime allows it.
- * One per connect timeout, shared by every client, so connections are pooled.
+ * The sender with the connect timeout applied where the runtime allows it. One per
+ * connect timeout, shared by every client, so connections are pooled.
  */
-export function defaultFetch(connectTimeoutMs: number): Promise<FetchLike> {
-  if (!isNode) return Promise.resolve(globalThis.fetch.bind(globalThis) as FetchLike);
-  let f = transports.get(connectTimeoutMs);
-  if (!f) {
-    f = import("./node-transport.js").then((m) => m.nodeTransport(connectTimeoutMs));
-    transports.set(connectTimeoutMs, f);
+export function defaultSend(connectTimeoutMs: number): Promise<Send> {
+  if (!isNode) return Promise.resolve(fetchSend(globalThis.fetch.bind(globalThis)));
+  let send = transports.get(connectTimeoutMs);
+  if (!send) {
+    send = import("./node-transport.js").then((m) => m.nodeTransport(connectTimeoutMs));
+    transports.set(connectTimeoutMs, send);
   }
-  return f;
+  return send;
 }

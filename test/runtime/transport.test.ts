@@ -9,8 +9,8 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { ProxyAgent, fetch as undiciFetch } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AsyncPayi } from "../../src/index.js";
-import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
+import { APITimeoutError, APIUserAbortError, AsyncPayi } from "../../src/index.js";
+import { event, ingestOk, json, stall, startServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
 beforeEach(async () => {
@@ -154,6 +154,25 @@ describe("over TLS", () => {
 });
 
 describe("a fetch of one's own", () => {
+  it("gets each attempt's deadline and the caller's abort as its signal", async () => {
+    const signals: AbortSignal[] = [];
+    const own = (url: string | URL | Request, init?: RequestInit) => {
+      signals.push(init!.signal!);
+      return fetch(url, init);
+    };
+    server.handle(stall);
+    const started = Date.now();
+    await expect(client({ fetch: own, timeout: 150 }).ingest.units(event)).rejects.toBeInstanceOf(APITimeoutError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(signals[0].aborted).toBe(true);
+
+    const controller = new AbortController();
+    const pending = client({ fetch: own }).ingest.units(event, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toBeInstanceOf(APIUserAbortError);
+    expect(signals[1].aborted).toBe(true);
+  });
+
   it("routes calls through an HTTP proxy, as the README shows", async () => {
     // A CONNECT proxy that records each tunnel it opens.
     const tunnels: string[] = [];

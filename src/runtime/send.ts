@@ -1,0 +1,23 @@
+/**
+ * How fetch.ts hands one HTTP exchange to a transport: a `Send`. The Node transport
+ * implements it directly; any fetch (the platform's, or one given in the options) is
+ * adapted by `fetchSend`.
+ */
+import type { Deadline } from "./deadline.js";
+
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export interface SendInit {
+  method: string;
+  headers: Headers;
+  body: string | undefined;
+  /** Aborts the exchange, body included, when the attempt's time is up or the caller aborts. */
+  deadline: Deadline;
+}
+
+/** One exchange, redirects not followed (fetch.ts follows them, minding the key). */
+export type Send = (url: string, init: SendInit) => Promise<Response>;
+
+export function fetchSend(fetchImpl: FetchLike): Send {
+  return (url, { method, headers, body, deadline }) => fetchImpl(url, { method, headers, body, signal: deadline.signal, redirect: "manual" });
+}
