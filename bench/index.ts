@@ -205,9 +205,10 @@ async function coldStart() {
     // As size-limit measures it (gzip level 9; 1 kB = 1000 bytes), so this row and `npm run size` agree.
     return gzipSync(result.outputFiles[0].contents, { level: 9 }).length / 1000;
   };
-  const sdkSize = await size(`export { AsyncPayi } from "./dist/browser/index.js";`);
+  // The entry size-limit writes for `import: "{ AsyncPayi }"`.
+  const sdkSize = await size(`import { AsyncPayi } from "./dist/browser/index.js";\nconsole.log(AsyncPayi);`);
   const baseSize = await size(`export { default } from "openapi-fetch";`);
-  rows.push({ measure: "bundle size", subject: "AsyncPayi only, min+gzip", value: `${sdkSize.toFixed(1)} kB`, baseline: `${baseSize.toFixed(1)} kB openapi-fetch`, ratio: `${(sdkSize / baseSize).toFixed(1)}x`, target: "< 25 kB", ok: sdkSize < 25 });
+  rows.push({ measure: "bundle size", subject: "AsyncPayi only, min+gzip", value: `${sdkSize.toFixed(2)} kB`, baseline: `${baseSize.toFixed(2)} kB openapi-fetch`, ratio: `${(sdkSize / baseSize).toFixed(1)}x`, target: "< 25 kB", ok: sdkSize < 25 });
 }
 
 const only = process.argv.slice(2);

@@ -4,53 +4,15 @@
  * a signal as it is, and on Node an AbortSignal handed to undici costs ~10 µs per call
  * (EventTarget listeners). A fetch gets a real AbortSignal, made only when asked for.
  */
-import { APITimeoutError } from "./errors.js";
+import { AttemptClock } from "./attempt-clock.js";
 
 type Listener = () => void;
 
-export class Deadline {
+export class Deadline extends AttemptClock {
   aborted = false;
   reason: unknown = undefined;
-  #expired = false;
-  #listeners: Listener[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #user: AbortSignal | undefined;
-  #onUserAbort: Listener | undefined;
+  #listeners = new Set<Listener>();
   #signal: AbortSignal | undefined;
-
-  constructor(ms: number, user: AbortSignal | undefined) {
-    this.#timer = setTimeout(() => {
-      this.#expired = true;
-      this.#abort(new APITimeoutError());
-    }, ms);
-    if (user) {
-      this.#user = user;
-      this.#onUserAbort = () => this.#abort(user.reason);
-      user.addEventListener("abort", this.#onUserAbort, { once: true });
-    }
-  }
-
-  /** Whether the attempt ran out of time (rather than being aborted by the caller). */
-  get timedOut(): boolean {
-    return this.#expired;
-  }
-
-  /** Disarms it: the attempt is over. */
-  clear(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#onUserAbort) this.#user?.removeEventListener("abort", this.#onUserAbort);
-    this.#onUserAbort = undefined;
-  }
-
-  /**
-   * For a streamed body: the deadline stays armed until the caller has read it or walked
-   * away, but it must not hold the process open.
-   */
-  keepUntilBodyRead(response: Response): void {
-    if (!response.body) return this.clear();
-    (this.#timer as { unref?: () => void } | undefined)?.unref?.();
-  }
 
   /** The same deadline as an AbortSignal, for a fetch. */
   get signal(): AbortSignal {
@@ -65,22 +27,22 @@ export class Deadline {
 
   // The EventEmitter methods undici calls on a signal that is not an EventTarget.
   on(_event: "abort", listener: Listener): this {
-    this.#listeners.push(listener);
+    this.#listeners.add(listener);
     return this;
   }
   addListener(event: "abort", listener: Listener): this {
     return this.on(event, listener);
   }
   removeListener(_event: "abort", listener: Listener): this {
-    const i = this.#listeners.indexOf(listener);
-    if (i >= 0) this.#listeners.splice(i, 1);
+    this.#listeners.delete(listener);
     return this;
   }
 
-  #abort(reason: unknown): void {
+  protected fire(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
-    for (const listener of this.#listeners.splice(0)) listener();
+    for (const listener of this.#listeners) listener();
+    this.#listeners.clear();
   }
 }

@@ -1,7 +1,7 @@
 // Bundled with esbuild into the page the browser test serves, from the built package as a
 // browser bundler resolves it (the `browser` export condition): AsyncPayi works, Payi and
 // the file-based ingest options explain themselves.
-import { AsyncPayi, Payi, PayiError } from "payi";
+import { APITimeoutError, APIUserAbortError, AsyncPayi, Payi, PayiError } from "payi";
 
 const result: Record<string, unknown> = {};
 (async () => {
@@ -28,6 +28,18 @@ const result: Record<string, unknown> = {};
   };
   result.spool = await refusal(() => client.ingest.queue({ spool: "events" }));
   result.backfillFile = await refusal(() => client.ingest.backfill("events.jsonl"));
+  // The page's own server never answers under /stall: each attempt's deadline, and the caller's abort.
+  const stalled = new AsyncPayi({ apiKey: "browser-key", baseURL: `${location.origin}/stall`, timeout: 200, maxRetries: 0 });
+  const event = { category: "system.openai", resource: "gpt-4o", units: { text: { input: 1 } } };
+  const outcome = (p: Promise<unknown>) =>
+    p.then(
+      () => "answered",
+      (e) => (e instanceof APITimeoutError ? "timeout" : e instanceof APIUserAbortError ? "aborted" : `unexpected ${String(e)}`),
+    );
+  result.timeout = await outcome(stalled.ingest.units(event));
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 50);
+  result.abort = await outcome(stalled.ingest.units(event, { signal: controller.signal, timeout: 10_000 }));
 })()
   .catch((e) => (result.error = String(e)))
   .finally(() => ((window as unknown as { __result: unknown }).__result = result));

@@ -40,6 +40,7 @@ describe("runtimes", () => {
     const js = bundle.outputFiles[0].text;
     const page = `<!doctype html><meta charset="utf-8"><title>payi</title><script type="module" src="/page.js"></script>`;
     const server = http.createServer((req, res) => {
+      if (req.url!.startsWith("/stall/")) return; // never answers
       const isJs = req.url!.startsWith("/page.js");
       res.writeHead(200, { "content-type": isJs ? "text/javascript" : "text/html" });
       res.end(isJs ? js : page);
@@ -60,9 +61,12 @@ describe("runtimes", () => {
         sync: expect.stringMatching(/worker threads.*AsyncPayi/),
         spool: expect.stringMatching(/^ingest\.queue's spool needs Node\.js/),
         backfillFile: expect.stringMatching(/^ingest\.backfill with files needs Node\.js/),
+        timeout: "timeout",
+        abort: "aborted",
       });
     } finally {
       await browser.close();
+      server.closeAllConnections();
       server.close();
     }
   });

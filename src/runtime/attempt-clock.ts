@@ -1,0 +1,41 @@
+/**
+ * The clock of one attempt: its timeout and the caller's signal. What firing does is the
+ * platform's (deadline.ts on Node, deadline.browser.ts in browser builds).
+ */
+import { APITimeoutError } from "./errors.js";
+
+export abstract class AttemptClock {
+  /** Whether the attempt ran out of time (rather than being aborted by the caller). */
+  timedOut = false;
+  #timer: ReturnType<typeof setTimeout>;
+  #unlink: (() => void) | undefined;
+
+  constructor(ms: number, user: AbortSignal | undefined) {
+    this.#timer = setTimeout(() => {
+      this.timedOut = true;
+      this.fire(new APITimeoutError());
+    }, ms);
+    if (user) {
+      const onAbort = () => this.fire(user.reason);
+      user.addEventListener("abort", onAbort, { once: true });
+      this.#unlink = () => user.removeEventListener("abort", onAbort);
+    }
+  }
+
+  protected abstract fire(reason: unknown): void;
+
+  /** Disarms it: the attempt is over. */
+  clear(): void {
+    clearTimeout(this.#timer);
+    this.#unlink?.();
+  }
+
+  /**
+   * For a streamed body: the deadline stays armed until the caller has read it or walked
+   * away, but it must not hold the process open.
+   */
+  keepUntilBodyRead(response: Response): void {
+    if (!response.body) return this.clear();
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+}
