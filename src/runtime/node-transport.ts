@@ -1,6 +1,6 @@
 /**
- * The transport on Node: undici's request API over one Agent per connect timeout, shaped
- * as the fetch that fetch.ts drives. It does what Node's fetch did for us and nothing the
+ * The transport on Node: undici's request API over one Agent per connect timeout, as a
+ * `Send` (send.ts) for fetch.ts to drive. It does what Node's fetch did for us and nothing the
  * SDK does not need: it asks for compressed bodies and decodes them, names itself, and
  * bounds the connect phase (which fetch cannot). It does not follow redirects; fetch.ts
  * does, so the key never goes to another origin.
@@ -9,7 +9,7 @@ import { pipeline, type Readable } from "node:stream";
 import zlib from "node:zlib";
 import { Agent, request } from "undici";
 import { NodeResponse } from "./node-response.js";
-import type { Send } from "./send.js";
+import type { Send, SendInit } from "./send.js";
 
 const USER_AGENT = `payi-typescript node/${process.version}`;
 
@@ -17,7 +17,7 @@ export function nodeTransport(connectTimeoutMs: number): Send {
   // Our per-attempt deadline bounds headers and body; undici's own 300 s bounds would cut a
   // longer timeout the user chose.
   const dispatcher = new Agent({ connect: { timeout: connectTimeoutMs }, headersTimeout: 0, bodyTimeout: 0 });
-  const send = async (url: string, { method, headers, body, deadline }: Parameters<Send>[1]): Promise<NodeResponse> => {
+  const send = async (url: string, { method, headers, body, deadline }: SendInit): Promise<NodeResponse> => {
     // The deadline is an emitter undici takes as its signal (see deadline.ts).
     const answer = await request(url, { method: method as "GET", headers: headerList(headers, url), body, signal: deadline, dispatcher });
     const received = answer.headers as Record<string, string | string[] | undefined>;
