@@ -37,5 +37,8 @@ export abstract class AttemptClock {
   keepUntilBodyRead(response: Response): void {
     if (!response.body) return this.clear();
     (this.#timer as { unref?: () => void }).unref?.();
+    // A transport that knows when the body is done (node-response.ts) disarms it then, so a
+    // read or closed stream is not held until its time would have run out.
+    (response as { whenDone?: (done: () => void) => void }).whenDone?.(() => this.clear());
   }
 }

@@ -71,6 +71,12 @@ export class NodeResponse {
     return this.#stream;
   }
 
+  /** Calls `done` once the body has been read to its end, cancelled or has failed. */
+  whenDone(done: () => void): void {
+    if (!this.#source || this.#source.closed) return done();
+    this.#source.once("close", done);
+  }
+
   get bodyUsed(): boolean {
     return this.#read || (this.#stream !== null && this.#stream.locked);
   }

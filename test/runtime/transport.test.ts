@@ -9,7 +9,9 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { ProxyAgent, fetch as undiciFetch } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Readable } from "node:stream";
 import { APITimeoutError, APIUserAbortError, AsyncPayi } from "../../src/index.js";
+import { NodeResponse } from "../../src/runtime/node-response.js";
 import { event, ingestOk, json, stall, startServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
@@ -73,6 +75,28 @@ describe("response bodies", () => {
     expect(await streamed.text()).toBe(JSON.stringify(ingestOk));
     expect(streamed.bodyUsed).toBe(true);
     await expect(streamed.text()).rejects.toThrow(TypeError);
+  });
+
+  it("tells when a body is done, read or cancelled, so its deadline can be let go", async () => {
+    const response = (body: string) => new NodeResponse("http://x/", 200, {}, Readable.from([Buffer.from(body)]), false);
+    const read = response("{}");
+    let readDone = false;
+    read.whenDone(() => (readDone = true));
+    expect(readDone).toBe(false);
+    expect(await read.text()).toBe("{}");
+    await new Promise((r) => setImmediate(r));
+    expect(readDone).toBe(true);
+
+    const cancelled = response("{}");
+    let cancelDone = false;
+    cancelled.whenDone(() => (cancelDone = true));
+    await cancelled.body!.cancel();
+    await new Promise((r) => setImmediate(r));
+    expect(cancelDone).toBe(true);
+
+    let emptyDone = false;
+    new NodeResponse("http://x/", 204, {}, Readable.from([]), false).whenDone(() => (emptyDone = true));
+    expect(emptyDone).toBe(true);
   });
 
   it("gives the body's bytes", async () => {
