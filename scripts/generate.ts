@@ -491,7 +491,8 @@ async function zodModule(doc: Json, ops: Operation[]): Promise<{ code: string; p
 }
 
 function schemasModule(zod: { params: Record<string, string>; responses: Record<string, string> }): string {
-  const table = (m: Record<string, string>) => Object.entries(m).map(([id, n]) => `  ${JSON.stringify(id)}: ${n},`).join("\n");
+  // One row per operation, so each id is written once.
+  const rows = Object.entries(zod.params).map(([id, p]) => `  ${JSON.stringify(id)}: [${p}${zod.responses[id] ? `, ${zod.responses[id]}` : ""}],`);
   const names = [...new Set([...Object.values(zod.params), ...Object.values(zod.responses)])].sort();
   return `${BANNER}import type { ZodMiniType } from "zod/mini";
 import type { OperationId } from "./api.js";
@@ -499,19 +500,14 @@ import {
 ${names.map((n) => `  ${n},`).join("\n")}
 } from "./zod.js";
 
-/** Per operation: the schema of its params object (SDK names; path, query, header and body together). */
-export const paramsSchemas: Record<OperationId, ZodMiniType> = {
-${table(zod.params)}
+/** Per operation: the schema of its params object (SDK names; path, query, header and body together), and of the body it answers, if any. */
+export const schemas: Record<OperationId, readonly [params: ZodMiniType, response?: ZodMiniType]> = {
+${rows.join("\n")}
 };
 
-/** Per operation that answers a body: the schema of that body. */
-export const responseSchemas: Partial<Record<OperationId, ZodMiniType>> = {
-${table(zod.responses)}
-};
+export const paramsSchema = (id: OperationId): ZodMiniType => schemas[id][0];
 
-export const paramsSchema = (id: OperationId): ZodMiniType => paramsSchemas[id];
-
-export const responseSchema = (id: OperationId): ZodMiniType | undefined => responseSchemas[id];
+export const responseSchema = (id: OperationId): ZodMiniType | undefined => schemas[id][1];
 `;
 }
 

@@ -40,16 +40,16 @@ const english = { error: issueMessages };
 
 /** Rejects with a PayiValidationError naming every offending field; resolves on success. */
 export async function validateParams(id: OperationId, params: Record<string, unknown>, earlier: ValidationIssue[]): Promise<void> {
-  const { paramsSchemas } = await ready();
-  const result = paramsSchemas[id].safeParse(params, english);
+  const { paramsSchema } = await ready();
+  const result = paramsSchema(id).safeParse(params, english);
   const issues = [...earlier, ...(result.success ? [] : toIssues(result.error))];
   if (issues.length) throw new PayiValidationError(`client.${id}`, issues);
 }
 
 /** Strict mode: a 2xx body must match the operation's response schema. The body itself is returned untouched. */
 export async function validateResponse(id: OperationId, status: number, headers: Headers, body: unknown, secret?: string): Promise<void> {
-  const { responseSchemas } = await ready();
-  const schema = responseSchemas[id];
+  const { responseSchema } = await ready();
+  const schema = responseSchema(id);
   if (!schema) return;
   const result = schema.safeParse(body, english);
   if (!result.success) throw new APIResponseValidationError(status, redactDeep(body, secret), redactHeaders(headers, secret), toIssues(result.error));
