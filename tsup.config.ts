@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineConfig, type Options } from "tsup";
 
@@ -18,6 +18,9 @@ const browserVariants: NonNullable<Options["esbuildPlugins"]>[number] = {
   },
 };
 
+/** The package's version, for the user-agent the Node transport sends (node-transport.ts). */
+const define = { __PAYI_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) };
+
 export default defineConfig([
   // ESM and CommonJS, each with its own declarations, for `payi` and `payi/errors`; the sync
   // client's worker is its own ESM file beside them (dist/sync-worker.js), found by URL.
@@ -33,6 +36,7 @@ export default defineConfig([
     external: ["undici", "synckit", "cli-progress"],
     // import.meta.url, for finding the worker, in the CommonJS build too.
     shims: true,
+    define,
   },
   // What the `browser` export condition serves (bundlers for browsers and edge runtimes):
   // the same API with the browser variants, ESM only; the declarations are the ones above.

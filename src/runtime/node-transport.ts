@@ -11,7 +11,9 @@ import { Agent, request } from "undici";
 import { NodeResponse } from "./node-response.js";
 import type { Send, SendInit } from "./send.js";
 
-const USER_AGENT = `payi-typescript node/${process.version}`;
+/** Set by the build (tsup.config.ts); run from source, the SDK says so. */
+declare const __PAYI_VERSION__: string | undefined;
+const USER_AGENT = `payi-typescript/${typeof __PAYI_VERSION__ === "string" ? __PAYI_VERSION__ : "source"} node/${process.version}`;
 
 export function nodeTransport(connectTimeoutMs: number): Send {
   // Our per-attempt deadline bounds headers and body; undici's own 300 s bounds would cut a

@@ -1,10 +1,13 @@
 // The package as users get it: packed, installed from the tarball into a fresh project, then
 // imported (ESM), required (CommonJS) and type-checked with TypeScript 5.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -35,6 +38,25 @@ const e = await c.limits.retrieve({ limit_id: "x" }, { headers: { Prefer: "code=
 console.log(JSON.stringify([r.limit.limit_id, s.limit.limit_id, e instanceof errors.NotFoundError, errors.NotFoundError === NotFoundError]));`,
     );
     expect(JSON.parse(run(process.execPath, ["esm.mjs", inject("prismURL")]))).toEqual(["lim_7d3f2a9c", "lim_7d3f2a9c", true, true]);
+  });
+
+  it("names itself and its version to the service", async () => {
+    const agents: (string | undefined)[] = [];
+    const server = http.createServer((req, res) => {
+      agents.push(req.headers["user-agent"]);
+      req.resume().on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ request_id: "r" })));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      writeFileSync(join(dir, "agent.mjs"), `import { AsyncPayi } from "payi";
+await new AsyncPayi({ baseURL: process.argv[2] }).ingest.units({ category: "system.openai", units: { text: { input: 1 } } });`);
+      await promisify(execFile)(process.execPath, ["agent.mjs", `http://127.0.0.1:${(server.address() as AddressInfo).port}`], { cwd: dir, env: { ...process.env, PAYI_API_KEY: "consumer-key" } });
+      const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+      expect(agents).toEqual([`payi-typescript/${version} node/${process.version}`]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it("requires as CommonJS", () => {

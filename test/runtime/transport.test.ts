@@ -57,7 +57,7 @@ describe("compressed bodies", () => {
 describe("request headers", () => {
   it("names the SDK in user-agent, unless the caller set one", async () => {
     await client().ingest.units(event);
-    expect(server.received[0].headers["user-agent"]).toMatch(/^payi-typescript node\/v\d+/);
+    expect(server.received[0].headers["user-agent"]).toMatch(/^payi-typescript\/source node\/v\d+/);
     await client({ defaultHeaders: { "User-Agent": "billing-job/2" } }).ingest.units(event);
     expect(server.received[1].headers["user-agent"]).toBe("billing-job/2");
   });
