@@ -3,7 +3,11 @@ The Python SDK's side of `npm run bench`: the same ingest.units call, against th
 server, in the same run. Prints one JSON line: calls per second of the sync client (c=1) and
 of the async client (c=1 and c=64), each the median over runs.
 
-Usage: python bench/python_ingest.py BASE_URL   (with the Python SDK, `payi`, importable)
+Usage: python bench/python_ingest.py BASE_URL
+
+It needs the Python SDK importable: `pip install payi` (in a virtualenv) brings it with its
+dependencies (httpx, anyio, pydantic...) from PyPI; `npm run bench` runs it with PAYI_PYTHON,
+or python3.
 """
 import asyncio
 import json
