@@ -10,6 +10,7 @@ import cliProgress from "cli-progress";
 import { AsyncPayi, PayiError } from "./index.js";
 
 const USAGE = `Usage: payi backfill <events.jsonl> [options]
+       payi mock [--port N] [--host H]   (the API's mock; payi mock --help)
 
 Sends the events (one ingest.units params object per line) as bulk batches.
 The API key comes from PAYI_API_KEY; the URL from --base-url or PAYI_BASE_URL.
@@ -28,6 +29,7 @@ Exit status: 0 all accepted; 1 some refused, interrupted (Ctrl-C) or failed; 2 u
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "mock") return (await import("./cli/mock.js")).mockCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -107,6 +107,19 @@ export async function main(): Promise<string> {
     expect(run(join(dir, "node_modules/.bin/payi"), ["--help"])).toMatch(/Usage: payi backfill <events\.jsonl>/);
   });
 
+  it("payi mock, without Prism installed, says exactly what to install", () => {
+    const failed = (() => {
+      try {
+        run(join(dir, "node_modules/.bin/payi"), ["mock"]);
+        return { status: 0, stderr: "" };
+      } catch (e) {
+        return e as { status: number; stderr: string };
+      }
+    })();
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain("npm install --save-dev @stoplight/prism-cli@5.14.2");
+  });
+
   it("ships the OpenAPI document, importable by path", () => {
     const path = run(process.execPath, ["-e", `console.log(require.resolve("payi/openapi.yaml"))`]).trim();
     expect(path).toMatch(/openapi\/payi\.openapi\.yaml$/);
