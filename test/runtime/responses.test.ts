@@ -55,13 +55,19 @@ describe("withStreamingResponse", () => {
     expect(server.received).toHaveLength(1);
   });
 
-  it("can be closed without reading the body", async () => {
+  it("can be closed without reading the body, which lets the connection go", async () => {
+    let serverSaw!: (what: string) => void;
+    const connection = new Promise<string>((r) => (serverSaw = r));
     server.handle((_r, res) => {
+      res.on("close", () => serverSaw("closed"));
       res.writeHead(200, { "content-type": "application/json" });
       res.write("[");
     });
     const streamed = await client().withStreamingResponse.ingest.units(event);
     await streamed.close();
+    // The server never ends this body: only the client letting go closes the connection.
+    setTimeout(() => serverSaw("still open after 5 s"), 5_000).unref();
+    expect(await connection).toBe("closed");
     expect(streamed.status).toBe(200);
     expect(server.received).toHaveLength(1);
   });

@@ -86,6 +86,7 @@ describe("retries", () => {
     expect(err).toBeInstanceOf(BadRequestError);
     expect(err.message).toContain("units is required");
     expect(err.message).toContain("invalid_request");
+    expect(server.received).toHaveLength(1);
   });
 });
 

@@ -78,9 +78,17 @@ describe("Payi", () => {
     expect(ids).toEqual(["req_alpha_1", "req_beta_1", "req_alpha_2", "req_beta_2", "req_alpha_3"]);
   });
 
-  it("withOptions keeps the rest", () => {
-    const c = client().withOptions({ maxRetries: 0 });
-    expect(c.baseURL).toBe(url);
+  it("withOptions makes a client with the options it is given, keeping the rest", () => {
+    const event = { category: "system.openai", units: { text: { input: 1 } } };
+    const base = client({ defaultHeaders: { "x-test-id": "wo-base", "x-test-fail": "1" } });
+    const derived = base.withOptions({ maxRetries: 0, defaultHeaders: { "x-test-id": "wo-derived", "x-test-fail": "1" } });
+    expect(derived.baseURL).toBe(url);
+    // Its own maxRetries: the first 503 is final.
+    expect(() => derived.ingest.units(event)).toThrow(expect.objectContaining({ status: 503 }));
+    // Its own headers: the server counted "wo-derived", which now answers.
+    expect(derived.ingest.units(event).request_id).toBe("req_wo-derived_2");
+    // The client it came from is unchanged: its headers, and its retries past a 503.
+    expect(base.ingest.units(event).request_id).toBe("req_wo-base_2");
   });
 
   it("refuses what cannot cross a thread, at construction or call", () => {
