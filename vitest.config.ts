@@ -9,6 +9,7 @@ const integration = [
   "test/package/**/*.test.ts",
   "test/runtimes/**/*.test.ts",
   "test/ingest/cli.test.ts",
+  "test/cli/**/*.test.ts",
   "test/validation/property.test.ts",
 ];
 

@@ -16,4 +16,5 @@ export {
   APIUserAbortError,
   APIResponseValidationError,
   type ValidationIssue,
+  type Violation,
 } from "./runtime/errors.js";

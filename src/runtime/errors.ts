@@ -17,6 +17,19 @@ export interface ValidationIssue {
   code?: string;
 }
 
+/**
+ * One reason a mock of the API (Prism, `payi mock`, `payi/testing`) refused a request, from
+ * the `sl-violations` header it answers with: the service itself sends none.
+ */
+export interface Violation {
+  /** Where: `["request", "body", "units"]`, `["request", "query", "limit"]`. */
+  location: string[];
+  message: string;
+  /** What was broken: `required`, `type`, `minimum`, ... */
+  code?: string | number;
+  severity?: string;
+}
+
 const describe = (issues: ValidationIssue[]) => issues.map((i) => `${i.path || "(params)"}: ${i.message}`).join("; ");
 
 /** Params that cannot be sent: nothing left the process. */
@@ -39,9 +52,13 @@ export class APIError extends PayiError {
   /** The service's `xproxy_error.code`, when it sent one. */
   readonly code: string | undefined;
   readonly requestId: string | undefined;
+  /** Why a mock refused the request (its `sl-violations` header), on a 4xx from one. */
+  readonly violations: Violation[] | undefined;
 
   constructor(status: number | undefined, body: unknown, message: string | undefined, headers: Headers | undefined) {
-    super(APIError.compose(status, body, message));
+    const violations = status && status >= 400 && status < 500 ? parseViolations(headers?.get("sl-violations")) : undefined;
+    super(APIError.compose(status, body, message, violations));
+    this.violations = violations;
     this.status = status;
     this.headers = headers ? redactHeaders(headers) : undefined;
     this.body = body;
@@ -52,8 +69,10 @@ export class APIError extends PayiError {
       headers?.get("x-request-id") ?? headers?.get("xproxy-request-id") ?? (typeof b?.request_id === "string" ? b.request_id : undefined);
   }
 
-  private static compose(status: number | undefined, body: unknown, message: string | undefined): string {
+  private static compose(status: number | undefined, body: unknown, message: string | undefined, violations: Violation[] | undefined): string {
     if (message) return message;
+    // A mock's body is an example, chosen by status: the violations are the reason.
+    if (violations) return `${status} refused by the mock: ${violations.map((v) => v.message).join("; ")}`;
     const b = isObject(body) ? body : undefined;
     const xe = b && isObject(b.xproxy_error) ? b.xproxy_error : undefined;
     const parts: string[] = [];
@@ -126,6 +145,15 @@ export class APIResponseValidationError extends APIError {
     super(status, body, message ?? `Response body does not match the spec: ${describe(issues)}`, headers);
     this.issues = issues;
   }
+}
+
+/** The header's list as the mock sent it, or undefined when it is not a list of violations. */
+function parseViolations(header: string | null | undefined): Violation[] | undefined {
+  try {
+    const list = JSON.parse(header!);
+    if (Array.isArray(list) && list.length && list.every((v) => typeof v?.message === "string" && Array.isArray(v.location))) return list;
+  } catch {}
+  return undefined;
 }
 
 function isObject(v: unknown): v is Record<string, any> {

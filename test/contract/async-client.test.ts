@@ -1,7 +1,7 @@
 // Every operation through AsyncPayi against the mock, with minimal and with all params: the
 // mock refuses (422) any request the spec does not allow, so this checks what the client sends.
 import { describe, expect, inject, it } from "vitest";
-import { AsyncPayi, NotFoundError, Page } from "../../src/index.js";
+import { AsyncPayi, NotFoundError, Page, UnprocessableEntityError } from "../../src/index.js";
 import type { OperationId } from "../../src/generated/api.js";
 import { operations } from "../../src/generated/operations.js";
 import { responseSchema } from "../../src/generated/schemas.js";
@@ -59,5 +59,20 @@ describe("AsyncPayi against the mock", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFoundError);
     expect(err).toMatchObject({ status: 404, code: "category_resource_not_found" });
+  });
+
+  it("a request the mock refuses is an UnprocessableEntityError naming each violation, with them as data", async () => {
+    // Past the SDK's own checks (an extra query parameter and body field the call passes through as given).
+    const err = await client()
+      .limits.create({ limit_name: "monthly-budget", max: 500 }, { body: { max: "lots", threshold: "high" } })
+      .then(() => undefined, (e: UnprocessableEntityError) => e);
+    expect(err).toBeInstanceOf(UnprocessableEntityError);
+    expect(err?.message).toMatch(/^422 refused by the mock: .*max must be number.*; .*threshold must be number/);
+    expect(err?.violations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ location: ["request", "body", "max"], message: expect.stringMatching(/max must be number/) }),
+        expect.objectContaining({ location: ["request", "body", "threshold"], message: expect.stringMatching(/threshold must be number/) }),
+      ]),
+    );
   });
 });

@@ -1,7 +1,7 @@
 // Payi against the mock (Prism, started by the integration project's setup): every operation,
 // and the contract's sync example as written.
 import { describe, expect, inject, it } from "vitest";
-import { Payi, SyncPage } from "../../src/index.js";
+import { Payi, SyncPage, UnprocessableEntityError } from "../../src/index.js";
 import type { OperationId } from "../../src/generated/api.js";
 import { operations } from "../../src/generated/operations.js";
 import { responseSchema } from "../../src/generated/schemas.js";
@@ -36,5 +36,20 @@ describe("the contract's sync example", () => {
     const names: string[] = [];
     for (const limit of sync.limits.list()) names.push(limit.limit_name);
     expect(names).toEqual(["monthly-budget", "customer_abc123-daily"]);
+  });
+});
+
+describe("a request the mock refuses", () => {
+  it("reaches Payi's caller with the violations, named in the message and as data", () => {
+    const sync = new Payi({ apiKey: KEY, baseURL: inject("prismURL"), maxRetries: 0, logLevel: "off" });
+    let err: any;
+    try {
+      sync.limits.list({}, { query: { sort_ascending: "sometimes" } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UnprocessableEntityError);
+    expect(err.message).toMatch(/refused by the mock: .*sort_ascending must be boolean/);
+    expect(err.violations).toEqual([expect.objectContaining({ location: ["request", "query", "sort_ascending"] })]);
   });
 });
