@@ -22,10 +22,11 @@ const browserVariants: NonNullable<Options["esbuildPlugins"]>[number] = {
 const define = { __PAYI_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) };
 
 export default defineConfig([
-  // ESM and CommonJS, each with its own declarations, for `payi` and `payi/errors`; the sync
+  // ESM and CommonJS, each with its own declarations, for `payi`, `payi/errors` and
+  // `payi/instrument` (Node and server runtimes only: it needs AsyncLocalStorage); the sync
   // client's worker is its own ESM file beside them (dist/sync-worker.js), found by URL.
   {
-    entry: { index: "src/index.ts", errors: "src/errors.ts", "sync-worker": "src/runtime/sync-worker.ts", cli: "src/cli.ts" },
+    entry: { index: "src/index.ts", errors: "src/errors.ts", instrument: "src/instrument/index.ts", "sync-worker": "src/runtime/sync-worker.ts", cli: "src/cli.ts" },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,

@@ -1,0 +1,193 @@
+/**
+ * `instrument(client, options)`: the instrumentor. It hands provider clients out instrumented
+ * (copies made by their SDK's own `withOptions`, the originals untouched), holds the root
+ * context, turns reported calls into events and delivers them off the callers' path.
+ */
+import type { IngestUnitsParams, XproxyResult } from "../generated/api.js";
+import type { IngestQueue, IngestQueueOptions } from "../ingest/queue.js";
+import type { AsyncPayi } from "../runtime/async-client.js";
+import { PayiError } from "../runtime/errors.js";
+import type { CallReport, InstrumentCore } from "./call.js";
+import { addProxyHeaders, applyHeaders, checkContext, currentContext, track, type PayiContext } from "./context.js";
+import { Delivery, type DeliveryMode } from "./delivery.js";
+import { buildEvent, normalizeHost, type EventOptions, type ModelMapping } from "./event.js";
+import { withInstrumentedFetch, type FetchOptionClient } from "./http.js";
+import { anthropicProvider } from "./providers/anthropic.js";
+import { isAzureClient, openaiProvider } from "./providers/openai.js";
+
+export interface InstrumentOptions {
+  /** The root context: what every call is attributed to unless a `track()` scope or the call says otherwise. */
+  context?: PayiContext;
+  /**
+   * "ingest" (default): events go to an ingest queue in batches. "direct": each event is its
+   * own `ingest.units` call (still not awaited by the provider call), and `result()` gives its
+   * `xproxy_result`.
+   */
+  mode?: DeliveryMode;
+  /** Calls go through Pay-i's proxy: the context travels as `xProxy-*` headers and nothing is ingested. */
+  proxy?: boolean;
+  /** "ingest" mode: your ingest queue (with its spool, if any; kept open at shutdown), or options for the one made here. */
+  queue?: IngestQueue | IngestQueueOptions;
+  /** Price a model (Azure: a deployment) as another resource or category. */
+  modelMappings?: ModelMapping[];
+  /** Send request and response bodies with each event. Default true; a context's `log_prompt_and_response` beats it. */
+  logPromptAndResponse?: boolean;
+  /** Keep inline base64 images in logged bodies. Default false: they are replaced. */
+  instrumentInlineData?: boolean;
+  /** Instrumentation faults and delivery failures; never thrown into your code. Default: a warning on the console, at most one per 10 s. */
+  onError?: (error: Error, event?: IngestUnitsParams) => void;
+  /** "direct" mode: how many answers' results are kept for `result()`. Default 10 000. */
+  keepResults?: number;
+}
+
+function defaultOnError(): (error: Error) => void {
+  let last = 0;
+  let suppressed = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - last < 10_000) {
+      suppressed++;
+      return;
+    }
+    console.warn(`payi/instrument: ${error.message}${suppressed ? ` (and ${suppressed} more since the last warning)` : ""}`);
+    last = now;
+    suppressed = 0;
+  };
+}
+
+const toError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+export class Instrumentor {
+  readonly #root: PayiContext;
+  readonly #delivery: Delivery;
+  readonly #events: EventOptions;
+  readonly #onError: (error: Error, event?: IngestUnitsParams) => void;
+  readonly #flushHooks: (() => void)[] = [];
+  readonly #core: InstrumentCore;
+
+  constructor(client: AsyncPayi, options: InstrumentOptions = {}) {
+    if (!client || typeof client !== "object" || typeof client.ingest?.units !== "function" || typeof client.ingest?.queue !== "function") {
+      throw new TypeError("instrument: client must be an AsyncPayi");
+    }
+    if (!options || typeof options !== "object") throw new TypeError("instrument: options must be an object");
+    const mode = options.mode ?? "ingest";
+    if (mode !== "ingest" && mode !== "direct") throw new TypeError(`instrument: mode must be "ingest" or "direct", got ${JSON.stringify(options.mode)}`);
+    if (options.proxy !== undefined && typeof options.proxy !== "boolean") throw new TypeError("instrument: proxy must be a boolean");
+    if (options.onError !== undefined && typeof options.onError !== "function") throw new TypeError("instrument: onError must be a function");
+    if (options.queue !== undefined && (typeof options.queue !== "object" || options.queue === null)) throw new TypeError("instrument: queue must be an IngestQueue or queue options");
+    const keep = options.keepResults ?? 10_000;
+    if (!Number.isInteger(keep) || keep < 1) throw new TypeError(`instrument: keepResults must be a positive integer, got ${JSON.stringify(options.keepResults)}`);
+    const mappings = options.modelMappings ?? [];
+    if (!Array.isArray(mappings)) throw new TypeError("instrument: modelMappings must be an array");
+    mappings.forEach((m, i) => {
+      if (!m || typeof m.model !== "string" || !m.model) throw new TypeError(`instrument: modelMappings[${i}].model must be a non-empty string`);
+      if (!m.price_as_category && !m.price_as_resource) throw new TypeError(`instrument: modelMappings[${i}] needs price_as_category or price_as_resource`);
+    });
+    for (const k of ["logPromptAndResponse", "instrumentInlineData"] as const) {
+      if (options[k] !== undefined && typeof options[k] !== "boolean") throw new TypeError(`instrument: ${k} must be a boolean`);
+    }
+    const root = { ...checkContext(options.context, "instrument: context") };
+    if (options.proxy !== undefined) root.proxy = options.proxy;
+    this.#root = root;
+    this.#onError = options.onError ?? defaultOnError();
+    this.#events = {
+      modelMappings: mappings.map((m) => ({ ...m, host: m.host ? normalizeHost(m.host) : undefined })),
+      instrumentInlineData: options.instrumentInlineData ?? false,
+      logPromptAndResponse: options.logPromptAndResponse ?? true,
+    };
+    this.#delivery = new Delivery(client, { mode, queue: options.queue, keepResults: keep, onError: (e, ev) => this.#fault(e, ev) });
+    this.#core = {
+      context: (overrides) => {
+        const ctx = currentContext(this.#root);
+        return overrides ? applyHeaders(ctx, overrides) : ctx;
+      },
+      report: (call, ctx) => this.#report(call, ctx),
+      proxyHeaders: (ctx, headers) => addProxyHeaders(ctx, headers),
+      fault: (e) => this.#fault(toError(e)),
+      onFlush: (fn) => void this.#flushHooks.push(fn),
+    };
+  }
+
+  /** For provider modules built on this instrumentor (see call.ts). */
+  get core(): InstrumentCore {
+    return this.#core;
+  }
+
+  #fault(error: Error, event?: IngestUnitsParams): void {
+    try {
+      this.#onError(error, event);
+    } catch {
+      // A throwing onError must not reach the provider call.
+    }
+  }
+
+  #report(call: CallReport, ctx: PayiContext): void {
+    try {
+      this.#delivery.send(buildEvent(call, ctx, this.#events));
+    } catch (err) {
+      this.#fault(toError(err));
+    }
+  }
+
+  /** An instrumented copy of an `openai` client (`OpenAI` or `AzureOpenAI`); the original is untouched. */
+  openai<C extends FetchOptionClient>(client: C): C {
+    return withInstrumentedFetch(this.#core, openaiProvider(isAzureClient(client)), client, "instrument.openai");
+  }
+
+  /** An instrumented copy of an `@anthropic-ai/sdk` client; the original is untouched. */
+  anthropic<C extends FetchOptionClient>(client: C): C {
+    return withInstrumentedFetch(this.#core, anthropicProvider(), client, "instrument.anthropic");
+  }
+
+  /** Runs `fn` in a scope with this context (see `track`). */
+  track<T>(context: PayiContext, fn: () => T): T {
+    return track(context, fn);
+  }
+
+  /** The context in force here: the root context with the current `track()` scopes. */
+  getContext(): PayiContext {
+    return structuredClone(currentContext(this.#root));
+  }
+
+  /**
+   * The `xproxy_result` (cost, limit state) of a tracked call, by its answer (a chat
+   * completion, a message, a response, ...) or the answer's id. In proxy mode the answer
+   * carries it; in "direct" mode it resolves when Pay-i has answered the event.
+   */
+  async result(response: unknown): Promise<XproxyResult> {
+    if (response && typeof response === "object" && "xproxy_result" in response) return (response as { xproxy_result: XproxyResult }).xproxy_result;
+    const id = typeof response === "string" ? response : (response as { id?: unknown } | null)?.id;
+    if (typeof id !== "string" || !id) throw new PayiError("instrument.result: expected a provider answer with an id, or the id");
+    return this.#delivery.result(id);
+  }
+
+  #settleHeld(): void {
+    for (const fn of this.#flushHooks) {
+      try {
+        fn();
+      } catch (err) {
+        this.#fault(toError(err));
+      }
+    }
+  }
+
+  /**
+   * Resolves when every call reported so far is delivered or reported to onError. Calls
+   * waiting for a retry of their provider SDK are reported as they stand.
+   */
+  async flush(): Promise<void> {
+    this.#settleHeld();
+    await this.#delivery.flush();
+  }
+
+  /** Flushes and stops an ingest queue made here (one of yours stays open). */
+  async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#settleHeld();
+    await this.#delivery.shutdown(options);
+  }
+}
+
+/** An instrumentor delivering through `client` (an `AsyncPayi`). */
+export function instrument(client: AsyncPayi, options: InstrumentOptions = {}): Instrumentor {
+  return new Instrumentor(client, options);
+}
