@@ -23,6 +23,10 @@ const UNSUPPORTED = ["disable_logging"];
 /** Validates an event (the `ingest.units` params) and returns it as a bulk event; throws PayiValidationError. */
 export async function toBulkEvent(event: IngestUnitsParams, where = "ingest event"): Promise<BulkIngestRequest> {
   if (!event || typeof event !== "object" || Array.isArray(event)) throw new PayiValidationError(where, [{ path: "", message: "an event must be an object" }]);
+  const proto = protoKeys(event, "");
+  if (proto.length) {
+    throw new PayiValidationError(where, proto.map((path) => ({ path, message: "a key named __proto__ cannot be sent: JavaScript objects do not keep it as data" })));
+  }
   const present = UNSUPPORTED.filter((k) => (event as unknown as Record<string, unknown>)[k] === true);
   if (present.length) {
     throw new PayiValidationError(where, present.map((path) => ({ path, message: "cannot be sent in a bulk ingest; send this event with client.ingest.units" })));
@@ -43,4 +47,25 @@ export async function toBulkEvent(event: IngestUnitsParams, where = "ingest even
     out[RENAMED[k] ?? k] = v;
   }
   return out as unknown as BulkIngestRequest;
+}
+
+/** A bulk event back in the `ingest.units` form, which is what a rejects or dead-letter file holds, so it can be sent again as it is. */
+export function toUnitsEvent(bulk: BulkIngestRequest): IngestUnitsParams {
+  const out: Record<string, unknown> = {};
+  const back = Object.fromEntries(Object.entries(RENAMED).map(([k, v]) => [v, k]));
+  for (const [k, v] of Object.entries(bulk)) out[back[k] ?? k] = v;
+  return out as unknown as IngestUnitsParams;
+}
+
+/**
+ * Paths of own `__proto__` keys (as JSON.parse makes them): copying such an object sets its
+ * prototype instead of a field, so the key would vanish, or turn up elsewhere, on the way out.
+ */
+function protoKeys(value: unknown, path: string, seen = new Set<object>()): string[] {
+  if (!value || typeof value !== "object" || seen.has(value)) return [];
+  seen.add(value);
+  const out: string[] = [];
+  if (Object.prototype.hasOwnProperty.call(value, "__proto__")) out.push(path ? `${path}.__proto__` : "__proto__");
+  for (const [k, v] of Object.entries(value)) out.push(...protoKeys(v, path ? `${path}.${k}` : k, seen));
+  return out;
 }

@@ -1,12 +1,16 @@
 /**
  * client.ingest.queue(): events accepted without waiting for the network, delivered in
  * ingest.bulk batches by size, by age and on demand. Every accepted event ends delivered,
- * reported failed (with the event, to the caller), or counted as dropped: never lost silently.
+ * refused (reported, and with a spool written to its dead-letter file), reported failed,
+ * counted as dropped, or (with a spool) still spooled for the next try: never lost silently.
+ * Delivery is at least once: after a crash, the batches that were in flight are sent again.
  */
 import type { BulkIngestRequest, BulkIngestResponse, IngestUnitsParams } from "../generated/api.js";
 import type { AsyncPayi } from "../runtime/async-client.js";
-import { PayiError } from "../runtime/errors.js";
-import { toBulkEvent } from "./event.js";
+import { APIConnectionError, APIError, APIUserAbortError, PayiError, PayiValidationError } from "../runtime/errors.js";
+import type { Logger } from "../runtime/logger.js";
+import { retryAfterMs } from "../runtime/retry.js";
+import { toBulkEvent, toUnitsEvent } from "./event.js";
 import { Spool } from "./files.js";
 
 export interface IngestQueueOptions {
@@ -19,17 +23,33 @@ export interface IngestQueueOptions {
   /** Most events held (waiting and in flight). Default 10 000. */
   maxQueueSize?: number;
   /**
-   * When full: refuse the new event with an error (default), or drop the newest or the oldest
-   * waiting one (an event already in flight is never dropped). Drops are counted and reported to onDrop.
+   * When full: refuse the new event with an error (default), wait for room, or drop the
+   * newest or the oldest waiting one (an event already in flight is never dropped). Drops
+   * are counted and reported to onDrop.
    */
-  overflow?: "throw" | "drop-newest" | "drop-oldest";
-  /** Keep accepted events in this directory until settled, so a later queue delivers what a crashed process left. */
+  overflow?: "throw" | "wait" | "drop-newest" | "drop-oldest";
+  /**
+   * Keep accepted events in this directory until the service accepted or refused them, so a
+   * later queue delivers what a crashed process or an outage left. Refused events are
+   * written to `dead-letter.jsonl` in it, with the reason.
+   */
   spool?: string;
   /** With `spool`: flush each append to disk (survives a machine crash; slower). Default false. */
   fsync?: boolean;
-  /** A batch that failed after the client's retries, with its events (bulk form), so you can keep them. */
+  /**
+   * With `spool`: the wait before a batch that failed for a transient reason (connection,
+   * timeout, 408, 429, 5xx) is sent again, once the client's own retries are spent. It
+   * doubles with each failure in a row, up to maxRetryDelayMs. Default 1 000.
+   */
+  retryDelayMs?: number;
+  /** The longest wait between tries, a server's Retry-After included. Default 60 000. */
+  maxRetryDelayMs?: number;
+  /**
+   * A batch that failed, with its events (bulk form): without a spool, after the client's
+   * retries; with one, only when it was refused as a whole (they are in the dead-letter file too).
+   */
   onError?: (error: Error, events: BulkIngestRequest[]) => void;
-  /** An event the service refused in an otherwise accepted batch. */
+  /** An event the service (or the bulk check before sending) refused while the rest of its batch went on. */
   onEventError?: (error: { message: string; code?: string; statusCode?: number }, event: BulkIngestRequest) => void;
   /** An event dropped because the queue was full. */
   onDrop?: (event: BulkIngestRequest) => void;
@@ -39,13 +59,15 @@ export interface IngestQueueStats {
   /** Events enqueue() took (recovered from a spool included): delivered + failed + dropped + pending. */
   accepted: number;
   delivered: number;
-  /** Refused by the service or in a batch that failed: each was reported to onEventError or onError. */
+  /** Refused, or in a batch that failed: each was reported to onEventError or onError (or logged). */
   failed: number;
-  /** Waiting or in flight. */
+  /** Waiting, in flight, or spooled for the next try. */
   pending: number;
   /** Dropped because the queue was full, each reported to onDrop. */
   dropped: number;
 }
+
+type Refusal = { message: string; code?: string; statusCode?: number };
 
 interface Entry {
   /** Order of acceptance, for flush(). */
@@ -53,35 +75,74 @@ interface Entry {
   /** Spool id, when spooled. */
   id: number;
   event: BulkIngestRequest;
+  /** The flush round in which its last try ended (0: never). */
+  tried: number;
 }
+
+/** What one try of a batch came to, event by event. */
+interface Outcome {
+  delivered: Entry[];
+  refused: [Entry, Refusal][];
+  /** Refused as a whole (not a matter of single events). */
+  failed: { error: Error; entries: Entry[] }[];
+  /** Not settled: a transient failure, or stopped by shutdown. */
+  again: { error: Error; entries: Entry[] }[];
+}
+
+/** Statuses whose bulk answer can be about single events: the batch is split to find them. */
+const SPLIT_ON = new Set([400, 413, 422]);
 
 export class IngestQueue {
   readonly #client: AsyncPayi;
-  readonly #o: Required<Pick<IngestQueueOptions, "flushAt" | "flushInterval" | "maxQueueSize" | "overflow" | "concurrency">> & IngestQueueOptions;
+  readonly #log: Logger;
+  readonly #o: Required<Pick<IngestQueueOptions, "flushAt" | "flushInterval" | "maxQueueSize" | "overflow" | "concurrency" | "retryDelayMs" | "maxRetryDelayMs">> & IngestQueueOptions;
   readonly #spool: Spool<BulkIngestRequest> | undefined;
   #waiting: Entry[] = [];
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #inFlight = new Map<Promise<void>, Entry[]>();
   #inFlightCount = 0;
   /** enqueue() calls still checking their event: flush() waits for them too. */
   readonly #checking = new Set<Promise<unknown>>();
+  /** enqueue() calls waiting for room (overflow "wait"). */
+  #roomWaiters: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = 0;
   #seq = 0;
   /** Waiting events up to this seq go out now, whatever the batch size. */
   #due = 0;
+  /** After a transient failure, nothing new goes out before this time (ms). */
+  #pausedUntil = 0;
+  #failuresInARow = 0;
+  /** The latest flush() round and the events it covers: those not yet tried in it go out even during a pause. */
+  #round = 0;
+  #flushTarget = 0;
   #closed = false;
+  readonly #abort = new AbortController();
   readonly #stats = { accepted: 0, delivered: 0, failed: 0, dropped: 0 };
 
-  constructor(client: AsyncPayi, options: IngestQueueOptions = {}) {
+  constructor(client: AsyncPayi, options: IngestQueueOptions = {}, logger: Logger = console) {
     this.#client = client;
-    this.#o = { flushAt: 100, flushInterval: 5_000, maxQueueSize: 10_000, overflow: "throw", concurrency: 4, ...options };
-    for (const k of ["flushAt", "flushInterval", "maxQueueSize", "concurrency"] as const) {
+    this.#log = logger;
+    // An option passed as undefined takes its default.
+    const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)) as IngestQueueOptions;
+    this.#o = { flushAt: 100, flushInterval: 5_000, maxQueueSize: 10_000, overflow: "throw", concurrency: 4, retryDelayMs: 1_000, maxRetryDelayMs: 60_000, ...given };
+    for (const k of ["flushAt", "flushInterval", "maxQueueSize", "concurrency", "retryDelayMs", "maxRetryDelayMs"] as const) {
       if (!Number.isInteger(this.#o[k]) || this.#o[k] < 1) throw new PayiError(`ingest.queue: ${k} must be a positive integer, got ${String(this.#o[k])}`);
     }
-    if (!["throw", "drop-newest", "drop-oldest"].includes(this.#o.overflow)) throw new PayiError(`ingest.queue: overflow must be "throw", "drop-newest" or "drop-oldest", got ${String(this.#o.overflow)}`);
-    if (this.#o.spool) {
-      this.#spool = new Spool(this.#o.spool, { fsync: this.#o.fsync });
-      for (const { id, event } of this.#spool.recover()) {
-        this.#waiting.push({ seq: ++this.#seq, id, event });
+    if (!["throw", "wait", "drop-newest", "drop-oldest"].includes(this.#o.overflow)) {
+      throw new PayiError(`ingest.queue: overflow must be "throw", "wait", "drop-newest" or "drop-oldest", got ${String(this.#o.overflow)}`);
+    }
+    if (this.#o.spool !== undefined) {
+      if (typeof this.#o.spool !== "string" || !this.#o.spool) throw new PayiError(`ingest.queue: spool must be a directory path, got ${JSON.stringify(this.#o.spool)}`);
+      this.#spool = new Spool(this.#o.spool, { fsync: this.#o.fsync, warn: (m) => this.#log.warn(m), retryMs: this.#o.retryDelayMs });
+      let recovered;
+      try {
+        recovered = this.#spool.recover();
+      } catch (err) {
+        this.#spool.close();
+        throw err;
+      }
+      for (const { id, event } of recovered) {
+        this.#waiting.push({ seq: ++this.#seq, id, event, tried: 0 });
         this.#stats.accepted++;
       }
       // What a previous process left is sent at once.
@@ -93,8 +154,8 @@ export class IngestQueue {
   /**
    * Accepts an event (the params of `ingest.units`): resolves once it is checked (and, with a
    * spool, written), never waiting for the network. Rejects with PayiValidationError for a bad
-   * event, or PayiError when the queue is full and `overflow` is "throw" or it is shut down.
-   * flush() also waits for calls not awaited yet.
+   * event, or PayiError when the spool cannot be written, when the queue is full and
+   * `overflow` is "throw", or when it is shut down. flush() also waits for calls not awaited yet.
    */
   enqueue(event: IngestUnitsParams): Promise<void> {
     if (this.#closed) return Promise.reject(new PayiError("ingest.queue: this queue is shut down."));
@@ -104,7 +165,10 @@ export class IngestQueue {
     this.#checking.add(tracked);
     return (async () => {
       try {
-        this.#accept(await toBulkEvent(event, "ingest.queue enqueue"));
+        const bulk = await toBulkEvent(event, "ingest.queue enqueue");
+        if (this.#o.overflow === "wait") while (this.#full() && !this.#closed) await new Promise<void>((r) => this.#roomWaiters.push(r));
+        if (this.#closed) throw new PayiError("ingest.queue: this queue is shut down.");
+        this.#accept(bulk);
       } finally {
         this.#checking.delete(tracked);
         settled();
@@ -112,70 +176,120 @@ export class IngestQueue {
     })();
   }
 
-  /** Resolves when every event accepted before the call is delivered or reported failed, batches in flight included. */
+  /**
+   * Resolves when every event accepted before the call is delivered, refused or reported
+   * failed, or (with a spool) was tried and stays spooled for the next try.
+   */
   async flush(): Promise<void> {
     await Promise.all([...this.#checking]);
     const target = this.#seq;
+    const round = ++this.#round;
+    this.#flushTarget = Math.max(this.#flushTarget, target);
     this.#due = Math.max(this.#due, target);
     this.#pump();
-    // Batches leave in order, so once no waiting event is older than the target, the rest are in flight now.
-    while (this.#waiting.length && this.#waiting[0].seq <= target && this.#inFlight.size) await Promise.race(this.#inFlight);
-    await Promise.all([...this.#inFlight]);
+    const open = (e: Entry) => e.seq <= target && e.tried < round;
+    while (!this.#abort.signal.aborted) {
+      const inFlight = [...this.#inFlight].filter(([, batch]) => batch.some(open)).map(([p]) => p);
+      if (inFlight.length) await Promise.race(inFlight);
+      else if (this.#waiting.some(open) && this.#inFlight.size) await Promise.race(this.#inFlight.keys());
+      else break;
+    }
   }
 
   /**
-   * Stops taking events, flushes, and resolves when done or after `timeoutMs` (what is left
-   * stays counted as pending, and in the spool, if any). The spool is given up once flushed.
+   * Stops taking events, flushes, and resolves when done or after `timeoutMs`: then the
+   * requests in flight are stopped, what they carried stays pending (in the spool, if any,
+   * or reported to onError), and nothing is left holding the process. The spool is given up.
    */
   async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !(timeoutMs >= 0))) throw new PayiError(`ingest.queue shutdown: timeoutMs must be a number of ms, got ${String(timeoutMs)}`);
     this.#closed = true;
-    const flushed = this.flush().finally(() => {
-      this.#clearTimer();
-      this.#spool?.close();
-    });
-    if (options.timeoutMs === undefined) return flushed;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([flushed, new Promise<void>((r) => (timer = setTimeout(r, options.timeoutMs)))]);
-    clearTimeout(timer);
+    for (const wake of this.#roomWaiters.splice(0)) wake();
+    const flushed = this.flush();
+    if (timeoutMs !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = await Promise.race([flushed.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
+      clearTimeout(timer);
+      if (late) this.#abort.abort();
+    }
+    await flushed;
+    // Aborted batches settle (back to the spool, or to onError) before the spool is given up.
+    if (this.#abort.signal.aborted) await Promise.all([...this.#inFlight.keys()]);
+    this.#clearTimer();
+    this.#spool?.close();
   }
 
   stats(): IngestQueueStats {
     return { ...this.#stats, pending: this.#waiting.length + this.#inFlightCount };
   }
 
+  #full(): boolean {
+    return this.#waiting.length + this.#inFlightCount >= this.#o.maxQueueSize;
+  }
+
   #accept(bulk: BulkIngestRequest): void {
-    if (this.#waiting.length + this.#inFlightCount >= this.#o.maxQueueSize) {
-      if (this.#o.overflow === "throw") throw new PayiError(`ingest.queue is full (${this.#o.maxQueueSize} events); the event was not accepted.`);
-      this.#stats.accepted++;
-      this.#stats.dropped++;
-      const oldest = this.#o.overflow === "drop-oldest" ? this.#waiting.shift() : undefined;
-      if (oldest) this.#spool?.ack([oldest.id]);
-      this.#report(() => this.#o.onDrop?.(oldest ? oldest.event : bulk));
+    let dropOldest = false;
+    if (this.#full()) {
+      if (this.#o.overflow === "throw" || this.#o.overflow === "wait") throw new PayiError(`ingest.queue is full (${this.#o.maxQueueSize} events); the event was not accepted.`);
       // Nothing waiting (all in flight): the new event is the one dropped.
-      if (!oldest) return;
-    } else {
-      this.#stats.accepted++;
+      if (this.#o.overflow === "drop-newest" || !this.#waiting.length) {
+        this.#stats.accepted++;
+        this.#stats.dropped++;
+        this.#report(() => this.#o.onDrop?.(bulk));
+        return;
+      }
+      dropOldest = true;
     }
+    // Written first: an event the spool could not take is not accepted, and nothing is dropped for it.
     const id = this.#spool ? this.#spool.append(bulk) : 0;
-    this.#waiting.push({ seq: ++this.#seq, id, event: bulk });
+    this.#stats.accepted++;
+    if (dropOldest) {
+      const oldest = this.#waiting.shift()!;
+      this.#stats.dropped++;
+      this.#spool?.ack([oldest.id]);
+      this.#report(() => this.#o.onDrop?.(oldest.event));
+    }
+    this.#waiting.push({ seq: ++this.#seq, id, event: bulk, tried: 0 });
     this.#pump();
   }
 
-  /** Sends what may go now: full batches, and due ones, while a request slot is free. */
+  /** Sends what may go now: full batches, and due ones, while a request slot is free and no retry wait is on. */
   #pump(): void {
-    while (this.#waiting.length && this.#inFlight.size < this.#o.concurrency && (this.#waiting.length >= this.#o.flushAt || this.#waiting[0].seq <= this.#due)) {
-      this.#sendBatch();
+    if (this.#abort.signal.aborted) return this.#clearTimer();
+    const now = Date.now();
+    while (this.#waiting.length && this.#inFlight.size < this.#o.concurrency) {
+      let batch: Entry[];
+      if (now >= this.#pausedUntil) {
+        if (this.#waiting.length < this.#o.flushAt && this.#waiting[0].seq > this.#due) break;
+        batch = this.#waiting.splice(0, this.#o.flushAt);
+      } else {
+        // During a retry wait, only what a flush() asked for and has not tried yet.
+        batch = this.#take((e) => e.seq <= this.#flushTarget && e.tried < this.#round);
+        if (!batch.length) break;
+      }
+      this.#sendBatch(batch);
     }
-    if (!this.#waiting.length) this.#clearTimer();
-    else if (!this.#timer) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#due = Math.max(this.#due, this.#seq);
-        this.#pump();
-      }, this.#o.flushInterval);
-      // A queue must never hold a process open.
-      (this.#timer as { unref?: () => void }).unref?.();
-    }
+    if (!this.#waiting.length) return this.#clearTimer();
+    // One timer: the end of a retry wait, else the age of the oldest waiting event (set once, not pushed back by new events).
+    const at = this.#pausedUntil > now ? this.#pausedUntil : this.#timer ? this.#timerAt : now + this.#o.flushInterval;
+    if (this.#timer && at === this.#timerAt) return;
+    this.#clearTimer();
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#due = Math.max(this.#due, this.#seq);
+      this.#pump();
+    }, at - now);
+    // A queue must never hold a process open.
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Takes up to flushAt waiting entries that match, keeping the others in order. */
+  #take(match: (e: Entry) => boolean): Entry[] {
+    const taken: Entry[] = [];
+    this.#waiting = this.#waiting.filter((e) => (taken.length < this.#o.flushAt && match(e) ? (taken.push(e), false) : true));
+    return taken;
   }
 
   #clearTimer(): void {
@@ -183,44 +297,134 @@ export class IngestQueue {
     this.#timer = undefined;
   }
 
-  #sendBatch(): void {
-    const batch = this.#waiting.splice(0, this.#o.flushAt);
+  #sendBatch(batch: Entry[]): void {
     this.#inFlightCount += batch.length;
-    const p: Promise<void> = this.#deliver(batch).finally(() => {
-      this.#inFlightCount -= batch.length;
-      this.#inFlight.delete(p);
-      this.#pump();
-    });
-    this.#inFlight.add(p);
+    const p: Promise<void> = this.#deliver(batch)
+      .catch((err) => {
+        // Settling a batch does not throw; if it ever does, its events stay pending rather than vanish.
+        this.#log.error(`ingest.queue: ${String(err)}`);
+        this.#requeue(batch);
+      })
+      .finally(() => {
+        this.#inFlightCount -= batch.length;
+        this.#inFlight.delete(p);
+        this.#pump();
+        this.#wakeProducers();
+      });
+    this.#inFlight.set(p, batch);
   }
 
   async #deliver(batch: Entry[]): Promise<void> {
-    const events = batch.map((e) => e.event);
+    const outcome: Outcome = { delivered: [], refused: [], failed: [], again: [] };
+    await this.#try(batch, outcome);
+    const spool = this.#spool;
+
+    this.#stats.delivered += outcome.delivered.length;
+    const settled = [...outcome.delivered];
+    if (outcome.delivered.length) this.#failuresInARow = 0;
+
+    // Refused for good: to the dead-letter file (kept in the spool if it cannot be written) and reported.
+    const refusedRecords = [
+      ...outcome.refused.map(([e, r]) => ({ entry: e, reason: describe(r) })),
+      ...outcome.failed.flatMap((f) => f.entries.map((e) => ({ entry: e, reason: f.error.message }))),
+    ];
+    this.#stats.failed += refusedRecords.length;
+    if (refusedRecords.length && (!spool || spool.deadLetter(refusedRecords.map((r) => ({ event: toUnitsEvent(r.entry.event), reason: r.reason }))))) {
+      settled.push(...refusedRecords.map((r) => r.entry));
+    }
+    for (const [e, r] of outcome.refused) this.#report(() => this.#o.onEventError?.(r, e.event));
+    if (outcome.refused.length && !this.#o.onEventError) {
+      this.#log.warn(`ingest.queue: the service refused ${outcome.refused.length} event(s)${spool ? `; they are in ${spool.deadLetterFile}` : " and no onEventError is set: they are lost"} (first: ${describe(outcome.refused[0][1])}).`);
+    }
+    for (const f of outcome.failed) this.#failed(f.error, f.entries, spool ? `they are in ${spool.deadLetterFile}` : "");
+
+    // Not settled: with a spool they stay for the next try; without one this was the last.
+    for (const a of outcome.again) {
+      if (spool) {
+        this.#requeue(a.entries);
+        if (!(a.error instanceof APIUserAbortError)) this.#backOff(a.error);
+      } else {
+        this.#stats.failed += a.entries.length;
+        this.#failed(a.error, a.entries, "");
+      }
+    }
+    spool?.ack(settled.map((e) => e.id));
+  }
+
+  /** One try of some events, splitting them when the answer may be about single events. */
+  async #try(entries: Entry[], out: Outcome): Promise<void> {
+    if (this.#abort.signal.aborted) return void out.again.push({ error: new APIUserAbortError(), entries });
+    const events = entries.map((e) => e.event);
     let answer: BulkIngestResponse;
     try {
       // The client retries connection errors, timeouts, 408/409/429/5xx with backoff and Retry-After.
-      answer = await this.#client.ingest.bulk({ events });
+      answer = await this.#client.ingest.bulk({ events }, { signal: this.#abort.signal });
     } catch (err) {
-      this.#stats.failed += batch.length;
-      this.#ack(batch);
-      this.#report(() => this.#o.onError?.(err as Error, events));
-      return;
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (error instanceof PayiValidationError) return this.#isolate(entries, error, out);
+      if (error instanceof APIUserAbortError || isTransient(error)) return void out.again.push({ error, entries });
+      if (error instanceof APIError && error.status !== undefined && SPLIT_ON.has(error.status) && entries.length > 1) {
+        const half = Math.ceil(entries.length / 2);
+        await this.#try(entries.slice(0, half), out);
+        return this.#try(entries.slice(half), out);
+      }
+      if (entries.length === 1 && error instanceof APIError && error.status !== undefined && SPLIT_ON.has(error.status)) {
+        return void out.refused.push([entries[0], { message: error.message, statusCode: error.status }]);
+      }
+      return void out.failed.push({ error, entries });
     }
-    const refused = new Map<number, { message: string; code?: string; statusCode?: number }>();
+    const refused = new Map<number, Refusal>();
     for (const e of answer?.errors ?? []) {
-      if (Number.isInteger(e?.item_index) && e.item_index! >= 0 && e.item_index! < batch.length) {
+      if (Number.isInteger(e?.item_index) && e.item_index! >= 0 && e.item_index! < entries.length) {
         const r = e.xproxy_result;
         refused.set(e.item_index!, { message: r?.message ?? "refused", code: r?.xproxy_error?.code ?? undefined, statusCode: r?.statusCode ?? undefined });
       }
     }
-    this.#stats.failed += refused.size;
-    this.#stats.delivered += batch.length - refused.size;
-    this.#ack(batch);
-    for (const [i, error] of refused) this.#report(() => this.#o.onEventError?.(error, events[i]));
+    entries.forEach((e, i) => (refused.has(i) ? out.refused.push([e, refused.get(i)!]) : out.delivered.push(e)));
   }
 
-  #ack(batch: Entry[]): void {
-    this.#spool?.ack(batch.map((e) => e.id));
+  /** The bulk check refused some events before sending: those are refused, the rest tried again. */
+  async #isolate(entries: Entry[], error: PayiValidationError, out: Outcome): Promise<void> {
+    const byIndex = new Map<number, string[]>();
+    for (const issue of error.issues) {
+      const m = /^events\.(\d+)(?:\.(.*))?$/.exec(issue.path);
+      const i = m ? Number(m[1]) : -1;
+      if (i >= 0 && i < entries.length) byIndex.set(i, [...(byIndex.get(i) ?? []), `${m![2] || "(event)"}: ${issue.message}`]);
+    }
+    if (!byIndex.size) {
+      if (entries.length === 1) return void out.refused.push([entries[0], { message: error.message, code: "invalid_params" }]);
+      return void out.failed.push({ error, entries });
+    }
+    for (const [i, messages] of byIndex) out.refused.push([entries[i], { message: messages.join("; "), code: "invalid_params" }]);
+    const rest = entries.filter((_, i) => !byIndex.has(i));
+    if (rest.length) await this.#try(rest, out);
+  }
+
+  #failed(error: Error, entries: Entry[], where: string): void {
+    const events = entries.map((e) => e.event);
+    if (this.#o.onError) this.#report(() => this.#o.onError!(error, events));
+    else this.#log.warn(`ingest.queue: a batch of ${events.length} event(s) failed (${error.message}); ${where || "no onError is set: they are lost"}.`);
+  }
+
+  /** Puts entries back among the waiting ones, in order of acceptance. */
+  #requeue(entries: Entry[]): void {
+    for (const e of entries) e.tried = this.#round;
+    // They go again as soon as the retry wait is over, whatever the batch size.
+    this.#due = Math.max(this.#due, ...entries.map((e) => e.seq));
+    this.#waiting = [...entries, ...this.#waiting].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The wait before the next try after a transient failure: the server's Retry-After, else a growing delay, bounded. */
+  #backOff(error: Error): void {
+    const asked = retryAfterMs((error as APIError).headers);
+    const grown = this.#o.retryDelayMs * 2 ** Math.min(this.#failuresInARow++, 30) * (1 - 0.25 * Math.random());
+    const wait = Math.min(asked !== undefined && asked >= 0 ? asked : grown, this.#o.maxRetryDelayMs);
+    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + wait);
+    if (this.#failuresInARow === 1) this.#log.warn(`ingest.queue: delivery failed (${error.message}); the events stay in the spool and are tried again.`);
+  }
+
+  #wakeProducers(): void {
+    while (this.#roomWaiters.length && !this.#full()) this.#roomWaiters.shift()!();
   }
 
   /** A callback that throws must not break delivery of the rest. */
@@ -233,4 +437,15 @@ export class IngestQueue {
       });
     }
   }
+}
+
+/** Worth another try later: no answer, a timeout, 408, 429 or 5xx. */
+function isTransient(error: Error): boolean {
+  if (error instanceof APIConnectionError) return true;
+  const status = error instanceof APIError ? error.status : undefined;
+  return status === 408 || status === 429 || (status !== undefined && status >= 500);
+}
+
+function describe(r: Refusal): string {
+  return [r.statusCode, r.code, r.message].filter((x) => x !== undefined && x !== null && x !== "").join(" ") || "refused";
 }

@@ -33,7 +33,7 @@ export class AsyncPayi {
     const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: RequestOptions) => call(ctx, id, params, opts, mode);
     Object.assign(this, buildTree(ids, bind("parsed")));
     // The ingest queue and backfill, built on the API's own calls.
-    Object.assign(this.ingest, ingestHelpers(this));
+    Object.assign(this.ingest, ingestHelpers(this, ctx.logger));
     Object.defineProperty(this, "withRawResponse", { value: buildTree(ids, bind("raw")), enumerable: false });
     Object.defineProperty(this, "withStreamingResponse", { value: buildTree(ids, bind("stream")), enumerable: false });
   }
