@@ -5,13 +5,14 @@
  * counted as dropped, or (with a spool) still spooled for the next try: never lost silently.
  * Delivery is at least once: after a crash, the batches that were in flight are sent again.
  */
-import type { BulkIngestRequest, BulkIngestResponse, IngestUnitsParams } from "../generated/api.js";
+import type { BulkIngestRequest, IngestUnitsParams } from "../generated/api.js";
 import type { AsyncPayi } from "../runtime/async-client.js";
-import { APIConnectionError, APIError, APIUserAbortError, PayiError, PayiValidationError } from "../runtime/errors.js";
+import { APIUserAbortError, PayiError, type APIError } from "../runtime/errors.js";
 import type { Logger } from "../runtime/logger.js";
 import { retryAfterMs } from "../runtime/retry.js";
-import { toBulkEvent, toUnitsEvent } from "./event.js";
+import { toBulkEvent } from "./event.js";
 import { Spool } from "./files.js";
+import { describe, sendBatch } from "./send-batch.js";
 
 export interface IngestQueueOptions {
   /** Send a batch as soon as this many events wait; also the most events in one request. Default 100. */
@@ -67,8 +68,6 @@ export interface IngestQueueStats {
   dropped: number;
 }
 
-type Refusal = { message: string; code?: string; statusCode?: number };
-
 interface Entry {
   /** Order of acceptance, for flush(). */
   seq: number;
@@ -78,19 +77,6 @@ interface Entry {
   /** The flush round in which its last try ended (0: never). */
   tried: number;
 }
-
-/** What one try of a batch came to, event by event. */
-interface Outcome {
-  delivered: Entry[];
-  refused: [Entry, Refusal][];
-  /** Refused as a whole (not a matter of single events). */
-  failed: { error: Error; entries: Entry[] }[];
-  /** Not settled: a transient failure, or stopped by shutdown. */
-  again: { error: Error; entries: Entry[] }[];
-}
-
-/** Statuses whose bulk answer can be about single events: the batch is split to find them. */
-const SPLIT_ON = new Set([400, 413, 422]);
 
 export class IngestQueue {
   readonly #client: AsyncPayi;
@@ -315,89 +301,35 @@ export class IngestQueue {
   }
 
   async #deliver(batch: Entry[]): Promise<void> {
-    const outcome: Outcome = { delivered: [], refused: [], failed: [], again: [] };
-    await this.#try(batch, outcome);
+    const events = batch.map((e) => e.event);
+    const out = await sendBatch(this.#client, events, this.#abort.signal);
     const spool = this.#spool;
+    const entries = (at: number[]) => at.map((i) => batch[i]);
+    this.#stats.delivered += out.delivered.length;
+    if (out.delivered.length) this.#failuresInARow = 0;
+    const settled = entries(out.delivered);
 
-    this.#stats.delivered += outcome.delivered.length;
-    const settled = [...outcome.delivered];
-    if (outcome.delivered.length) this.#failuresInARow = 0;
-
-    // Refused for good: to the dead-letter file (kept in the spool if it cannot be written) and reported.
-    const refusedRecords = [
-      ...outcome.refused.map(([e, r]) => ({ entry: e, reason: describe(r) })),
-      ...outcome.failed.flatMap((f) => f.entries.map((e) => ({ entry: e, reason: f.error.message }))),
-    ];
-    this.#stats.failed += refusedRecords.length;
-    if (refusedRecords.length && (!spool || spool.deadLetter(refusedRecords.map((r) => ({ event: toUnitsEvent(r.entry.event), reason: r.reason }))))) {
-      settled.push(...refusedRecords.map((r) => r.entry));
+    // Refused for good: to the dead-letter file (left in the spool if it cannot be written) and reported.
+    const refused = [...out.refused.map(([i, r]) => ({ i, reason: describe(r) })), ...out.failed.flatMap((f) => f.at.map((i) => ({ i, reason: f.error.message })))];
+    this.#stats.failed += refused.length;
+    if (!spool || spool.deadLetter(refused.map(({ i, reason }) => ({ event: events[i], reason })))) settled.push(...refused.map(({ i }) => batch[i]));
+    for (const [i, r] of out.refused) this.#report(() => this.#o.onEventError?.(r, events[i]));
+    if (out.refused.length && !this.#o.onEventError) {
+      this.#log.warn(`ingest.queue: ${out.refused.length} event(s) refused (${describe(out.refused[0][1])}); ${spool ? `see ${spool.deadLetterFile}` : "no onEventError is set: they are lost"}.`);
     }
-    for (const [e, r] of outcome.refused) this.#report(() => this.#o.onEventError?.(r, e.event));
-    if (outcome.refused.length && !this.#o.onEventError) {
-      this.#log.warn(`ingest.queue: the service refused ${outcome.refused.length} event(s)${spool ? `; they are in ${spool.deadLetterFile}` : " and no onEventError is set: they are lost"} (first: ${describe(outcome.refused[0][1])}).`);
-    }
-    for (const f of outcome.failed) this.#failed(f.error, f.entries, spool ? `they are in ${spool.deadLetterFile}` : "");
+    for (const f of out.failed) this.#failed(f.error, entries(f.at), spool ? `see ${spool.deadLetterFile}` : "");
 
     // Not settled: with a spool they stay for the next try; without one this was the last.
-    for (const a of outcome.again) {
+    for (const a of out.again) {
       if (spool) {
-        this.#requeue(a.entries);
+        this.#requeue(entries(a.at));
         if (!(a.error instanceof APIUserAbortError)) this.#backOff(a.error);
       } else {
-        this.#stats.failed += a.entries.length;
-        this.#failed(a.error, a.entries, "");
+        this.#stats.failed += a.at.length;
+        this.#failed(a.error, entries(a.at), "");
       }
     }
     spool?.ack(settled.map((e) => e.id));
-  }
-
-  /** One try of some events, splitting them when the answer may be about single events. */
-  async #try(entries: Entry[], out: Outcome): Promise<void> {
-    if (this.#abort.signal.aborted) return void out.again.push({ error: new APIUserAbortError(), entries });
-    const events = entries.map((e) => e.event);
-    let answer: BulkIngestResponse;
-    try {
-      // The client retries connection errors, timeouts, 408/409/429/5xx with backoff and Retry-After.
-      answer = await this.#client.ingest.bulk({ events }, { signal: this.#abort.signal });
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      if (error instanceof PayiValidationError) return this.#isolate(entries, error, out);
-      if (error instanceof APIUserAbortError || isTransient(error)) return void out.again.push({ error, entries });
-      if (error instanceof APIError && error.status !== undefined && SPLIT_ON.has(error.status) && entries.length > 1) {
-        const half = Math.ceil(entries.length / 2);
-        await this.#try(entries.slice(0, half), out);
-        return this.#try(entries.slice(half), out);
-      }
-      if (entries.length === 1 && error instanceof APIError && error.status !== undefined && SPLIT_ON.has(error.status)) {
-        return void out.refused.push([entries[0], { message: error.message, statusCode: error.status }]);
-      }
-      return void out.failed.push({ error, entries });
-    }
-    const refused = new Map<number, Refusal>();
-    for (const e of answer?.errors ?? []) {
-      if (Number.isInteger(e?.item_index) && e.item_index! >= 0 && e.item_index! < entries.length) {
-        const r = e.xproxy_result;
-        refused.set(e.item_index!, { message: r?.message ?? "refused", code: r?.xproxy_error?.code ?? undefined, statusCode: r?.statusCode ?? undefined });
-      }
-    }
-    entries.forEach((e, i) => (refused.has(i) ? out.refused.push([e, refused.get(i)!]) : out.delivered.push(e)));
-  }
-
-  /** The bulk check refused some events before sending: those are refused, the rest tried again. */
-  async #isolate(entries: Entry[], error: PayiValidationError, out: Outcome): Promise<void> {
-    const byIndex = new Map<number, string[]>();
-    for (const issue of error.issues) {
-      const m = /^events\.(\d+)(?:\.(.*))?$/.exec(issue.path);
-      const i = m ? Number(m[1]) : -1;
-      if (i >= 0 && i < entries.length) byIndex.set(i, [...(byIndex.get(i) ?? []), `${m![2] || "(event)"}: ${issue.message}`]);
-    }
-    if (!byIndex.size) {
-      if (entries.length === 1) return void out.refused.push([entries[0], { message: error.message, code: "invalid_params" }]);
-      return void out.failed.push({ error, entries });
-    }
-    for (const [i, messages] of byIndex) out.refused.push([entries[i], { message: messages.join("; "), code: "invalid_params" }]);
-    const rest = entries.filter((_, i) => !byIndex.has(i));
-    if (rest.length) await this.#try(rest, out);
   }
 
   #failed(error: Error, entries: Entry[], where: string): void {
@@ -439,13 +371,3 @@ export class IngestQueue {
   }
 }
 
-/** Worth another try later: no answer, a timeout, 408, 429 or 5xx. */
-function isTransient(error: Error): boolean {
-  if (error instanceof APIConnectionError) return true;
-  const status = error instanceof APIError ? error.status : undefined;
-  return status === 408 || status === 429 || (status !== undefined && status >= 500);
-}
-
-function describe(r: Refusal): string {
-  return [r.statusCode, r.code, r.message].filter((x) => x !== undefined && x !== null && x !== "").join(" ") || "refused";
-}

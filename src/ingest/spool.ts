@@ -21,7 +21,9 @@
  * compaction is also flushed to disk, to survive a machine crash, at the cost of a disk
  * round trip per event.
  */
+import type { BulkIngestRequest } from "../generated/api.js";
 import { PayiError } from "../runtime/errors.js";
+import { toUnitsEvent } from "./event.js";
 import { node } from "./node.js";
 
 type Fs = typeof import("node:fs");
@@ -152,14 +154,14 @@ export class Spool<T> {
   }
 
   /**
-   * Appends refused events to the dead-letter file; false (and a warning) when it cannot,
-   * in which case the caller leaves them in the spool.
+   * Appends refused events to the dead-letter file, in the form `enqueue` and backfill take;
+   * false (and a warning) when it cannot, in which case the caller leaves them in the spool.
    */
-  deadLetter(records: { event: unknown; reason: string }[]): boolean {
+  deadLetter(records: { event: T; reason: string }[]): boolean {
     if (!records.length) return true;
     const at = new Date().toISOString();
     try {
-      this.#write(this.#deadLetter, records.map((r) => `${JSON.stringify({ event: r.event, reason: r.reason, at })}\n`).join(""));
+      this.#write(this.#deadLetter, records.map((r) => `${JSON.stringify({ event: toUnitsEvent(r.event as BulkIngestRequest), reason: r.reason, at })}\n`).join(""));
       return true;
     } catch (err) {
       this.#warn(`${this.#error("dead-letter file could not be written", err, `${records.length} refused event(s) stay in the spool`).message}`);
