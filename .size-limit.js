@@ -1,13 +1,14 @@
 // `npm run size`: the budget of issue 7, checked in CI. What a browser app that imports only
 // AsyncPayi ships (the package's `browser` build, as bundlers for browsers resolve it),
-// minified and gzipped, the schemas it loads on first call included.
+// minified and gzipped, the schemas it loads on first call included. The ingest queue and
+// backfill ride in it (a queue without a spool runs in browsers), about 4 kB of it.
 export default [
   {
     name: "AsyncPayi only (browser bundle, minified, gzipped)",
     path: "dist/browser/index.js",
     import: "{ AsyncPayi }",
     gzip: true,
-    limit: "25 kB",
+    limit: "26.5 kB",
     modifyEsbuildConfig: (config) => ({ ...config, format: "esm", platform: "browser", logLevel: "error" }),
   },
 ];
