@@ -39,6 +39,8 @@ interface Param {
   deprecated?: boolean;
   /** A comma-separated list on the wire (`x-payi-list`); an array in the SDK. */
   list?: boolean;
+  /** Spellings of a boolean on the wire (`x-payi-boolean`); a boolean in the SDK. */
+  boolean?: boolean;
 }
 
 interface Operation {
@@ -104,8 +106,9 @@ export function collectOperations(doc: Json): Operation[] {
           wireName: p.name,
           in: p.in,
           required: p.in === "path" ? true : Boolean(p.required),
-          schema: p.schema ?? { type: "string" },
+          schema: p["x-payi-boolean"] === true ? { type: "boolean" } : (p.schema ?? { type: "string" }),
           list: p["x-payi-list"] === true,
+          boolean: p["x-payi-boolean"] === true,
           description: p.description,
           deprecated: p.deprecated,
         };
@@ -309,7 +312,7 @@ function apiTypes(doc: Json, ops: Operation[]): string {
     const members: string[] = [];
     for (const p of op.params) {
       const wireType = `NonNullable<operations[${JSON.stringify(op.id)}]["parameters"][${JSON.stringify(p.in)}]>[${JSON.stringify(p.wireName)}]`;
-      const type = p.in === "path" ? "string" : p.list ? `NonNullable<${wireType}>[]` : wireType;
+      const type = p.in === "path" ? "string" : p.list ? `NonNullable<${wireType}>[]` : p.boolean ? "boolean" : wireType;
       const wire = p.sdkName !== p.wireName ? `Sent as the ${p.in === "header" ? "header" : `${p.in} parameter`} \`${p.wireName}\`.` : undefined;
       members.push(tsdoc([p.description, wire, p.deprecated ? "@deprecated" : undefined], "  ") + `  ${p.sdkName}${p.required ? "" : "?"}: ${type};\n`);
     }

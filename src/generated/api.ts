@@ -175,7 +175,7 @@ export interface LimitsListParams {
    */
   cursor?: NonNullable<operations["limits.list"]["parameters"]["query"]>["cursor"];
   /**
-   * The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted.
+   * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
    */
   limit?: NonNullable<operations["limits.list"]["parameters"]["query"]>["limit"];
   /**
@@ -307,11 +307,11 @@ export interface IngestUnitsParams extends IngestRequest {
    */
   account_name?: NonNullable<operations["ingest.units"]["parameters"]["header"]>["xProxy-Account-Name"];
   /**
-   * Do not keep the request and response bodies.
+   * Do not keep the request and response bodies. The SDK takes a boolean and sends `true` or `false`; the Python SDK sends `True` or `False`.
    *
    * Sent as the header `xProxy-Logging-Disable`.
    */
-  disable_logging?: NonNullable<operations["ingest.units"]["parameters"]["header"]>["xProxy-Logging-Disable"];
+  disable_logging?: boolean;
 }
 /**
  * Params of `client.categories.list`.
@@ -328,7 +328,7 @@ export interface CategoriesListParams {
    */
   cursor?: NonNullable<operations["categories.list"]["parameters"]["query"]>["cursor"];
   /**
-   * The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted.
+   * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
    */
   limit?: NonNullable<operations["categories.list"]["parameters"]["query"]>["limit"];
   /**
@@ -364,7 +364,7 @@ export interface CategoriesListResourcesParams {
    */
   cursor?: NonNullable<operations["categories.listResources"]["parameters"]["query"]>["cursor"];
   /**
-   * The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted.
+   * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
    */
   limit?: NonNullable<operations["categories.listResources"]["parameters"]["query"]>["limit"];
   /**
@@ -395,7 +395,7 @@ export interface CategoriesResourcesListParams {
    */
   cursor?: NonNullable<operations["categories.resources.list"]["parameters"]["query"]>["cursor"];
   /**
-   * The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted.
+   * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
    */
   limit?: NonNullable<operations["categories.resources.list"]["parameters"]["query"]>["limit"];
   /**
@@ -536,7 +536,7 @@ export interface UseCasesKpisListParams {
    */
   kpi_name?: NonNullable<operations["useCases.kpis.list"]["parameters"]["query"]>["kpi_name"];
   /**
-   * The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted.
+   * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
    */
   limit?: NonNullable<operations["useCases.kpis.list"]["parameters"]["query"]>["limit"];
   /**
@@ -566,7 +566,7 @@ export interface UseCasesDefinitionsListParams {
    */
   cursor?: NonNullable<operations["useCases.definitions.list"]["parameters"]["query"]>["cursor"];
   /**
-   * The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted.
+   * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
    */
   limit?: NonNullable<operations["useCases.definitions.list"]["parameters"]["query"]>["limit"];
   /**
@@ -627,7 +627,7 @@ export interface UseCasesDefinitionsKpisListParams {
    */
   kpi_name?: NonNullable<operations["useCases.definitions.kpis.list"]["parameters"]["query"]>["kpi_name"];
   /**
-   * The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted.
+   * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
    */
   limit?: NonNullable<operations["useCases.definitions.kpis.list"]["parameters"]["query"]>["limit"];
   /**
@@ -799,7 +799,7 @@ export interface ExperiencesTypesListParams {
    */
   cursor?: NonNullable<operations["experiences.types.list"]["parameters"]["query"]>["cursor"];
   /**
-   * The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted.
+   * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
    */
   limit?: NonNullable<operations["experiences.types.list"]["parameters"]["query"]>["limit"];
   /**

@@ -1514,7 +1514,7 @@ export interface components {
     parameters: {
         /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
         cursor: string;
-        /** @description The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted. */
+        /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
         limit: number;
         /** @description Sort the list in ascending order (true) or descending order (false). */
         sort_ascending: boolean;
@@ -1554,7 +1554,7 @@ export interface operations {
             query?: {
                 /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted. */
+                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
                 limit?: components["parameters"]["limit"];
                 /** @description Only the limits with this name. */
                 limit_name?: string;
@@ -1837,8 +1837,8 @@ export interface operations {
                 "xProxy-Resource-Scope"?: string;
                 /** @description The account to attribute the cost to. */
                 "xProxy-Account-Name"?: string;
-                /** @description Do not keep the request and response bodies. */
-                "xProxy-Logging-Disable"?: boolean;
+                /** @description Do not keep the request and response bodies. The SDK takes a boolean and sends `true` or `false`; the Python SDK sends `True` or `False`. */
+                "xProxy-Logging-Disable"?: "true" | "false" | "True" | "False";
             };
             path?: never;
             cookie?: never;
@@ -1875,7 +1875,7 @@ export interface operations {
                 Active?: components["parameters"]["active"];
                 /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted. */
+                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
                 limit?: components["parameters"]["limit"];
                 /** @description Sort the list in ascending order (true) or descending order (false). */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -1943,7 +1943,7 @@ export interface operations {
                 Active?: components["parameters"]["active"];
                 /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted. */
+                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
                 limit?: components["parameters"]["limit"];
                 /** @description Sort the list in ascending order (true) or descending order (false). */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -1983,7 +1983,7 @@ export interface operations {
                 Active?: components["parameters"]["active"];
                 /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted. */
+                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
                 limit?: components["parameters"]["limit"];
                 /** @description Sort the list in ascending order (true) or descending order (false). */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -2299,7 +2299,7 @@ export interface operations {
                 cursor?: components["parameters"]["cursor"];
                 /** @description Only the scores of this KPI. */
                 kpi_name?: string;
-                /** @description The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted. */
+                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
                 limit?: components["parameters"]["limit"];
                 /** @description Sort the list in ascending order (true) or descending order (false). */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -2376,7 +2376,7 @@ export interface operations {
             query?: {
                 /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted. */
+                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
                 limit?: components["parameters"]["limit"];
                 /** @description Sort the list in ascending order (true) or descending order (false). */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -2544,7 +2544,7 @@ export interface operations {
                 cursor?: components["parameters"]["cursor"];
                 /** @description Only the KPI with this name. */
                 kpi_name?: string;
-                /** @description The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted. */
+                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
                 limit?: components["parameters"]["limit"];
                 /** @description Sort the list in ascending order (true) or descending order (false). */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -3081,7 +3081,7 @@ export interface operations {
             query?: {
                 /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold, from 1 to 100. The service answers 25 when it is omitted. */
+                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
                 limit?: components["parameters"]["limit"];
                 /** @description Only the experience type with this name. */
                 name?: string;

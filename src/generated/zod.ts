@@ -166,7 +166,7 @@ export const zIngestUnits = z.object({
  * An HTTP header of the provider request or response.
  */
 export const zHeaderInfo = z.object({
-    name: z.string().check(z.minLength(1)),
+    name: z.string(),
     value: z.nullish(z.string())
 });
 
@@ -174,7 +174,7 @@ export const zHeaderInfo = z.object({
  * A function (tool) call the model answered.
  */
 export const zProviderResponseFunctionCall = z.object({
-    name: z.string().check(z.minLength(1)),
+    name: z.string(),
     arguments: z.nullish(z.string())
 });
 
@@ -182,7 +182,7 @@ export const zProviderResponseFunctionCall = z.object({
  * One usage event.
  */
 export const zIngestRequest = z.object({
-    category: z.string().check(z.minLength(1)),
+    category: z.string(),
     units: z.record(z.string(), zIngestUnits),
     end_to_end_latency_ms: z.nullish(z.int()),
     event_timestamp: z.nullish(z.iso.datetime({ offset: true, local: true })),
@@ -209,7 +209,7 @@ export const zIngestRequest = z.object({
  * One usage event of a bulk ingest; what `ingest.units` sends as headers is here in the body.
  */
 export const zBulkIngestRequest = z.object({
-    category: z.string().check(z.minLength(1)),
+    category: z.string(),
     units: z.record(z.string(), zIngestUnits),
     end_to_end_latency_ms: z.nullish(z.int()),
     event_timestamp: z.nullish(z.iso.datetime({ offset: true, local: true })),
@@ -591,7 +591,7 @@ export const zExperiencePropertiesRequest = z.object({
 
 export const zLimitsListParams = z.strictObject({
     cursor: z.optional(z.string()),
-    limit: z.optional(z.int().check(z.gte(1), z.lte(100))),
+    limit: z.optional(z.int().check(z.minimum(-2147483648), z.maximum(2147483647))),
     limit_name: z.optional(z.string()),
     sort_ascending: z.optional(z.boolean())
 });
@@ -643,7 +643,7 @@ export const zIngestUnitsParams = z.strictObject({
     resource_scope: z.optional(z.string()),
     account_name: z.optional(z.string()),
     disable_logging: z.optional(z.boolean()),
-    category: z.string().check(z.minLength(1)),
+    category: z.string(),
     units: z.record(z.string(), zIngestUnits),
     end_to_end_latency_ms: z.nullish(z.int()),
     event_timestamp: z.nullish(z.iso.datetime({ offset: true, local: true })),
@@ -669,7 +669,7 @@ export const zIngestUnitsParams = z.strictObject({
 export const zCategoriesListParams = z.strictObject({
     active: z.optional(z.boolean()),
     cursor: z.optional(z.string()),
-    limit: z.optional(z.int().check(z.gte(1), z.lte(100))),
+    limit: z.optional(z.int().check(z.minimum(-2147483648), z.maximum(2147483647))),
     sort_ascending: z.optional(z.boolean())
 });
 
@@ -681,7 +681,7 @@ export const zCategoriesListResourcesParams = z.strictObject({
     category: z.string().check(z.minLength(1)),
     active: z.optional(z.boolean()),
     cursor: z.optional(z.string()),
-    limit: z.optional(z.int().check(z.gte(1), z.lte(100))),
+    limit: z.optional(z.int().check(z.minimum(-2147483648), z.maximum(2147483647))),
     sort_ascending: z.optional(z.boolean())
 });
 
@@ -690,7 +690,7 @@ export const zCategoriesResourcesListParams = z.strictObject({
     resource: z.string().check(z.minLength(1)),
     active: z.optional(z.boolean()),
     cursor: z.optional(z.string()),
-    limit: z.optional(z.int().check(z.gte(1), z.lte(100))),
+    limit: z.optional(z.int().check(z.minimum(-2147483648), z.maximum(2147483647))),
     sort_ascending: z.optional(z.boolean())
 });
 
@@ -750,7 +750,7 @@ export const zUseCasesKpisListParams = z.strictObject({
     use_case_id: z.string().check(z.minLength(1)),
     cursor: z.optional(z.string()),
     kpi_name: z.optional(z.string()),
-    limit: z.optional(z.int().check(z.gte(1), z.lte(100))),
+    limit: z.optional(z.int().check(z.minimum(-2147483648), z.maximum(2147483647))),
     sort_ascending: z.optional(z.boolean())
 });
 
@@ -762,7 +762,7 @@ export const zUseCasesPropertiesUpdateParams = z.strictObject({
 
 export const zUseCasesDefinitionsListParams = z.strictObject({
     cursor: z.optional(z.string()),
-    limit: z.optional(z.int().check(z.gte(1), z.lte(100))),
+    limit: z.optional(z.int().check(z.minimum(-2147483648), z.maximum(2147483647))),
     sort_ascending: z.optional(z.boolean()),
     use_case_name: z.optional(z.string())
 });
@@ -792,7 +792,7 @@ export const zUseCasesDefinitionsKpisListParams = z.strictObject({
     use_case_name: z.string().check(z.minLength(1)),
     cursor: z.optional(z.string()),
     kpi_name: z.optional(z.string()),
-    limit: z.optional(z.int().check(z.gte(1), z.lte(100))),
+    limit: z.optional(z.int().check(z.minimum(-2147483648), z.maximum(2147483647))),
     sort_ascending: z.optional(z.boolean())
 });
 
@@ -876,7 +876,7 @@ export const zExperiencesPropertiesCreateParams = z.strictObject({
 
 export const zExperiencesTypesListParams = z.strictObject({
     cursor: z.optional(z.string()),
-    limit: z.optional(z.int().check(z.gte(1), z.lte(100))),
+    limit: z.optional(z.int().check(z.minimum(-2147483648), z.maximum(2147483647))),
     name: z.optional(z.string()),
     sort_ascending: z.optional(z.boolean())
 });

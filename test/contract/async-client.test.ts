@@ -75,4 +75,17 @@ describe("AsyncPayi against the mock", () => {
       ]),
     );
   });
+
+  it("a correct backfill against the mock has every event accepted", async () => {
+    const events = Array.from({ length: 1000 }, (_, n) => ({ category: "system.openai", resource: "gpt-4o", units: { text: { input: n, output: 1 } }, user_id: `u${n % 7}` }));
+    const summary = await client().ingest.backfill(events, { batchSize: 100, concurrency: 2 });
+    expect(summary).toMatchObject({ read: 1000, accepted: 1000, rejected: 0, batches: 10 });
+  });
+
+  it("lists take the limit=0 the Python SDK sends, and ingest a disable_logging", async () => {
+    const page = await client().limits.list({ limit: 0 });
+    expect(page.items.length).toBeGreaterThan(0);
+    const r = await client().ingest.units({ category: "system.openai", units: { text: { input: 1 } }, disable_logging: false });
+    expect(r.request_id).toBe("req_5f0c6a1e9b2d4c7a");
+  });
 });

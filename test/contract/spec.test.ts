@@ -91,15 +91,48 @@ describe("the mock refuses what the spec does not allow", () => {
     expect((await send("ingest.bulk", { events: { category: "system.openai", units: {} } })).status).toBe(422);
   });
 
-  it("a query parameter out of range and a header of the wrong type", async () => {
-    expect((await send("limits.list", { limit: 101 })).status).toBe(422);
+  it("a query parameter and a header of the wrong type", async () => {
+    expect((await send("limits.list", { limit: "many" })).status).toBe(422);
     expect((await send("categories.list", { active: "sometimes" })).status).toBe(422);
     expect((await send("ingest.units", { ...operationFixtures["ingest.units"].minimal, use_case_version: "three" })).status).toBe(422);
+  });
+
+  it("the logging header in another spelling than the service's", async () => {
+    expect((await send("ingest.units", { ...operationFixtures["ingest.units"].minimal, disable_logging: "yes" })).status).toBe(422);
   });
 
   it("a request without the API key", async () => {
     const res = await fetch(`${inject("prismURL")}/api/v1/limits`);
     expect(res.status).toBe(401);
+  });
+});
+
+describe("what the Python SDK sends is accepted", () => {
+  it.each([0, 1, 25, 100, 500])("limit=%i on every list (its tests send 0)", async (limit) => {
+    for (const id of ids.filter((i) => operations[i].paginated)) {
+      const { status, text } = await send(id, { ...operationFixtures[id].minimal, limit });
+      expect(status, `${id}: ${text}`).toBe(200);
+    }
+  });
+
+  it.each(["True", "False", "true", "false"])("the logging header as %s", async (value) => {
+    const { status, text } = await send("ingest.units", { ...operationFixtures["ingest.units"].full, disable_logging: value });
+    expect(status, text).toBe(200);
+  });
+});
+
+describe("named examples", () => {
+  it("ingest.bulk answers every event accepted by default, and a refusal when asked", async () => {
+    const accepted = await send("ingest.bulk", operationFixtures["ingest.bulk"].full);
+    expect(accepted.json).toMatchObject({ error_count: 0, errors: [] });
+    const refused = await send("ingest.bulk", operationFixtures["ingest.bulk"].full, { Prefer: "example=partly-refused" });
+    expect(refused.json.errors).toEqual([expect.objectContaining({ item_index: 2 })]);
+  });
+
+  it("a 422 is generic by default, and says why when asked", async () => {
+    expect((await send("limits.list", {}, { Prefer: "code=422" })).json.xproxy_error.code).not.toBe("invalid_event_timestamp");
+    const dated = await send("ingest.units", operationFixtures["ingest.units"].minimal, { Prefer: "code=422, example=event-timestamp-in-future" });
+    expect([dated.status, dated.json.xproxy_error.code]).toEqual([422, "invalid_event_timestamp"]);
   });
 });
 
