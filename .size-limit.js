@@ -8,7 +8,9 @@ export default [
     path: "dist/browser/index.js",
     import: "{ AsyncPayi }",
     gzip: true,
-    limit: "26.5 kB",
+    // 26.5 kB until the input checks of issue 13 (header values and the key refused before
+    // sending, list answers of the wrong shape, params JSON cannot carry): about 1 kB.
+    limit: "27.5 kB",
     modifyEsbuildConfig: (config) => ({ ...config, format: "esm", platform: "browser", logLevel: "error" }),
   },
 ];

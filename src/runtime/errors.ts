@@ -32,12 +32,12 @@ export interface Violation {
 
 const describe = (issues: ValidationIssue[]) => issues.map((i) => `${i.path || "(params)"}: ${i.message}`).join("; ");
 
-/** Params that cannot be sent: nothing left the process. */
+/** Params (or client options) that cannot be sent: nothing left the process. */
 export class PayiValidationError extends PayiError {
   override name = "PayiValidationError";
   readonly issues: ValidationIssue[];
-  constructor(operation: string, issues: ValidationIssue[]) {
-    super(`Invalid params for ${operation}: ${describe(issues)}`);
+  constructor(operation: string, issues: ValidationIssue[], what: "params" | "options" = "params") {
+    super(`Invalid ${what} for ${operation}: ${describe(issues)}`);
     this.issues = issues;
   }
 }

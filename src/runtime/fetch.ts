@@ -5,7 +5,7 @@
  * another origin), reads the body within the attempt, and retries by the policy in retry.ts.
  */
 import { APIConnectionError, APITimeoutError, APIUserAbortError } from "./errors.js";
-import { AUTH_HEADER } from "./redact.js";
+import { CREDENTIAL_HEADERS } from "./redact.js";
 import { isRetryableResponse, retryDelayMs } from "./retry.js";
 import { Deadline } from "./deadline.js";
 import type { Send } from "./send.js";
@@ -23,6 +23,11 @@ export interface SendSettings {
   /** Leave the body unread, for streaming responses; the timeout then stops at the headers. */
   stream?: boolean;
   logger: Logger;
+  /**
+   * Headers the client configured (defaultHeaders, PAYI_CUSTOM_HEADERS) that this call did not
+   * set itself: dropped, with the credentials, when a redirect leads to another origin.
+   */
+  configuredHeaders?: () => Iterable<string>;
   /** Test hook: the source of jitter. */
   random?: () => number;
 }
@@ -41,7 +46,7 @@ export function createFetch(settings: SendSettings): (request: OutgoingRequest) 
       const deadline = new Deadline(settings.timeoutMs, userSignal);
       let retryable: { delayHeaders?: Headers; error?: Error } | undefined;
       try {
-        const response = await sendFollowingRedirects(send, request, body, deadline);
+        const response = await sendFollowingRedirects(send, request, body, deadline, settings.configuredHeaders);
         const final = settings.stream ? response : await buffered(response);
         if (attempt < settings.maxRetries && !final.ok && isRetryableResponse(final)) {
           await final.body?.cancel().catch(() => {});
@@ -78,7 +83,13 @@ function isRetryableError(error: Error): boolean {
 
 class RedirectError extends APIConnectionError {}
 
-async function sendFollowingRedirects(send: Send, request: OutgoingRequest, body: string | undefined, deadline: Deadline): Promise<Response> {
+async function sendFollowingRedirects(
+  send: Send,
+  request: OutgoingRequest,
+  body: string | undefined,
+  deadline: Deadline,
+  configuredHeaders: (() => Iterable<string>) | undefined,
+): Promise<Response> {
   let url = request.url;
   let method = request.method;
   let payload = body;
@@ -97,7 +108,10 @@ async function sendFollowingRedirects(send: Send, request: OutgoingRequest, body
     await response.body?.cancel().catch(() => {});
     const next = new URL(location, url);
     if (headers === request.headers) headers = new Headers(headers);
-    if (next.origin !== origin) headers.delete(AUTH_HEADER);
+    if (next.origin !== origin) {
+      for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+      for (const name of configuredHeaders?.() ?? []) headers.delete(name);
+    }
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === "POST")) {
       method = method === "HEAD" ? "HEAD" : "GET";
       payload = undefined;

@@ -1,5 +1,6 @@
 /** Client and per-request options, and how the environment fills them in. */
-import { PayiError } from "./errors.js";
+import { PayiError, PayiValidationError, type ValidationIssue } from "./errors.js";
+import { headerIssues, headerValueProblem } from "./header-values.js";
 import { parseLogLevel, type Logger, type LogLevel } from "./logger.js";
 import { Timeout } from "./timeout.js";
 import type { FetchLike } from "./send.js";
@@ -64,13 +65,13 @@ function env(name: string): string | undefined {
   return v === undefined || v.trim() === "" ? undefined : v.trim();
 }
 
-/** `Name: value` lines, as PAYI_CUSTOM_HEADERS holds them. */
-export function parseHeaderLines(text: string | undefined): HeadersInit {
+/** `Name: value` lines, as PAYI_CUSTOM_HEADERS holds them; a non-blank line of another form is an issue. */
+function parseHeaderLines(text: string | undefined, issues: ValidationIssue[]): HeadersInit {
   const out: HeadersInit = {};
   for (const line of (text ?? "").split(/\r?\n/)) {
     const i = line.indexOf(":");
-    if (i <= 0) continue;
-    out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+    if (i > 0) out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+    else if (line.trim()) issues.push({ path: "PAYI_CUSTOM_HEADERS", message: `has a line that is not "Name: value"` });
   }
   return out;
 }
@@ -88,13 +89,21 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   }
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new PayiError(`maxRetries must be a non-negative integer, got ${String(maxRetries)}`);
+  // Refused here, once, rather than as a TypeError quoting the value on every call.
+  const issues: ValidationIssue[] = [];
+  // A key read from a file often ends with a newline; a header would drop surrounding spaces.
+  const keyProblem = typeof apiKey !== "string" ? "must be a string" : apiKey.trim() !== apiKey ? "starts or ends with whitespace: trim it" : headerValueProblem(apiKey);
+  if (keyProblem) issues.push({ path: options.apiKey === undefined ? "PAYI_API_KEY" : "apiKey", message: keyProblem });
+  const fromEnv = parseHeaderLines(env("PAYI_CUSTOM_HEADERS"), issues);
+  issues.push(...headerIssues(fromEnv, "PAYI_CUSTOM_HEADERS"), ...headerIssues(options.defaultHeaders, "defaultHeaders"));
+  if (issues.length) throw new PayiValidationError("the client", issues, "options");
   return {
     ...options,
     apiKey,
     baseURL,
     timeout: Timeout.from(options.timeout),
     maxRetries,
-    defaultHeaders: { ...parseHeaderLines(env("PAYI_CUSTOM_HEADERS")), ...options.defaultHeaders },
+    defaultHeaders: { ...fromEnv, ...options.defaultHeaders },
     defaultQuery: { ...options.defaultQuery },
     logLevel: options.logLevel ?? parseLogLevel(env("PAYI_LOG"), "PAYI_LOG") ?? "warn",
     strictResponseValidation: options.strictResponseValidation ?? false,

@@ -10,7 +10,8 @@ export interface PageBody<Item> {
   cursor?: string | null;
 }
 
-export type FetchPage<Item> = (cursor: string) => Promise<Page<Item>>;
+/** Fetches the page at `cursor`, which follows `previous`. */
+export type FetchPage<Item> = (cursor: string, previous: Page<Item>) => Promise<Page<Item>>;
 
 /** What every page knows of its cursor, for the async and the sync client alike. */
 export abstract class CursorPage<Item> {
@@ -18,12 +19,16 @@ export abstract class CursorPage<Item> {
   readonly items: Item[];
   /** The cursor the service answered: the one to ask for the next page with. */
   readonly cursor: string | null;
-  readonly #requestedCursor: string | undefined;
+  /** The cursors asked for on the way to this page, with their depth: shared along one iteration. */
+  readonly #asked: Map<string, number>;
+  readonly #depth: number;
 
-  constructor(body: PageBody<Item>, requestedCursor?: string) {
+  constructor(body: PageBody<Item>, requestedCursor?: string, previous?: CursorPage<Item>) {
     this.items = body.items ?? [];
     this.cursor = body.cursor ?? null;
-    this.#requestedCursor = requestedCursor;
+    this.#asked = previous ? previous.#asked : new Map();
+    this.#depth = previous ? previous.#depth + 1 : 0;
+    if (requestedCursor !== undefined && !this.#asked.has(requestedCursor)) this.#asked.set(requestedCursor, this.#depth);
   }
 
   /** Whether the service has more items after this page. */
@@ -44,9 +49,10 @@ export abstract class CursorPage<Item> {
   /** The cursor to fetch the next page with; throws on the last page. */
   protected nextPageCursor(): string {
     if (!this.hasNextPage()) throw new PayiError("No next page: this is the last page (check hasNextPage() first).");
-    if (this.cursor === this.#requestedCursor) {
-      // A service answering the cursor it was asked with would make iteration endless.
-      throw new PayiError(`The service answered the same cursor it was asked with (${JSON.stringify(this.cursor)}); stopping.`);
+    const askedAt = this.#asked.get(this.cursor!);
+    if (askedAt !== undefined && askedAt <= this.#depth) {
+      // Following a cursor this iteration already asked for (A, B, A...) would never end.
+      throw new PayiError(`The service answered the same cursor again (${JSON.stringify(this.cursor)}); stopping rather than looping.`);
     }
     return this.cursor!;
   }
@@ -59,14 +65,14 @@ export abstract class CursorPage<Item> {
 export class Page<Item> extends CursorPage<Item> implements AsyncIterable<Item> {
   readonly #fetchPage: FetchPage<Item>;
 
-  constructor(body: PageBody<Item>, fetchPage: FetchPage<Item>, requestedCursor?: string) {
-    super(body, requestedCursor);
+  constructor(body: PageBody<Item>, fetchPage: FetchPage<Item>, requestedCursor?: string, previous?: Page<Item>) {
+    super(body, requestedCursor, previous);
     this.#fetchPage = fetchPage;
   }
 
   /** Fetches the page after this one. */
   async getNextPage(): Promise<Page<Item>> {
-    return this.#fetchPage(this.nextPageCursor());
+    return this.#fetchPage(this.nextPageCursor(), this);
   }
 
   /** This page and every following one, fetched one at a time. */

@@ -6,14 +6,15 @@
 import type { Client } from "openapi-fetch";
 import type { OperationId } from "../generated/api.js";
 import { operations } from "../generated/operations.js";
-import { APIError, APIResponseValidationError, PayiValidationError } from "./errors.js";
+import { APIError, APIResponseValidationError, PayiValidationError, type ValidationIssue } from "./errors.js";
 import { withKey } from "./auth.js";
 import { bodyText, createFetch } from "./fetch.js";
 import { defaultSend } from "./transport.js";
 import { fetchSend } from "./send.js";
 import { warnOnce, type Logger } from "./logger.js";
 import { normalize, split } from "./params.js";
-import { redactHeaders, redactText } from "./redact.js";
+import { headerIssues } from "./header-values.js";
+import { redactDeep, redactHeaders, redactText } from "./redact.js";
 import { Page, PagePromise, type PageBody } from "./pagination.js";
 import { RawResponse, StreamingResponse } from "./responses.js";
 import { Timeout } from "./timeout.js";
@@ -33,9 +34,9 @@ export function call(ctx: CallContext, id: OperationId, params: unknown, options
   const spec = operations[id];
   if (spec.paginated && mode === "parsed") {
     const base = (params ?? {}) as Record<string, unknown>;
-    const fetchPage = (cursor: string | undefined): Promise<Page<unknown>> =>
+    const fetchPage = (cursor: string | undefined, previous?: Page<unknown>): Promise<Page<unknown>> =>
       send(ctx, id, cursor === undefined ? base : { ...base, cursor }, options, "parsed").then(
-        (body) => new Page(body as PageBody<unknown>, fetchPage, cursor ?? (base.cursor as string | undefined)),
+        (body) => new Page(body as PageBody<unknown>, fetchPage, cursor ?? (base.cursor as string | undefined), previous),
       );
     return PagePromise.from(() => fetchPage(undefined));
   }
@@ -50,6 +51,7 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
     throw new PayiValidationError(`client.${id}`, [{ path: "", message: `params must be an object, got ${Array.isArray(params) ? "an array" : params === null ? "null" : typeof params}` }]);
   }
   const { value, issues } = normalize(spec, (params ?? {}) as Record<string, unknown>);
+  issues.push(...headerIssues(options.headers, "options.headers"));
   await validateParams(id, value, issues);
   const parts = split(spec, value);
 
@@ -66,6 +68,7 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
     connectTimeoutMs: o.fetch ? undefined : timeout.connect,
     maxRetries: options.maxRetries ?? o.maxRetries,
     signal: options.signal,
+    configuredHeaders: () => Object.keys(o.defaultHeaders).filter((name) => !hasHeader(options.headers, name)),
     stream: mode === "stream",
     logger: ctx.logger,
   });
@@ -99,6 +102,11 @@ async function parseBody(ctx: CallContext, id: OperationId, response: Response):
     const shown = redactText(text, ctx.options.apiKey);
     throw new APIResponseValidationError(response.status, shown, redactHeaders(response.headers, ctx.options.apiKey), [], `The service answered ${response.status} with a body that is not JSON: ${shown.slice(0, 200)}`);
   }
+  if (operations[id].paginated) {
+    // Iterating a page reads these two whatever the mode: anything else is no list at all.
+    const issues = pageShapeIssues(body);
+    if (issues.length) throw new APIResponseValidationError(response.status, redactDeep(body, ctx.options.apiKey), redactHeaders(response.headers, ctx.options.apiKey), issues);
+  }
   if (ctx.options.strictResponseValidation) await validateResponse(id, response.status, response.headers, body, ctx.options.apiKey);
   return body;
 }
@@ -117,6 +125,22 @@ function mergeHeaders(...sets: (HeadersInit | undefined)[]): Record<string, stri
     }
   }
   return out;
+}
+
+/** A list answer must be an object, its items an array and its cursor a string, when given. */
+function pageShapeIssues(body: unknown): ValidationIssue[] {
+  const { items, cursor } = (body ?? {}) as Record<string, unknown>;
+  return typeof body !== "object" || !body || Array.isArray(body)
+    ? [{ path: "", message: "a list answer must be an object" }]
+    : [
+        ...(items != null && !Array.isArray(items) ? [{ path: "items", message: "expected array" }] : []),
+        ...(cursor != null && typeof cursor !== "string" ? [{ path: "cursor", message: "expected string" }] : []),
+      ];
+}
+
+function hasHeader(set: HeadersInit | undefined, name: string): boolean {
+  const key = name.toLowerCase();
+  return Object.keys(set ?? {}).some((n) => n.toLowerCase() === key);
 }
 
 function stripNullish(q: Record<string, unknown>): Record<string, unknown> {

@@ -17,7 +17,7 @@ export const retryPolicy = {
 
 /** Whether a response should be retried, before counting attempts. */
 export function isRetryableResponse(response: { status: number; headers: Headers }): boolean {
-  const override = response.headers.get("x-should-retry");
+  const override = response.headers.get("x-should-retry")?.trim().toLowerCase();
   if (override === "true") return true;
   if (override === "false") return false;
   return retryPolicy.statuses.includes(response.status) || (retryPolicy.retryServerErrors && response.status >= 500);

@@ -137,7 +137,8 @@ export class Payi {
     const reply = run(params);
     if (reply.page) {
       const base = (params ?? {}) as Record<string, unknown>;
-      const fetchPage = (cursor: string): SyncPage<unknown> => new SyncPage((run({ ...base, cursor }) as { page: { items: unknown[]; cursor: string | null } }).page, fetchPage, cursor);
+      const fetchPage = (cursor: string, previous: SyncPage<unknown>): SyncPage<unknown> =>
+        new SyncPage((run({ ...base, cursor }) as { page: { items: unknown[]; cursor: string | null } }).page, fetchPage, cursor, previous);
       return new SyncPage(reply.page, fetchPage, base.cursor as string | undefined);
     }
     if (reply.raw) {

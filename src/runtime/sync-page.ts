@@ -2,15 +2,15 @@
 import { CursorPage, type PageBody } from "./pagination.js";
 
 export class SyncPage<Item> extends CursorPage<Item> implements Iterable<Item> {
-  readonly #fetchPage: (cursor: string) => SyncPage<Item>;
+  readonly #fetchPage: (cursor: string, previous: SyncPage<Item>) => SyncPage<Item>;
 
-  constructor(body: PageBody<Item>, fetchPage: (cursor: string) => SyncPage<Item>, requestedCursor?: string) {
-    super(body, requestedCursor);
+  constructor(body: PageBody<Item>, fetchPage: (cursor: string, previous: SyncPage<Item>) => SyncPage<Item>, requestedCursor?: string, previous?: SyncPage<Item>) {
+    super(body, requestedCursor, previous);
     this.#fetchPage = fetchPage;
   }
 
   getNextPage(): SyncPage<Item> {
-    return this.#fetchPage(this.nextPageCursor());
+    return this.#fetchPage(this.nextPageCursor(), this);
   }
 
   *iterPages(): Generator<SyncPage<Item>, void, undefined> {

@@ -1,7 +1,8 @@
 // Client options and the environment, checked by what the server receives.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AsyncPayi, InternalServerError, PayiError, type ClientOptions, type Logger } from "../../src/index.js";
+import { AsyncPayi, InternalServerError, Payi, PayiError, PayiValidationError, type ClientOptions, type Logger } from "../../src/index.js";
 import { errorBody, event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
+import { leaks } from "../helpers/secret-scan.js";
 
 const KEY = "test-key-config";
 const ENV = ["PAYI_API_KEY", "PAYI_BASE_URL", "PAYI_CUSTOM_HEADERS", "PAYI_LOG"] as const;
@@ -39,6 +40,31 @@ describe("the API key", () => {
     expect(err).toBeInstanceOf(PayiError);
     expect((err as Error).message).toContain("apiKey");
     expect((err as Error).message).toContain("PAYI_API_KEY");
+  });
+
+  it.each([
+    ["a trailing newline (read from a file)", "sk-file-secret-4242\n"],
+    ["CR LF and a header after it", "sk-inject-secret-4242\r\nX-Evil: 1"],
+    ["a NUL", "sk-nul-secret\u00004242"],
+    ["a character above U+00FF", "sk-ключ-secret-4242"],
+    ["leading whitespace", " sk-space-secret-4242"],
+  ])("holding %s is refused at construction, by both clients, without quoting it", (_what, key) => {
+    for (const make of [() => new AsyncPayi({ apiKey: key, baseURL: server.url }), () => new Payi({ apiKey: key, baseURL: server.url })]) {
+      let err: unknown;
+      try {
+        make();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(PayiValidationError);
+      expect((err as PayiValidationError).issues.map((i) => i.path)).toEqual(["apiKey"]);
+      expect((err as Error).message).toMatch(/apiKey: .*(header|whitespace)/);
+      // Neither the key nor the part of it that a header would have carried.
+      expect(leaks(err, key)).toEqual([]);
+      expect(leaks(err, "secret")).toEqual([]);
+    }
+    process.env.PAYI_API_KEY = "sk-env-secret\r\nX-Evil: 1";
+    expect(() => new AsyncPayi({ baseURL: server.url })).toThrow(/PAYI_API_KEY: holds a character no HTTP header can carry/);
   });
 
   it("is sent as xProxy-api-key on every request: lists, bodies, arrays, retries", async () => {
@@ -120,6 +146,29 @@ describe("headers, query and body", () => {
       expect(r.headers["x-env-two"]).toBeUndefined();
     }
     expect(server.received).toHaveLength(2);
+  });
+
+  it.each<[string, ClientOptions["defaultHeaders"], string | undefined, RegExp]>([
+    ["a name that is not a token", { "X Team": "a" }, undefined, /defaultHeaders\.X Team: is not a valid header name/],
+    ["a value with a line break", { "X-Team": "a\r\nX-Evil: 1" }, undefined, /defaultHeaders\.X-Team: holds a character no HTTP header can carry \(a line break.*\) at position 1/],
+    ["a value that is not a string", { "X-Count": 3 as unknown as string }, undefined, /defaultHeaders\.X-Count: must be a string/],
+    ["a PAYI_CUSTOM_HEADERS line that is not Name: value", undefined, "X-Ok: 1\nnonsense", /PAYI_CUSTOM_HEADERS: has a line that is not "Name: value"/],
+    ["a PAYI_CUSTOM_HEADERS name that is not a token", undefined, "X(Bad): 1", /PAYI_CUSTOM_HEADERS\.X\(Bad\): is not a valid header name/],
+    ["a PAYI_CUSTOM_HEADERS value above U+00FF", undefined, "X-Who: 名前", /PAYI_CUSTOM_HEADERS\.X-Who: holds a character no HTTP header can carry/],
+  ])("bad headers are refused at construction, naming where they came from: %s", async (_what, defaultHeaders, env, message) => {
+    ok();
+    if (env !== undefined) process.env.PAYI_CUSTOM_HEADERS = env;
+    expect(() => client({ defaultHeaders })).toThrow(PayiValidationError);
+    expect(() => client({ defaultHeaders })).toThrow(message);
+    expect(server.received).toHaveLength(0);
+  });
+
+  it("bad per-request headers are a PayiValidationError naming them, and nothing is sent", async () => {
+    ok();
+    const err = await client().ingest.units(event, { headers: { "X-Trace": "a\nb", "Bad Name": "x" } }).catch((e) => e);
+    expect(err).toBeInstanceOf(PayiValidationError);
+    expect(err.issues.map((i: { path: string }) => i.path)).toEqual(["options.headers.X-Trace", "options.headers.Bad Name"]);
+    expect(server.received).toHaveLength(0);
   });
 
   it("per-request headers replace a default whatever its case, and null removes one", async () => {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as errors from "../../src/errors.js";
 import { APIError, APIResponseValidationError, AsyncPayi, InternalServerError, PayiError, type Logger } from "../../src/index.js";
 import { event, json, startServer, type TestServer } from "../helpers/server.js";
+import { leaks } from "../helpers/secret-scan.js";
 
 const KEY = "sk-payi-very-secret-0123456789";
 let server: TestServer;
@@ -111,4 +112,33 @@ describe("errors", () => {
     for (const l of lines) expect(l).not.toContain(KEY);
   });
 
+  it("never shows the key, wherever the service echoes it: messages, headers, JSON keys and values, in every error and its causes", async () => {
+    const echo = (r: { headers: Record<string, unknown> }) => String(r.headers["xproxy-api-key"]);
+    const body = (k: string) => ({ message: `bad key ${k}`, statusCode: 400, details: { [k]: [k, { [`nested ${k}`]: k }] }, [k]: true });
+    const caught: unknown[] = [];
+    const run = async (handler: Parameters<TestServer["handle"]>[0], o: ConstructorParameters<typeof AsyncPayi>[0] = {}, call: (c: AsyncPayi) => Promise<unknown> = (c) => c.ingest.units(event)) => {
+      server.handle(handler);
+      caught.push(await call(client(o)).then(() => new Error("no error"), (e) => e));
+    };
+    await run((r, res) => json(res, 400, body(echo(r)), { "x-echo": echo(r), [`x-${echo(r)}`]: "named after it" }));
+    await run((r, res) => json(res, 500, body(echo(r))));
+    // A 200 that strict validation refuses, and a list whose body is not a list.
+    await run((r, res) => json(res, 200, body(echo(r))), { strictResponseValidation: true });
+    await run((r, res) => json(res, 200, { items: body(echo(r)) }), {}, (c) => c.limits.list().then((p) => p.items));
+    await run((r, res) => void (res.writeHead(200, { "content-type": "application/json" }), res.end(`{"${echo(r)}": `)));
+    await run((_r, res) => void res.socket!.destroy());
+    await run((r, res) => json(res, 400, body(echo(r))), {}, (c) => c.withRawResponse.ingest.units(event));
+    expect(server.received.at(-1)!.headers["xproxy-api-key"]).toBe(KEY);
+    expect(caught.map((e) => (e as Error).name)).toEqual([
+      "BadRequestError",
+      "InternalServerError",
+      "APIResponseValidationError",
+      "APIResponseValidationError",
+      "APIResponseValidationError",
+      "APIConnectionError",
+      "BadRequestError",
+    ]);
+    for (const err of caught) expect(leaks(err, KEY)).toEqual([]);
+    expect((caught[0] as APIError).body).toMatchObject({ message: "bad key ***", details: { "***": ["***", { "nested ***": "***" }] }, "***": true });
+  });
 });

@@ -1,6 +1,6 @@
 // Lists: awaitable for the first page, iterable over every item, pages fetched lazily.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AsyncPayi, Page, PayiError } from "../../src/index.js";
+import { APIResponseValidationError, AsyncPayi, Page, PayiError } from "../../src/index.js";
 import { json, startServer, type TestServer } from "../helpers/server.js";
 
 const TOTAL = 1000;
@@ -84,5 +84,45 @@ describe("pagination", () => {
     sameForever();
     await expect(run({ cursor: "same" })).rejects.toBeInstanceOf(PayiError);
     expect(server.received).toHaveLength(1);
+  });
+
+  it("stops with an error on any cursor seen before (A, B, A), not only the one just asked with", async () => {
+    // A, B, A, B... for 20 answers, then the end: a client that loops fails on the counts instead of hanging.
+    server.handle((_r, res, n) => json(res, 200, { items: [limit(n)], cursor: n > 20 ? null : n % 2 ? "A" : "B" }));
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const l of client().limits.list()) seen.push(l.limit_id);
+    })().catch((e) => e);
+    expect(err).toBeInstanceOf(PayiError);
+    expect(err.message).toMatch(/same cursor.*"A"/);
+    expect(server.received.map((r) => new URL(r.url, "http://x").searchParams.get("cursor"))).toEqual([null, "A", "B"]);
+    expect(seen).toEqual(["lim_1", "lim_2", "lim_3"]);
+  });
+
+  it("asking a page for its next page twice is no loop", async () => {
+    paged();
+    const first = await client().limits.list({ limit: 10 });
+    const a = await first.getNextPage();
+    const b = await first.getNextPage();
+    expect([a.items[0].limit_id, b.items[0].limit_id]).toEqual(["lim_10", "lim_10"]);
+    expect((await b.getNextPage()).items[0].limit_id).toBe("lim_20");
+  });
+
+  it.each([
+    ["an empty body", ""],
+    ["null", "null"],
+    ["an array", "[]"],
+    ["items that are not an array", '{"items": "abc", "cursor": null}'],
+    ["items that are an object", '{"items": {"0": 1}}'],
+    ["a cursor that is not a string", '{"items": [], "cursor": 5}'],
+  ])("a list answer of %s is an APIResponseValidationError, strict or not, in every mode", async (_what, text) => {
+    server.handle((_r, res) => void (res.writeHead(200, { "content-type": "application/json" }), res.end(text)));
+    for (const strictResponseValidation of [false, true]) {
+      const c = new AsyncPayi({ apiKey: "test-key-pages", baseURL: server.url, maxRetries: 0, logLevel: "off", strictResponseValidation });
+      await expect(c.limits.list()).rejects.toBeInstanceOf(APIResponseValidationError);
+      await expect((async () => { for await (const _ of c.limits.list()) void _; })()).rejects.toBeInstanceOf(APIResponseValidationError);
+      const raw = await c.withRawResponse.limits.list();
+      await expect(raw.parse()).rejects.toBeInstanceOf(APIResponseValidationError);
+    }
   });
 });

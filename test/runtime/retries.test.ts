@@ -47,6 +47,15 @@ describe("retries", () => {
     expect(server.received).toHaveLength(1);
   });
 
+  it("x-should-retry is read without regard to case", async () => {
+    failThenOk(1, 503, { "x-should-retry": "FALSE" });
+    await expect(client.ingest.units(event)).rejects.toBeInstanceOf(InternalServerError);
+    expect(server.received).toHaveLength(1);
+    failThenOk(1, 400, { "x-should-retry": "True" });
+    await expect(client.ingest.units(event)).resolves.toEqual(ingestOk);
+    expect(server.received).toHaveLength(2);
+  });
+
   it("per-request maxRetries: 0 sends once; a client's maxRetries: 4 sends five times", async () => {
     failThenOk(10, 429);
     await expect(client.ingest.units(event, { maxRetries: 0 })).rejects.toBeInstanceOf(RateLimitError);
