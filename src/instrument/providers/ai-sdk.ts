@@ -1,0 +1,208 @@
+/**
+ * The Vercel AI SDK (`ai` 6, language model specification v3): a middleware for
+ * `wrapLanguageModel({ model, middleware: pi.aiSdk() })`. Each `doGenerate` and `doStream`
+ * of the wrapped model is one call: its category and resource from the model's provider and
+ * id, its units from the usage the AI SDK reports (see ai-sdk-usage.ts), its id and model
+ * from the response metadata. `providerOptions.payi` on a call is a context for that call
+ * alone, nested in the one in force as `track()` would nest it.
+ *
+ * Streams: the parts reach the caller as they come; the `finish` part's usage is the call's;
+ * an `error` part, a failing stream or a caller who stops reading is reported as a failure
+ * with what was seen.
+ */
+import type { InstrumentCore } from "../call.js";
+import { checkContext, nest, type PayiContext } from "../context.js";
+import type { Units } from "../units.js";
+import { aiSdkUsageUnits, type AiSdkUsage } from "./ai-sdk-usage.js";
+import { categoryAndResource } from "./provider-category.js";
+import { field } from "./usage-fields.js";
+
+/** What this middleware reads of a language model (`LanguageModelV3`). */
+interface ModelLike {
+  provider: string;
+  modelId: string;
+}
+
+interface CallOptionsLike {
+  providerOptions?: Record<string, unknown>;
+  prompt?: unknown;
+}
+
+interface GenerateResultLike {
+  usage?: AiSdkUsage;
+  request?: { body?: unknown };
+  response?: { id?: string; modelId?: string; body?: unknown };
+  content?: unknown;
+  finishReason?: unknown;
+}
+
+interface StreamResultLike {
+  stream: ReadableStream<unknown>;
+  request?: { body?: unknown };
+  response?: unknown;
+}
+
+/** `LanguageModelV3Middleware`, typed structurally so `ai` stays an optional peer. */
+export interface PayiLanguageModelMiddleware {
+  readonly specificationVersion: "v3";
+  wrapGenerate(options: { doGenerate: () => PromiseLike<any>; params: any; model: any }): Promise<any>;
+  wrapStream(options: { doStream: () => PromiseLike<any>; params: any; model: any }): Promise<any>;
+}
+
+function requestBody(body: unknown, params: CallOptionsLike): unknown {
+  if (typeof body === "string") {
+    try {
+      return JSON.parse(body);
+    } catch {
+      return body;
+    }
+  }
+  return body ?? { prompt: params.prompt };
+}
+
+function errorDetails(err: unknown): { status?: number; failure?: string; failureDescription?: string; response?: unknown } {
+  const e = err as { statusCode?: unknown; responseBody?: unknown; name?: string; message?: string };
+  if (typeof e?.statusCode === "number") {
+    let response: unknown = e.responseBody;
+    if (typeof response === "string") {
+      try {
+        response = JSON.parse(response);
+      } catch {
+        // kept as text
+      }
+    }
+    return { status: e.statusCode, ...(response !== undefined ? { response } : {}) };
+  }
+  return { failure: e?.name || "error", failureDescription: e?.message };
+}
+
+export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddleware {
+  /** The context of one call: the one in force, with the call's `providerOptions.payi` nested in. */
+  const contextOf = (params: CallOptionsLike): PayiContext => {
+    const ctx = core.context();
+    const own = params?.providerOptions?.payi;
+    return own === undefined ? ctx : nest(ctx, checkContext(own, "providerOptions.payi"));
+  };
+
+  const start = (model: ModelLike, params: CallOptionsLike) => {
+    const ctx = contextOf(params);
+    const { category, resource, family } = categoryAndResource(String(model?.provider ?? ""), String(model?.modelId ?? ""));
+    return { ctx, category, resource, family, startedAt: Date.now(), provider: String(model?.provider ?? "") };
+  };
+
+  type Call = ReturnType<typeof start>;
+  const report = (c: Call, part: Partial<Parameters<InstrumentCore["report"]>[0]>) => {
+    try {
+      core.report({ provider: c.provider, category: c.category, model: c.resource, units: {}, startedAt: c.startedAt, endedAt: Date.now(), ...part }, c.ctx);
+    } catch (err) {
+      core.fault(err);
+    }
+  };
+  const unitsOf = (c: Call, usage: AiSdkUsage | undefined, modelId: string) => aiSdkUsageUnits(usage, c.family, modelId) as Units;
+
+  return {
+    specificationVersion: "v3",
+
+    async wrapGenerate({ doGenerate, params, model }) {
+      const c = start(model as ModelLike, params as CallOptionsLike);
+      if (c.ctx.proxy) return doGenerate();
+      let result: GenerateResultLike;
+      try {
+        result = await doGenerate();
+      } catch (err) {
+        report(c, { request: { prompt: (params as CallOptionsLike).prompt }, ...errorDetails(err) });
+        throw err;
+      }
+      try {
+        const modelId = result.response?.modelId ?? (model as ModelLike).modelId;
+        report(c, {
+          status: 200,
+          units: unitsOf(c, result.usage, modelId),
+          responseId: result.response?.id,
+          request: requestBody(result.request?.body, params as CallOptionsLike),
+          response: result.response?.body ?? { content: result.content, finishReason: result.finishReason, usage: result.usage },
+        });
+      } catch (err) {
+        core.fault(err);
+      }
+      return result;
+    },
+
+    async wrapStream({ doStream, params, model }) {
+      const c = start(model as ModelLike, params as CallOptionsLike);
+      if (c.ctx.proxy) return doStream();
+      let result: StreamResultLike;
+      try {
+        result = await doStream();
+      } catch (err) {
+        report(c, { request: { prompt: (params as CallOptionsLike).prompt }, ...errorDetails(err) });
+        throw err;
+      }
+      const parts: unknown[] = [];
+      let usage: AiSdkUsage | undefined;
+      let responseId: string | undefined;
+      let modelId = (model as ModelLike).modelId;
+      let firstTokenAt: number | undefined;
+      let finished = false;
+      let error: { failure: string; failureDescription?: string } | undefined;
+      let settled = false;
+      const settle = (failure?: { failure: string; failureDescription?: string }) => {
+        if (settled) return;
+        settled = true;
+        const f = failure ?? error ?? (finished ? undefined : { failure: "stream_incomplete", failureDescription: "the stream ended before its finish part" });
+        report(c, { status: 200, units: unitsOf(c, usage, modelId), responseId, firstTokenAt, request: requestBody(result.request?.body, params as CallOptionsLike), response: parts, ...(f ?? {}) });
+      };
+      const read = (part: unknown) => {
+        const type = field(part, "type");
+        if (type === "stream-start") return;
+        parts.push(part);
+        if (type === "response-metadata") {
+          const id = field(part, "id");
+          const m = field(part, "modelId");
+          if (typeof id === "string") responseId = id;
+          if (typeof m === "string") modelId = m;
+        } else if (type === "finish") {
+          usage = field(part, "usage") as AiSdkUsage;
+          finished = true;
+        } else if (type === "error") {
+          const e = field(part, "error") as { name?: string; message?: string } | undefined;
+          error = { failure: e?.name || "error", failureDescription: e?.message ?? String(e) };
+        } else if (type !== "raw") {
+          firstTokenAt ??= Date.now();
+        }
+      };
+      const reader = result.stream.getReader();
+      const stream = new ReadableStream<unknown>(
+        {
+          async pull(controller) {
+            let step: ReadableStreamReadResult<unknown>;
+            try {
+              step = await reader.read();
+            } catch (err) {
+              settle({ failure: (err as Error)?.name || "stream_error", failureDescription: (err as Error)?.message });
+              controller.error(err);
+              return;
+            }
+            if (step.done) {
+              settle();
+              controller.close();
+              return;
+            }
+            try {
+              read(step.value);
+            } catch (err) {
+              core.fault(err);
+            }
+            controller.enqueue(step.value);
+          },
+          cancel(reason) {
+            settle({ failure: "stream_abandoned", failureDescription: "the caller stopped reading the answer" });
+            return reader.cancel(reason);
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      return { ...result, stream };
+    },
+  };
+}
