@@ -5,3 +5,6 @@ export { unitsFrom, UNIT_KINDS, LARGE_CONTEXT_TOKENS, type UnitKind, type UnitCo
 export type { ModelMapping } from "./event.js";
 export type { DeliveryMode } from "./delivery.js";
 export type { CallReport, FunctionCall, InstrumentCore } from "./call.js";
+export type { BedrockOptions, BedrockClientLike } from "./providers/bedrock.js";
+export type { PayiLanguageModelMiddleware } from "./providers/ai-sdk.js";
+export type { GenAiSpanProcessor } from "./providers/otel.js";

@@ -14,6 +14,10 @@ import { buildEvent, normalizeHost, type EventOptions, type ModelMapping } from 
 import { withInstrumentedFetch, type FetchOptionClient } from "./http.js";
 import { anthropicProvider } from "./providers/anthropic.js";
 import { isAzureClient, openaiProvider } from "./providers/openai.js";
+import { aiSdkMiddleware, type PayiLanguageModelMiddleware } from "./providers/ai-sdk.js";
+import { instrumentBedrock, type BedrockClientLike, type BedrockOptions } from "./providers/bedrock.js";
+import { googleFetch } from "./providers/google.js";
+import { GenAiSpanProcessor, SpanProcessors } from "./providers/otel.js";
 
 export interface InstrumentOptions {
   /** The root context: what every call is attributed to unless a `track()` scope or the call says otherwise. */
@@ -64,6 +68,7 @@ export class Instrumentor {
   readonly #onError: (error: Error, event?: IngestUnitsParams) => void;
   readonly #flushHooks: (() => void)[] = [];
   readonly #core: InstrumentCore;
+  readonly #spans = new SpanProcessors();
 
   constructor(client: AsyncPayi, options: InstrumentOptions = {}) {
     if (!client || typeof client !== "object" || typeof client.ingest?.units !== "function" || typeof client.ingest?.queue !== "function") {
@@ -98,10 +103,14 @@ export class Instrumentor {
     this.#delivery = new Delivery(client, { mode, queue: options.queue, keepResults: keep, onError: (e, ev) => this.#fault(e, ev) });
     this.#core = {
       context: (overrides) => {
+        this.#spans.noteDirectCall();
         const ctx = currentContext(this.#root);
         return overrides ? applyHeaders(ctx, overrides) : ctx;
       },
-      report: (call, ctx) => this.#report(call, ctx),
+      report: (call, ctx) => {
+        this.#spans.noteResponseId(call.responseId);
+        this.#report(call, ctx);
+      },
       proxyHeaders: (ctx, headers) => addProxyHeaders(ctx, headers),
       fault: (e) => this.#fault(toError(e)),
       onFlush: (fn) => void this.#flushHooks.push(fn),
@@ -137,6 +146,43 @@ export class Instrumentor {
   /** An instrumented copy of an `@anthropic-ai/sdk` client; the original is untouched. */
   anthropic<C extends FetchOptionClient>(client: C): C {
     return withInstrumentedFetch(this.#core, anthropicProvider(), client, "instrument.anthropic");
+  }
+
+  /**
+   * Instruments this `@aws-sdk/client-bedrock-runtime` client through its own middleware
+   * stack (that instance only) and returns it: Converse, ConverseStream, InvokeModel and
+   * InvokeModelWithResponseStream are tracked.
+   */
+  bedrock<C extends BedrockClientLike>(client: C, options?: BedrockOptions): C {
+    return instrumentBedrock(this.#core, client, options);
+  }
+
+  /**
+   * A fetch for `@google/genai` (`new GoogleGenAI({ httpOptions: { fetch: pi.googleFetch() } })`)
+   * that tracks generateContent and generateContentStream; `fetch` is the one it calls (default: the platform's).
+   */
+  googleFetch(fetch?: typeof globalThis.fetch): typeof globalThis.fetch {
+    return googleFetch(this.#core, fetch);
+  }
+
+  /** A middleware for the AI SDK's `wrapLanguageModel({ model, middleware: pi.aiSdk() })`. */
+  aiSdk(): PayiLanguageModelMiddleware {
+    return aiSdkMiddleware(this.#core);
+  }
+
+  /**
+   * An OpenTelemetry `SpanProcessor` that tracks every finished span with the GenAI
+   * conventions' attributes; calls this instrumentor tracks directly are not counted again.
+   */
+  spanProcessor(): GenAiSpanProcessor {
+    return this.#spans.add(
+      new GenAiSpanProcessor({
+        context: () => currentContext(this.#root),
+        report: (call, ctx) => this.#report(call, ctx),
+        fault: (e) => this.#fault(toError(e)),
+        flush: () => this.flush(),
+      }),
+    );
   }
 
   /** Runs `fn` in a scope with this context (see `track`). */

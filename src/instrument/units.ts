@@ -29,6 +29,24 @@ export const UNIT_KINDS = [
   "audio_cache_read",
   "video",
   "video_cache_read",
+  // Gemini: generated images, modalities past gemini-2.5-pro's 200k prompt tokens.
+  "image",
+  "image_large_context",
+  "reasoning_large_context",
+  "vision_cache_read_large_context",
+  "audio_large_context",
+  "audio_cache_read_large_context",
+  "video_large_context",
+  "video_cache_read_large_context",
+  // AWS Bedrock Guardrails, by policy.
+  "guardrail_topic",
+  "guardrail_content",
+  "guardrail_content_image",
+  "guardrail_word_free",
+  "guardrail_sensitive_information",
+  "guardrail_sensitive_information_free",
+  "guardrail_contextual_grounding",
+  "guardrail_automated_reasoning",
 ] as const;
 
 export type UnitKind = (typeof UNIT_KINDS)[number];

@@ -149,3 +149,25 @@ describe("GenAI span attributes", () => {
     expect(genAiSpanCall({ "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 1 })).toBeUndefined();
   });
 });
+
+describe("every unit kind the providers produce is a named kind", () => {
+  it("Bedrock, Gemini, the AI SDK and spans, at their largest", async () => {
+    const { UNIT_KINDS } = await import("../../src/instrument/units.js");
+    const all = (["text", "vision", "audio", "video"] as const).map((m) => ({ modality: m === "vision" ? "IMAGE" : m.toUpperCase(), tokenCount: 100_000 }));
+    const produced: Units[] = [
+      googleUsageUnits({ promptTokenCount: 400_000, candidatesTokenCount: 10, thoughtsTokenCount: 5, promptTokensDetails: all, cacheTokensDetails: all.map((d) => ({ ...d, tokenCount: 1 })), candidatesTokensDetails: [{ modality: "TEXT", tokenCount: 5 }, { modality: "IMAGE", tokenCount: 5 }, { modality: "AUDIO", tokenCount: 5 }] }, "gemini-2.5-pro"),
+      googleUsageUnits({ promptTokenCount: 10, candidatesTokenCount: 10, thoughtsTokenCount: 5, promptTokensDetails: all, cacheTokensDetails: all.map((d) => ({ ...d, tokenCount: 1 })), candidatesTokensDetails: [{ modality: "IMAGE", tokenCount: 5 }, { modality: "VIDEO", tokenCount: 5 }] }, "gemini-2.5-flash"),
+      converseUsageUnits({ inputTokens: 300_000, outputTokens: 1, cacheReadInputTokens: 1, cacheWriteInputTokens: 2, cacheDetails: [{ ttl: "1h", inputTokens: 1 }] }, "anthropic.claude"),
+      converseUsageUnits({ inputTokens: 3, outputTokens: 1, cacheReadInputTokens: 1, cacheWriteInputTokens: 2, cacheDetails: [{ ttl: "1h", inputTokens: 1 }] }, "anthropic.claude"),
+      invokeBodyUnits("anthropic", { usage: { input_tokens: 1, output_tokens: 1, server_tool_use: { web_search_requests: 1 } } }),
+      aiSdkUsageUnits({ inputTokens: { total: 300_000, cacheRead: 1, cacheWrite: 1 }, outputTokens: { total: 5, reasoning: 2 } }, "anthropic", "claude"),
+      genAiSpanCall({ "gen_ai.provider.name": "anthropic", "gen_ai.request.model": "c", "gen_ai.usage.input_tokens": 300_000, "gen_ai.usage.output_tokens": 5, "gen_ai.usage.cache_read.input_tokens": 1, "gen_ai.usage.cache_creation.input_tokens": 1, "gen_ai.usage.reasoning.output_tokens": 1 })!.units,
+    ];
+    const guardrails: Units = {};
+    converseGuardrailUnits(guardrails, { guardrail: { inputAssessment: { g: { invocationMetrics: { usage: { topicPolicyUnits: 1, contentPolicyUnits: 1, contentPolicyImageUnits: 1, wordPolicyUnits: 1, sensitiveInformationPolicyUnits: 1, sensitiveInformationPolicyFreeUnits: 1, contextualGroundingPolicyUnits: 1, automatedReasoningPolicyUnits: 1 } } } } } });
+    produced.push(guardrails);
+    const kinds = new Set(produced.flatMap((u) => Object.keys(u)));
+    expect(kinds.size).toBeGreaterThan(30);
+    expect([...kinds].filter((k) => !(UNIT_KINDS as readonly string[]).includes(k))).toEqual([]);
+  });
+});
