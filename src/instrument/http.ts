@@ -383,7 +383,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 
 /** A client of a provider SDK with a `fetch` option and `withOptions()` (openai, @anthropic-ai/sdk). */
 export interface FetchOptionClient {
-  withOptions(options: { fetch?: typeof fetch }): unknown;
+  withOptions(options: { fetch?: typeof fetch } & Record<string, unknown>): unknown;
   maxRetries?: number;
 }
 
@@ -393,7 +393,7 @@ const INSTRUMENTED = Symbol.for("payi.instrumented-fetch");
  * A copy of `client` (by its own `withOptions`) whose calls go through an instrumented fetch;
  * `client` itself is left as it was.
  */
-export function withInstrumentedFetch<C extends FetchOptionClient>(core: InstrumentCore, provider: HttpProvider, client: C, where: string): C {
+export function withInstrumentedFetch<C extends FetchOptionClient>(core: InstrumentCore, provider: HttpProvider, client: C, where: string, options: Record<string, unknown> = {}): C {
   if (!client || typeof client !== "object" || typeof client.withOptions !== "function") throw new TypeError(`${where}: expected a client of the provider's SDK (with withOptions()), got ${client === null ? "null" : typeof client}`);
   const own = (client as unknown as { fetch?: typeof fetch }).fetch;
   if (own && (own as unknown as Record<symbol, unknown>)[INSTRUMENTED]) throw new TypeError(`${where}: this client is instrumented already; pass the original client`);
@@ -403,6 +403,6 @@ export function withInstrumentedFetch<C extends FetchOptionClient>(core: Instrum
   let copy: C | undefined;
   const f = instrumentedFetch(core, provider, { fetch: base, maxRetries: () => copy?.maxRetries ?? client.maxRetries ?? 2 }, pending);
   Object.defineProperty(f, INSTRUMENTED, { value: true });
-  copy = client.withOptions({ fetch: f }) as C;
+  copy = client.withOptions({ ...options, fetch: f }) as C;
   return copy;
 }

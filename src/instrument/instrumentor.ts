@@ -140,7 +140,10 @@ export class Instrumentor {
 
   /** An instrumented copy of an `openai` client (`OpenAI` or `AzureOpenAI`); the original is untouched. */
   openai<C extends FetchOptionClient>(client: C): C {
-    return withInstrumentedFetch(this.#core, openaiProvider(isAzureClient(client)), client, "instrument.openai");
+    const azure = isAzureClient(client);
+    // AzureOpenAI's withOptions() does not carry these over by itself.
+    const extra = azure ? { apiVersion: (client as { apiVersion?: string }).apiVersion, deployment: (client as { deploymentName?: string }).deploymentName } : {};
+    return withInstrumentedFetch(this.#core, openaiProvider(azure), client, "instrument.openai", extra);
   }
 
   /** An instrumented copy of an `@anthropic-ai/sdk` client; the original is untouched. */
