@@ -11,6 +11,7 @@ import type { AsyncPayi } from "../runtime/async-client.js";
 import { PayiError, PayiValidationError } from "../runtime/errors.js";
 import { toBulkEvent } from "./event.js";
 import { Settled } from "./checkpoint.js";
+import { describe, sendBatch } from "./send-batch.js";
 
 export interface BackfillOptions {
   /** Events per bulk request. Default 500. */
@@ -21,6 +22,7 @@ export interface BackfillOptions {
    * JSON Lines file that receives `{ index, line?, event, reason }` for each refused event
    * (appended to): `index` counts source events from 0 (blank lines are not events), `line`
    * is the 1-based line of a file source, `event` what was read (the text of a line that is not JSON).
+   * This file, like a queue's dead-letter file, can be given to backfill as its source as it is.
    */
   rejects?: string;
   /**
@@ -81,27 +83,23 @@ export async function backfill(client: AsyncPayi, source: Source, options: Backf
   const send = (batch: Item[]) => {
     const p = (async () => {
       const valid = batch.filter((i) => i.event);
-      const refused = new Map<number, string>();
-      if (valid.length) {
-        progress.sent += valid.length;
-        const answer = await client.ingest.bulk({ events: valid.map((i) => i.event!) });
-        for (const e of answer?.errors ?? []) {
-          if (Number.isInteger(e?.item_index) && e.item_index! >= 0 && e.item_index! < valid.length) {
-            const r = e.xproxy_result;
-            refused.set(e.item_index!, [r?.statusCode, r?.xproxy_error?.code, r?.message].filter((x) => x !== undefined && x !== null && x !== "").join(" ") || "refused");
-          }
-        }
-      }
+      progress.sent += valid.length;
+      const out = valid.length ? await sendBatch(client, valid.map((i) => i.event!)) : { delivered: [], refused: [], failed: [], again: [] };
       const entry = (i: Item, reason: string | undefined) => ({ index: i.index, ...(i.line ? { line: i.line } : {}), event: i.raw, reason });
       const rejects = batch.filter((i) => i.reason).map((i) => entry(i, i.reason));
-      valid.forEach((item, k) => (refused.has(k) ? rejects.push(entry(item, refused.get(k))) : progress.accepted++));
+      for (const [k, r] of out.refused) rejects.push(entry(valid[k], describe(r)));
+      progress.accepted += out.delivered.length;
       progress.rejected += rejects.length;
       // Rejects before the checkpoint: a crash in between repeats a reject line rather than losing it.
       if (options.rejects && rejects.length) appendText(options.rejects, rejects.map((r) => `${JSON.stringify(r)}\n`).join(""), FILES);
       progress.batches++;
-      settled.add(batch.map((i) => i.index));
+      // What failed for the whole request (after the client's retries) is not settled: the run stops and a rerun sends it.
+      const unsettled = new Set([...out.failed, ...out.again].flatMap((f) => f.at.map((k) => valid[k].index)));
+      settled.add(batch.map((i) => i.index).filter((i) => !unsettled.has(i)));
       if (options.checkpoint) replaceText(options.checkpoint, settled.toJSON(), FILES);
       options.onProgress?.({ ...progress });
+      const failed = out.failed[0] ?? out.again[0];
+      if (failed) throw failed.error;
     })().catch((error) => {
       failure ??= { error };
     });
@@ -143,12 +141,29 @@ export async function backfill(client: AsyncPayi, source: Source, options: Backf
 }
 
 async function prepare(index: number, raw: unknown, line: number | undefined): Promise<Item> {
+  raw = unwrap(raw);
   if (raw instanceof NotJson) return { index, line, raw: raw.text, reason: `not JSON: ${raw.message}` };
   try {
     return { index, line, raw, event: await toBulkEvent(raw as IngestUnitsParams, `event ${index}`) };
   } catch (err) {
     if (err instanceof PayiValidationError) return { index, line, raw, reason: err.issues.map((i) => `${i.path || "(event)"}: ${i.message}`).join("; ") };
     throw err;
+  }
+}
+
+/**
+ * A line of a rejects or dead-letter file (`{ event, reason, ... }`) stands for its event,
+ * so those files can be sent again as they are; an ingest event has no `event` or `reason` field.
+ */
+function unwrap(raw: unknown): unknown {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw) || !("event" in raw) || !("reason" in raw)) return raw;
+  const event = (raw as { event: unknown }).event;
+  if (typeof event !== "string") return event;
+  // The text of a line that was not JSON.
+  try {
+    return JSON.parse(event);
+  } catch (err) {
+    return new NotJson(event, (err as Error).message);
   }
 }
 

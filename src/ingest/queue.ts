@@ -152,6 +152,9 @@ export class IngestQueue {
     return (async () => {
       try {
         const bulk = await toBulkEvent(event, "ingest.queue enqueue");
+        // Batches are due but every request slot is taken: let the event loop run, so that a
+        // producer awaiting enqueue() in a loop does not starve the requests it waits on.
+        if (this.#waiting.length >= this.#o.flushAt && this.#inFlight.size >= this.#o.concurrency) await nextTurn();
         if (this.#o.overflow === "wait") while (this.#full() && !this.#closed) await new Promise<void>((r) => this.#roomWaiters.push(r));
         if (this.#closed) throw new PayiError("ingest.queue: this queue is shut down.");
         this.#accept(bulk);
@@ -371,3 +374,8 @@ export class IngestQueue {
   }
 }
 
+/** Resolves after pending I/O had its turn (a macrotask, not a microtask). */
+function nextTurn(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  return new Promise((r) => (g.setImmediate ? g.setImmediate(r) : setTimeout(r, 0)));
+}

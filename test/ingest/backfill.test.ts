@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AsyncPayi, BadRequestError, PayiError, type BackfillProgress, type IngestUnitsParams } from "../../src/index.js";
+import { AsyncPayi, PayiError, PermissionDeniedError, type BackfillProgress, type IngestUnitsParams } from "../../src/index.js";
 import { json } from "../helpers/server.js";
 import { ev, useBulkServer } from "./bulk-server.js";
 
@@ -82,16 +82,16 @@ describe("ingest.backfill", () => {
 
   it("stops on a batch that fails, and resumes without resending the later batches that were accepted", async () => {
     reset();
-    // The batch holding event 20 is answered last, with a 400; the batches after it go through.
+    // The batch holding event 20 is answered last, with a 403 (about the request, not its events); the batches after it go through.
     ctx.server.behave(async (req, res) => {
       if (!req.body.includes('"n":"20"')) return false;
       await new Promise((r) => setTimeout(r, 150));
-      return json(res, 400, { message: "bad batch", statusCode: 400 }), true;
+      return json(res, 403, { message: "not now", statusCode: 403 }), true;
     });
     const checkpoint = join(ctx.dir, "checkpoint-fail");
     const events = Array.from({ length: 100 }, (_, n) => ev(n));
     const failed = await client().ingest.backfill(events, { batchSize: 10, concurrency: 4, checkpoint }).catch((e) => e);
-    expect(failed).toBeInstanceOf(BadRequestError);
+    expect(failed).toBeInstanceOf(PermissionDeniedError);
     const saved = JSON.parse(readFileSync(checkpoint, "utf8"));
     expect(saved.settled).toBe(20);
     expect(saved.ahead.length).toBeGreaterThan(0); // batches after the failed one settled first
@@ -129,5 +129,58 @@ describe("ingest.backfill", () => {
     const resumed = await client().ingest.backfill(Array.from({ length: 8 }, (_, n) => ev(n)), { checkpoint });
     expect(resumed).toMatchObject({ skipped: 5, accepted: 3 });
     await expect(client().ingest.backfill([ev(1)], { batchSize: 0 })).rejects.toThrow(/batchSize/);
+  });
+  it("isolates what the service refuses for a whole request to the events concerned, and sends their neighbours", async () => {
+    reset();
+    // The service refuses any request holding event 7 with a 400 (its bulk check), and 13 with a 422.
+    ctx.server.behave((req, res) => {
+      if (req.body.includes('"n":"7"')) return json(res, 400, { message: "invalid event", statusCode: 400 }), true;
+      if (req.body.includes('"n":"13"')) return json(res, 422, { message: "unprocessable", statusCode: 422 }), true;
+      return false;
+    });
+    const rejectsFile = join(ctx.dir, "isolated.rejects.jsonl");
+    const summary = await client().ingest.backfill(Array.from({ length: 20 }, (_, n) => ev(n)), { batchSize: 10, rejects: rejectsFile });
+    expect(summary).toMatchObject({ accepted: 18, rejected: 2, interrupted: false });
+    expect(ctx.server.accepted.size).toBe(18);
+    expect(duplicates()).toEqual([]);
+    expect(readJsonl(rejectsFile).map((r) => [r.index, r.reason])).toEqual([
+      [7, "400 invalid event"],
+      [13, "422 unprocessable"],
+    ]);
+  });
+
+  it("refuses an own __proto__ key by name (as JSON.parse makes it) and sends the rest of its batch", async () => {
+    reset();
+    ctx.server.behave(() => false);
+    const file = join(ctx.dir, "proto.jsonl");
+    const poison = `{"category":"system.openai","units":{"text":{"input":1,"output":1}},"properties":{"n":"p","__proto__":{"admin":"yes"}}}`;
+    writeFileSync(file, [JSON.stringify(ev(0)), poison, JSON.stringify(ev(2))].join("\n"));
+    const rejectsFile = join(ctx.dir, "proto.rejects.jsonl");
+    const summary = await client().ingest.backfill(file, { rejects: rejectsFile });
+    expect(summary).toMatchObject({ accepted: 2, rejected: 1 });
+    expect([...ctx.server.accepted.keys()].sort()).toEqual(["0", "2"]);
+    expect(readJsonl(rejectsFile)[0].reason).toMatch(/properties\.__proto__: a key named __proto__ cannot be sent/);
+  });
+
+  it("takes its rejects file, and a queue's dead-letter file, back as a source as they are", async () => {
+    reset();
+    ctx.server.behave(() => false);
+    const file = join(ctx.dir, "again.jsonl");
+    writeFileSync(file, [JSON.stringify(ev(0, { properties: { refuse: "yes" } })), "{broken", JSON.stringify({ category: "system.openai", units: { text: { input: "x" } } })].join("\n"));
+    const first = join(ctx.dir, "again.rejects.jsonl");
+    expect(await client().ingest.backfill(file, { rejects: first })).toMatchObject({ accepted: 0, rejected: 3 });
+    // Fixed on the service's side: the same file sent as it is, and refused again only for what still is wrong.
+    ctx.server.behave((req, res) => (req.body.includes("refuse") ? (json(res, 200, { ingest_count: JSON.parse(req.body).length, error_count: 0, errors: [] }), true) : false));
+    const second = join(ctx.dir, "again.rejects-2.jsonl");
+    expect(await client().ingest.backfill(first, { rejects: second })).toMatchObject({ read: 3, accepted: 1, rejected: 2 });
+    expect(readJsonl(second).map((r) => r.reason.replace(/:.*/, ""))).toEqual(["not JSON", "units.text.input"]);
+    expect(readJsonl(second)[0].event).toBe("{broken");
+    // A dead-letter line: { event, reason, at }.
+    const dead = join(ctx.dir, "dead-letter.jsonl");
+    writeFileSync(dead, `${JSON.stringify({ event: { ...ev(5), resource_scope: "global" }, reason: "404 refused 5", at: "2026-01-01T00:00:00Z" })}\n`);
+    reset();
+    ctx.server.behave(() => false);
+    expect(await client().ingest.backfill(dead)).toMatchObject({ accepted: 1, rejected: 0 });
+    expect(JSON.parse(ctx.server.received[0].body)[0]).toMatchObject({ scope: "global", properties: { n: "5" } });
   });
 });

@@ -217,6 +217,33 @@ describe("ingest.queue", () => {
     balanced(q, t, 1);
   });
 
+  it("lets batches go out while a producer awaits enqueue() in a tight loop, so an instant server takes every event", async () => {
+    reset();
+    server.behave(() => false);
+    const t = tracker();
+    const q = client().ingest.queue({ flushAt: 50, maxQueueSize: 500, ...t.options });
+    for (let n = 0; n < 5_000; n++) await q.enqueue(ev(n));
+    await q.flush();
+    expect(server.accepted.size).toBe(5_000);
+    balanced(q, t);
+  });
+
+  it('with overflow "wait", enqueue() waits for room instead of refusing, holding at most maxQueueSize', async () => {
+    reset();
+    server.behave(async () => (await new Promise((r) => setTimeout(r, 20)), false));
+    const t = tracker();
+    const q = client().ingest.queue({ flushAt: 20, maxQueueSize: 50, concurrency: 2, overflow: "wait", ...t.options });
+    let most = 0;
+    for (let n = 0; n < 400; n++) {
+      await q.enqueue(ev(n));
+      most = Math.max(most, q.stats().pending);
+    }
+    await q.shutdown();
+    expect(most).toBeLessThanOrEqual(50);
+    expect(server.accepted.size).toBe(400);
+    balanced(q, t);
+  });
+
   it("refuses a bad event at enqueue, naming the field, and never sends it", async () => {
     reset();
     server.behave(() => false);
@@ -235,6 +262,7 @@ describe("ingest.queue", () => {
     expect(() => client().ingest.queue({ flushAt: 0 })).toThrow(/flushAt/);
     expect(() => client().ingest.queue({ concurrency: 1.5 })).toThrow(/concurrency/);
     expect(() => client().ingest.queue({ overflow: "drop-random" as never })).toThrow(/overflow/);
+    expect(() => client().ingest.queue({ retryDelayMs: -1 })).toThrow(/retryDelayMs/);
   });
 
   it("shutdown flushes, then refuses new events", async () => {
