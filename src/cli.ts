@@ -4,7 +4,8 @@
  * in bulk batches, with a progress bar and a summary. Exit status: 0 when every event was
  * accepted, 1 when some were refused, the run was interrupted or failed, 2 for a usage error.
  */
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { AsyncPayi, PayiError } from "./index.js";
@@ -13,6 +14,7 @@ const USAGE = `Usage: payi backfill <events.jsonl> [options]
        payi mock [--port N] [--host H]   (the API's mock; payi mock --help)
 
 Sends the events (one ingest.units params object per line) as bulk batches.
+A rejects file, or a queue's dead-letter file, can be sent again as it is.
 The API key comes from PAYI_API_KEY; the URL from --base-url or PAYI_BASE_URL.
 
 Options:
@@ -22,8 +24,10 @@ Options:
   --checkpoint FILE resume point; rerun with the same file to continue (default <file>.checkpoint)
   --base-url URL    the API's address
   --no-progress     no progress bar
+  --version         the SDK's version
+  -h, --help        this text
 
-Exit status: 0 all accepted; 1 some refused, interrupted (Ctrl-C) or failed; 2 usage error.
+Exit status: 0 all accepted; 1 some refused, interrupted (Ctrl-C, SIGTERM) or failed; 2 usage error.
 `;
 
 class UsageError extends Error {}
@@ -43,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
         "base-url": { type: "string" },
         "no-progress": { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
       },
     });
   } catch (err) {
@@ -52,6 +57,11 @@ async function main(argv: string[]): Promise<number> {
   const [command, file] = positionals;
   if (values.help) {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    // package.json sits one level up from both src/cli.ts and dist/cli.js.
+    process.stdout.write(`${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}\n`);
     return 0;
   }
   if (command !== "backfill" || !file || positionals.length > 2) throw new UsageError(command && command !== "backfill" ? `unknown command: ${command}` : "which file?");
@@ -71,13 +81,16 @@ async function main(argv: string[]): Promise<number> {
     throw err instanceof PayiError ? new UsageError(err.message) : err;
   }
   const rejects = values.rejects ?? `${file}.rejects.jsonl`;
+  // Read while written to, it would never end.
+  if (resolve(rejects) === resolve(file)) throw new UsageError(`--rejects must not be the file being sent (${file}); send it with another --rejects`);
   const checkpoint = values.checkpoint ?? `${file}.checkpoint`;
 
   const showBar = !values["no-progress"] && process.stderr.isTTY;
   const bar = showBar ? new cliProgress.SingleBar({ format: "backfill {bar} {percentage}% | {value}/{total} events | {accepted} accepted, {rejected} refused | ETA {eta_formatted}", stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(showBar ? await countLines(file) : 0, 0, { accepted: 0, rejected: 0 });
   const stop = new AbortController();
-  process.once("SIGINT", () => stop.abort());
+  // Either signal stops reading; batches in flight settle, the checkpoint is written and the summary printed.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
   try {
     const summary = await client.ingest.backfill(file, {
       batchSize,

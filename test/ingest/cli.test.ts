@@ -1,6 +1,6 @@
 // `payi backfill events.jsonl`: a summary at the end, and a non-zero exit when events were refused.
-import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -70,5 +70,56 @@ describe("payi backfill", () => {
     const help = await payi(["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: payi backfill/);
+  });
+  it("stops on SIGTERM as on Ctrl-C: a summary, a checkpoint, and the next run resumes without resending", async () => {
+    ctx.server.accepted.clear();
+    ctx.server.behave(async () => (await new Promise((r) => setTimeout(r, 100)), false));
+    const file = write("term.jsonl", Array.from({ length: 60 }, (_, n) => JSON.stringify(ev(n))));
+    const child = spawn(process.execPath, [join(root, "dist/cli.js"), "backfill", file, "--batch-size", "5", "--concurrency", "1", "--base-url", ctx.server.url], {
+      env: { ...process.env, PAYI_API_KEY: KEY, PAYI_BASE_URL: "" },
+    });
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    while (ctx.server.accepted.size < 5) await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^Interrupted: \d+ events read, \d+ accepted/m);
+    expect(stdout).toMatch(/Run the same command again to resume/);
+    const settled = JSON.parse(readFileSync(`${file}.checkpoint`, "utf8")).settled;
+    expect(settled).toBeGreaterThanOrEqual(5);
+    expect(settled).toBeLessThan(60);
+    ctx.server.behave(() => false);
+    const again = await payi(["backfill", file, "--base-url", ctx.server.url]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`${settled} skipped`);
+    expect(ctx.server.accepted.size).toBe(60);
+    expect([...ctx.server.accepted.values()].every((c) => c === 1)).toBe(true);
+  });
+
+  it("sends its rejects file again as it is", async () => {
+    ctx.server.accepted.clear();
+    ctx.server.behave(() => false);
+    const file = write("refused-once.jsonl", [JSON.stringify(ev(1, { properties: { refuse: "yes" } })), JSON.stringify(ev(2))]);
+    const first = await payi(["backfill", file, "--base-url", ctx.server.url]);
+    expect(first.code).toBe(1);
+    const rejects = `${file}.rejects.jsonl`;
+    expect(existsSync(rejects)).toBe(true);
+    // The service now takes it.
+    ctx.server.behave((req, res) => (req.body.includes("refuse") ? (json(res, 200, { ingest_count: 1, error_count: 0, errors: [] }), true) : false));
+    const again = await payi(["backfill", rejects, "--base-url", ctx.server.url]);
+    expect(again.stdout).toMatch(/Done: 1 events read, 1 accepted, 0 refused/);
+    expect(again.code).toBe(0);
+    expect((await payi(["backfill", rejects, "--rejects", rejects])).stderr).toMatch(/--rejects must not be the file being sent/);
+  });
+
+  it("prints its version and its help", async () => {
+    const version = await payi(["--version"]);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
+    const help = await payi(["backfill", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--version/);
+    expect(help.stdout).toMatch(/dead-letter file/);
   });
 });
