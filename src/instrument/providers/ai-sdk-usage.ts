@@ -5,7 +5,7 @@
  * from it (Anthropic's 1-hour cache writes and large context, Gemini's modalities, Bedrock's
  * cache TTLs), the provider's own rules are used instead.
  */
-import { anthropicUsageUnits } from "./anthropic-usage.js";
+import { anthropicUsageUnits } from "./anthropic-units.js";
 import { converseUsageUnits } from "./bedrock-usage.js";
 import { googleUsageUnits } from "./google-usage.js";
 import type { ProviderFamily } from "./provider-category.js";

@@ -3,7 +3,7 @@
  * answers, whose usage each model family writes its own way (and which Bedrock also sends
  * as `x-amzn-bedrock-*-token-count` headers, for the families whose body has none).
  */
-import { anthropicUsageUnits } from "./anthropic-usage.js";
+import { anthropicUsageUnits } from "./anthropic-units.js";
 import { type Units, addUnits, count, field } from "./usage-fields.js";
 
 export const BEDROCK_CATEGORY = "system.aws.bedrock";

@@ -33,7 +33,7 @@ import {
   invokeGuardrailUnits,
   mergeUnits,
 } from "./bedrock-usage.js";
-import { anthropicUsageUnits } from "./anthropic-usage.js";
+import { anthropicUsageUnits } from "./anthropic-units.js";
 import { type Units as UnitMap, field } from "./usage-fields.js";
 
 /** The part of a Bedrock Runtime client this module uses. */
