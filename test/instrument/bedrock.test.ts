@@ -131,6 +131,15 @@ describe("Converse", () => {
     expect(core.reports).toHaveLength(1);
   });
 
+  it("proxy mode: the context travels as xProxy-* headers (signed with the request) and nothing is reported", async () => {
+    fake.handle((_req, res) => bedrockJson(res, converseAnswer({ inputTokens: 1, outputTokens: 1, totalTokens: 2 })));
+    const core = recordingCore({ proxy: true, user_id: "u-proxy" });
+    await instrumentBedrock(core, client()).send(new ConverseCommand({ modelId: "amazon.nova-pro-v1:0", messages }));
+    expect(fake.received[0].headers["xproxy-user-id"]).toBe("u-proxy");
+    expect(String(fake.received[0].headers.authorization)).toMatch(/SignedHeaders=[^,]*xproxy-user-id/);
+    expect(core.reports).toHaveLength(0);
+  });
+
   it("refuses what is not a Bedrock client, naming it", () => {
     expect(() => instrumentBedrock(recordingCore(), {} as never)).toThrow(/instrument\.bedrock: client must be a BedrockRuntimeClient/);
     expect(() => instrumentBedrock(recordingCore(), client(), { guardrailTrace: "yes" as never })).toThrow(/guardrailTrace must be a boolean/);

@@ -94,6 +94,19 @@ describe("events as Pay-i receives them", () => {
     expect(e.properties).toBeUndefined();
   });
 
+  it("Gemini: per-call xProxy-* headers beat the scope's context and never reach Google", async () => {
+    gemini.handle((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1 }, modelVersion: "gemini-2.5-flash", responseId: "g-2" }));
+    });
+    const p = pi();
+    const ai = new GoogleGenAI({ apiKey: "local", httpOptions: { baseUrl: gemini.url, fetch: p.googleFetch() } });
+    await track({ user_id: "scope-user", account_name: "acme" }, () => ai.models.generateContent({ model: "gemini-2.5-flash", contents: "hi", config: { httpOptions: { headers: { "xProxy-User-ID": "call-user" } } } }));
+    await p.flush();
+    expect(payi.events()[0]).toMatchObject({ user_id: "call-user", account_name: "acme", units: { text: u(3, 1) } });
+    expect(gemini.received[0].headers).not.toHaveProperty("xproxy-user-id");
+  });
+
   it("the AI SDK middleware with providerOptions.payi", async () => {
     const p = pi();
     const model = new MockLanguageModelV3({
