@@ -164,6 +164,24 @@ describe("counted once", () => {
   });
 });
 
+it("spans never ended are forgotten past a bound: a direct call's span then counts again", () => {
+  const small = new GenAiSpanProcessor({ context: () => core.context(), report: (c, ctx) => core.report(c, ctx), fault: (e) => core.fault(e), flush: async () => {} }, 2);
+  const t = new BasicTracerProvider({ spanProcessors: [small] }).getTracer("bounded");
+  const attrs = { "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 1 };
+  const first = t.startSpan("chat 1");
+  context.with(trace.setSpan(context.active(), first), () => small.noteDirectCall());
+  const second = t.startSpan("chat 2");
+  context.with(trace.setSpan(context.active(), second), () => small.noteDirectCall());
+  t.startSpan("leaked").end(); // no GenAI attributes
+  t.startSpan("leaked 2"); // pushes "chat 1" out
+  first.setAttributes(attrs);
+  first.end();
+  second.setAttributes(attrs);
+  second.end();
+  expect(core.reports.map((r) => r.call.model)).toEqual(["gpt-4o"]);
+  expect(core.reports).toHaveLength(1);
+});
+
 it("uses the global tracer provider too", () => {
   trace.setGlobalTracerProvider(provider);
   const s = trace.getTracer("g").startSpan("embeddings");

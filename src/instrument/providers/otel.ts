@@ -41,6 +41,8 @@ const API = Symbol.for("opentelemetry.js.api.1");
 const SPAN_KEY = Symbol.for("OpenTelemetry Context Key SPAN");
 const ERROR = 2;
 const KEEP_IDS = 10_000;
+/** Spans never ended (a leak in the traced code) are forgotten past this many open ones. */
+const KEEP_OPEN = 100_000;
 
 /** The id of the span active here, if OpenTelemetry's API is in use. */
 function activeSpanId(): string | undefined {
@@ -69,8 +71,11 @@ export class GenAiSpanProcessor {
   /** Response ids of directly tracked calls, the most recent last. */
   readonly #ids = new Set<string>();
 
-  constructor(host: SpanProcessorHost) {
+  readonly #keepOpen: number;
+
+  constructor(host: SpanProcessorHost, keepOpen = KEEP_OPEN) {
     this.#host = host;
+    this.#keepOpen = keepOpen;
   }
 
   /** For the instrumentor: a directly tracked call starts here. */
@@ -92,6 +97,11 @@ export class GenAiSpanProcessor {
   onStart(span: SpanLike): void {
     try {
       this.#open.set(span.spanContext().spanId, span.parentSpanContext?.spanId ?? span.parentSpanId);
+      if (this.#open.size > this.#keepOpen) {
+        const oldest = this.#open.keys().next().value!;
+        this.#open.delete(oldest);
+        this.#direct.delete(oldest);
+      }
     } catch (err) {
       this.#host.fault(err);
     }
