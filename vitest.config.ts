@@ -11,6 +11,7 @@ const integration = [
   "test/ingest/cli.test.ts",
   "test/cli/**/*.test.ts",
   "test/validation/property.test.ts",
+  "test/instrument/prism.test.ts",
 ];
 
 export default defineConfig({

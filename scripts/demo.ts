@@ -4,6 +4,10 @@
  */
 import { parseArgs } from "node:util";
 import { AsyncPayi, NotFoundError, Payi, PayiError, PayiValidationError, type CategoryResourceResponse } from "../src/index.js";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { instrument, track } from "../src/instrument/index.js";
+import { startDemoProviders } from "./demo-providers.js";
 import { startMock } from "./prism.js";
 
 const { values } = parseArgs({ options: { live: { type: "boolean" } } });
@@ -70,6 +74,27 @@ try {
     }),
   ]);
   for (const c of calls) console.log(`  request ${c.request_id}: $${c.xproxy_result.cost?.total?.base ?? "?"}, limits ${JSON.stringify(c.xproxy_result.limits ?? {})}`);
+
+  step("Instrumented OpenAI and Anthropic clients (payi/instrument), against a local stand-in for both");
+  const providers = await startDemoProviders();
+  try {
+    const pi = instrument(client, { mode: "direct", context: { use_case_name: "travel-assistant" }, onError: (e) => console.log(`  instrumentation: ${e.message}`) });
+    const openai = pi.openai(new OpenAI({ apiKey: "demo", baseURL: `${providers.url}/v1` }));
+    const anthropic = pi.anthropic(new Anthropic({ apiKey: "demo", baseURL: providers.url }));
+    await track({ user_id: "user_12345", limit_ids: ["monthly-budget"] }, async () => {
+      const chat = await openai.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "Capital of France?" }] });
+      const cost = await pi.result(chat);
+      console.log(`  openai chat ${chat.id}: tracked as request ${cost.request_id}, $${cost.cost?.total?.base ?? "?"}`);
+      let text = "";
+      for await (const c of await openai.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "Again?" }], stream: true })) text += c.choices[0]?.delta.content ?? "";
+      console.log(`  openai stream: "${text}" (usage asked for behind the scenes; the caller saw no extra chunk)`);
+      const msg = await anthropic.messages.create({ model: "claude-opus-4-7", max_tokens: 50, messages: [{ role: "user", content: "Capital of France?" }] });
+      console.log(`  anthropic message ${msg.id}: tracked as request ${(await pi.result(msg)).request_id}`);
+    });
+    await pi.shutdown();
+  } finally {
+    await providers.stop();
+  }
 
   step("Listing limits page by page, then all at once");
   let page = await client.limits.list({ limit: 20 });
