@@ -24,9 +24,10 @@ const define = { __PAYI_VERSION__: JSON.stringify(JSON.parse(readFileSync("packa
 export default defineConfig([
   // ESM and CommonJS, each with its own declarations, for `payi`, `payi/errors` and
   // `payi/instrument` (Node and server runtimes only: it needs AsyncLocalStorage); the sync
-  // client's worker is its own ESM file beside them (dist/sync-worker.js), found by URL.
+  // client's worker is its own ESM file beside them (dist/sync-worker.js), found by URL, and so
+  // is the server thread of `payi/testing` (Node only; dist/testing-server.js).
   {
-    entry: { index: "src/index.ts", errors: "src/errors.ts", instrument: "src/instrument/index.ts", "sync-worker": "src/runtime/sync-worker.ts", cli: "src/cli.ts" },
+    entry: { index: "src/index.ts", errors: "src/errors.ts", instrument: "src/instrument/index.ts", "sync-worker": "src/runtime/sync-worker.ts", cli: "src/cli.ts", testing: "src/testing/index.ts", "testing-server": "src/testing/server-worker.ts" },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,

@@ -10,6 +10,7 @@ const integration = [
   "test/runtimes/**/*.test.ts",
   "test/ingest/cli.test.ts",
   "test/cli/**/*.test.ts",
+  "test/testing/contract.test.ts",
   "test/validation/property.test.ts",
   "test/instrument/prism.test.ts",
 ];

@@ -6,6 +6,7 @@
  *   schemas.ts     the per-operation tables of those schemas (the runtime loads it on first use)
  *   operations.ts  the operation table the runtime dispatches from
  *   api.ts         exported model and params types, and the typed namespace tree with TSDoc
+ *   examples.ts    each operation's answers' examples by status and name (for payi/testing)
  *
  * `--check` writes nothing and fails when src/generated/ differs from what the spec compiles to.
  */
@@ -514,6 +515,43 @@ export const responseSchema = (id: OperationId): ZodMiniType | undefined => sche
 `;
 }
 
+/**
+ * Each operation's answers, by status, as their named examples ("default" first): what the
+ * in-process mock (payi/testing) answers. Answers shared in components/responses are written once.
+ */
+function examplesModule(doc: Json, ops: Operation[]): string {
+  const shared: string[] = [];
+  const examplesOf = (response: Json) => {
+    const examples = deref(doc, response).content?.["application/json"]?.examples ?? {};
+    return Object.fromEntries(Object.entries<Json>(examples).map(([name, ex]) => [name, deref(doc, ex).value]));
+  };
+  for (const [name, response] of Object.entries<Json>(doc.components?.responses ?? {})) {
+    shared.push(`  ${JSON.stringify(name)}: ${JSON.stringify(examplesOf(response))},`);
+  }
+  const rows = ops.map((op) => {
+    const raw = doc.paths[op.path][op.method].responses;
+    const answers = Object.entries<Json>(raw).map(([status, response]) => {
+      const ref = typeof response.$ref === "string" ? /^#\/components\/responses\/(.+)$/.exec(response.$ref)?.[1] : undefined;
+      return `${status}: ${ref ? `shared[${JSON.stringify(ref)}]` : JSON.stringify(examplesOf(response))}`;
+    });
+    return `  ${JSON.stringify(op.id)}: { ok: ${op.responseStatus}, answers: { ${answers.join(", ")} } },`;
+  });
+  return `${BANNER}import type { OperationId } from "./api.js";
+
+/** An answer's examples by name; the first is "default". Empty for an answer without a body. */
+export type Examples = Readonly<Record<string, unknown>>;
+
+const shared: Record<string, Examples> = {
+${shared.join("\n")}
+};
+
+/** Per operation: its success status, and the examples of each status it answers. */
+export const examples: { readonly [K in OperationId]: { ok: number; answers: Readonly<Record<number, Examples>> } } = {
+${rows.join("\n")}
+};
+`;
+}
+
 // ---------------------------------------------------------------------------
 
 export async function generate(doc: Json): Promise<Record<string, string>> {
@@ -525,6 +563,7 @@ export async function generate(doc: Json): Promise<Record<string, string>> {
     "operations.ts": operationsTable(doc, ops),
     "schemas.ts": schemasModule(zod),
     "zod.ts": BANNER + zod.code,
+    "examples.ts": examplesModule(doc, ops),
     "index.ts": `${BANNER}export * from "./api.js";\nexport { operations, type OperationSpec } from "./operations.js";\nexport type { paths, components, operations as OperationsByPath } from "./openapi.js";\n`,
   };
 }

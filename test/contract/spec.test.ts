@@ -3,31 +3,16 @@
 // and a malformed one is refused by the mock, which enforces the spec.
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { OperationId } from "../../src/generated/api.js";
-import { operations, type OperationSpec } from "../../src/generated/operations.js";
+import { operations } from "../../src/generated/operations.js";
 import { toJSONSchema } from "zod/mini";
 import { paramsSchema, responseSchema } from "../../src/generated/schemas.js";
 import { operationFixtures } from "../fixtures/operations.js";
+import { wireRequest } from "../helpers/wire-request.js";
 
 /** The params schema as JSON Schema, to read its fields and required ones. */
 const paramsJsonSchema = (id: OperationId) => toJSONSchema(paramsSchema(id), { io: "input" }) as { properties: Record<string, { type?: unknown }>; required?: string[] };
 
 const ids = Object.keys(operations) as OperationId[];
-
-function wireRequest(base: string, spec: OperationSpec, params: Record<string, unknown>) {
-  const path = spec.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(params[name])));
-  const url = new URL(base + path);
-  for (const [sdk, wire] of spec.query ?? []) if (params[sdk] !== undefined) url.searchParams.set(wire, String(params[sdk]));
-  const headers: Record<string, string> = { "xProxy-api-key": "contract-test-key", accept: "application/json" };
-  for (const [sdk, wire] of spec.headers ?? []) {
-    const v = params[sdk];
-    if (v !== undefined) headers[wire] = Array.isArray(v) ? v.join(",") : String(v);
-  }
-  let body: unknown;
-  if (spec.arrayBody) body = params[spec.arrayBody];
-  else if (spec.bodyFields) body = Object.fromEntries(spec.bodyFields.filter((f) => params[f] !== undefined).map((f) => [f, params[f]]));
-  if (body !== undefined) headers["content-type"] = "application/json";
-  return { url: url.href, init: { method: spec.method, headers, body: body === undefined ? undefined : JSON.stringify(body) } };
-}
 
 async function send(id: OperationId, params: Record<string, unknown>, extraHeaders: Record<string, string> = {}) {
   const { url, init } = wireRequest(inject("prismURL"), operations[id], params);

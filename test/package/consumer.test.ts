@@ -120,6 +120,21 @@ export async function main(): Promise<string> {
     expect(failed.stderr).toContain("npm install --save-dev @stoplight/prism-cli@5.14.2");
   });
 
+  it("payi/testing: a fake of the API for AsyncPayi (fetch) and Payi (a port), recording the events", () => {
+    writeFileSync(
+      join(dir, "fake.mjs"),
+      `import { AsyncPayi, Payi } from "payi";
+import { createMockPayi } from "payi/testing";
+const mock = createMockPayi();
+await new AsyncPayi({ apiKey: "k", fetch: mock.fetch }).ingest.units({ category: "system.openai", units: { text: { input: 1 } }, user_id: "u1" });
+const { url } = await mock.listen();
+const limit = new Payi({ apiKey: "k", baseURL: url }).limits.retrieve({ limit_id: "lim_1" }).limit.limit_id;
+await mock.close();
+console.log(JSON.stringify([mock.events, limit, mock.requests.length]));`,
+    );
+    expect(JSON.parse(run(process.execPath, ["fake.mjs"]))).toEqual([[{ category: "system.openai", units: { text: { input: 1 } }, user_id: "u1" }], "lim_7d3f2a9c", 2]);
+  });
+
   it("ships the OpenAPI document, importable by path", () => {
     const path = run(process.execPath, ["-e", `console.log(require.resolve("payi/openapi.yaml"))`]).trim();
     expect(path).toMatch(/openapi\/payi\.openapi\.yaml$/);
