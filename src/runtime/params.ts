@@ -14,19 +14,12 @@ export interface WireParts {
 
 /**
  * The documented conversions, on a copy: a Date becomes its ISO 8601 string, and values of
- * string maps the spec marks are sent as strings. Dates that are not dates are reported.
+ * string maps the spec marks are sent as strings. What JSON or a URL cannot carry is
+ * reported by path rather than thrown later by JSON.stringify or encodeURIComponent.
  */
 export function normalize(spec: OperationSpec, params: Record<string, unknown>): { value: Record<string, unknown>; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];
-  const value = convertDates(params, "", issues) as Record<string, unknown>;
-  for (const field of spec.stringifyValues ?? []) {
-    const map = value[field];
-    if (map && typeof map === "object" && !Array.isArray(map)) {
-      value[field] = Object.fromEntries(
-        Object.entries(map).map(([k, v]) => [k, typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" ? String(v) : v]),
-      );
-    }
-  }
+  const value = plainCopy(params, "", issues, spec.stringifyValues) as Record<string, unknown>;
   for (const [sdk, wire] of spec.headers ?? []) {
     const v = value[sdk];
     // List entries are checked as sent: trimmed (so a blank one, dropped, is no error).
@@ -41,25 +34,75 @@ export function normalize(spec: OperationSpec, params: Record<string, unknown>):
     // WHATWG URLs resolve "." and ".." (even percent-encoded) before sending, which would address another endpoint.
     if (v === "." || v === "..") issues.push({ path: name, message: `cannot be "${v}": it would address another endpoint`, code: "invalid_path_segment" });
   }
+  issues.push(...urlIssues(spec.pathParams ?? [], value, ""), ...urlIssues((spec.query ?? []).map(([sdk]) => sdk), value, ""));
   return { value, issues };
 }
 
-function convertDates(v: unknown, path: string, issues: ValidationIssue[]): unknown {
-  if (v instanceof Date) {
-    if (Number.isNaN(v.getTime())) {
-      issues.push({ path, message: "invalid Date", code: "invalid_date" });
-      return v;
+/** Values a URL cannot carry: a lone UTF-16 surrogate (encodeURIComponent throws on it). */
+export function urlIssues(names: Iterable<string>, values: Record<string, unknown> | undefined, prefix: string): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const name of names) {
+    const v = values?.[name];
+    for (const text of Array.isArray(v) ? v : [v]) {
+      if (typeof text === "string" && /\p{Cs}/u.test(text)) {
+        issues.push({ path: prefix + name, message: "holds a lone UTF-16 surrogate, which a URL cannot carry", code: "invalid_string" });
+        break;
+      }
     }
-    return v.toISOString();
   }
-  if (Array.isArray(v)) return v.map((x, i) => convertDates(x, path ? `${path}.${i}` : String(i), issues));
-  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = convertDates(x, path ? `${path}.${k}` : k, issues);
-    return out;
-  }
-  return v;
+  return issues;
 }
+
+/**
+ * A copy of a value as JSON will carry it, made without invoking anything but getters (a
+ * getter that throws is reported): Dates as ISO strings, null-prototype objects as plain
+ * ones, arrays by index (an own `constructor` is not consulted), cycles, BigInts, functions,
+ * symbols, non-finite numbers and other objects reported. `stringify` names maps whose
+ * values are sent as strings.
+ */
+export function plainCopy(v: unknown, path: string, issues: ValidationIssue[], stringify?: readonly string[], parents: object[] = []): unknown {
+  const at = (k: string | number) => (path ? `${path}.${k}` : String(k));
+  const report = (message: string) => void issues.push({ path, message, code: "not_json" });
+  if (typeof v === "bigint" || typeof v === "function" || typeof v === "symbol") return report(`a ${typeof v} cannot be sent as JSON`), v;
+  if (typeof v === "number" && !Number.isFinite(v)) return report(`${v} cannot be sent as JSON`), v;
+  if (typeof v !== "object" || v === null) return v;
+  if (v instanceof Date) {
+    if (!Number.isNaN(v.getTime())) return v.toISOString();
+    issues.push({ path, message: "invalid Date", code: "invalid_date" });
+    return v;
+  }
+  if (parents.includes(v)) return report("refers to an object that contains it (a cycle)"), undefined;
+  const proto = Object.getPrototypeOf(v);
+  const isArray = Array.isArray(v);
+  if (!isArray && proto !== Object.prototype && proto !== null) return report(`must be plain data, got ${proto?.constructor?.name ?? "an object"}`), v;
+  parents.push(v);
+  const out: Record<string, unknown> | unknown[] = isArray ? [] : {};
+  try {
+    const keys = isArray ? Array.from({ length: (v as unknown[]).length }, (_, i) => i) : Object.keys(v);
+    for (const k of keys) {
+      let x: unknown;
+      try {
+        x = (v as Record<string | number, unknown>)[k];
+      } catch {
+        issues.push({ path: at(k), message: "could not be read: its getter threw", code: "unreadable" });
+        continue;
+      }
+      // In a string map the spec marks, a number, boolean or BigInt is sent as its text.
+      (out as Record<string | number, unknown>)[k] =
+        stringify === STRING_VALUES && (typeof x === "number" || typeof x === "boolean" || typeof x === "bigint")
+          ? String(x)
+          : plainCopy(x, at(k), issues, !path && stringify?.includes(String(k)) ? STRING_VALUES : undefined, parents);
+    }
+  } catch {
+    // A Proxy whose keys cannot be listed.
+    report("could not be read");
+  }
+  parents.pop();
+  return out;
+}
+
+/** Marks the values of a string map while copying it. */
+const STRING_VALUES: readonly string[] = [];
 
 /** Splits validated params into the parts of the request. */
 export function split(spec: OperationSpec, params: Record<string, unknown>): WireParts {

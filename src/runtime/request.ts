@@ -12,7 +12,7 @@ import { bodyText, createFetch } from "./fetch.js";
 import { defaultSend } from "./transport.js";
 import { fetchSend } from "./send.js";
 import { warnOnce, type Logger } from "./logger.js";
-import { normalize, split } from "./params.js";
+import { normalize, plainCopy, split, urlIssues } from "./params.js";
 import { headerIssues } from "./header-values.js";
 import { redactDeep, redactHeaders, redactText } from "./redact.js";
 import { Page, PagePromise, type PageBody } from "./pagination.js";
@@ -51,7 +51,9 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
     throw new PayiValidationError(`client.${id}`, [{ path: "", message: `params must be an object, got ${Array.isArray(params) ? "an array" : params === null ? "null" : typeof params}` }]);
   }
   const { value, issues } = normalize(spec, (params ?? {}) as Record<string, unknown>);
-  issues.push(...headerIssues(options.headers, "options.headers"));
+  // The per-call extras are sent as given, unchecked by the spec: only what cannot be sent at all is refused.
+  issues.push(...headerIssues(options.headers, "options.headers"), ...urlIssues(Object.keys(options.query ?? {}), options.query, "options.query."));
+  if (options.body !== undefined) plainCopy(options.body, "options.body", issues);
   await validateParams(id, value, issues);
   const parts = split(spec, value);
 

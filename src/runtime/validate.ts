@@ -42,7 +42,9 @@ const english = { error: issueMessages };
 export async function validateParams(id: OperationId, params: Record<string, unknown>, earlier: ValidationIssue[]): Promise<void> {
   const { paramsSchema } = await ready();
   const result = paramsSchema(id).safeParse(params, english);
-  const issues = [...earlier, ...(result.success ? [] : toIssues(result.error))];
+  // A field reported already (a BigInt, a cycle) is not reported again in zod's words.
+  const named = new Set(earlier.map((i) => i.path));
+  const issues = [...earlier, ...(result.success ? [] : toIssues(result.error).filter((i) => !named.has(i.path)))];
   if (issues.length) throw new PayiValidationError(`client.${id}`, issues);
 }
 

@@ -1,5 +1,6 @@
 // Bad input is refused before it leaves the process, with every offending field named.
 import http from "node:http";
+import { inspect } from "node:util";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AsyncPayi, PayiError, PayiValidationError } from "../../src/index.js";
@@ -52,11 +53,28 @@ const cases: { kind: string; id: OperationId; params: unknown; paths: Record<str
   { kind: "bulk", id: "ingest.bulk", params: { events: { category: "c", units: {} } }, paths: { events: /array/ } },
 ];
 
+const cycle: Record<string, unknown> = { name: "loop" };
+cycle.self = cycle;
+const withOwnConstructor = Object.assign(["lim_a", "lim_b"], { constructor: 5 });
+const throwing = Object.defineProperty({ category: "c", units: {} }, "resource", { enumerable: true, get: () => { throw new Error("boom"); } });
+
+// What JSON, a URL or the user's own getters cannot give: refused by path like any other bad value.
+cases.push(
+  { kind: "url", id: "limits.retrieve", params: { limit_id: "lim_\uD800" }, paths: { limit_id: /lone UTF-16 surrogate/ } },
+  { kind: "url", id: "limits.list", params: { limit_name: "a\uDC00b" }, paths: { limit_name: /lone UTF-16 surrogate/ } },
+  { kind: "json", id: "ingest.units", params: { category: "c", units: { text: { input: 10n } } }, paths: { "units.text.input": /bigint cannot be sent as JSON/ } },
+  { kind: "json", id: "limits.properties.update", params: { limit_id: "l", properties: { team: cycle } }, paths: { "properties.team.self": /cycle/ } },
+  { kind: "json", id: "ingest.units", params: { category: "c", units: { text: { input: Number.POSITIVE_INFINITY } } }, paths: { "units.text.input": /Infinity cannot be sent/ } },
+  { kind: "json", id: "limits.create", params: { limit_name: "b", max: 1, properties: new Map([["team", "x"]]) }, paths: { properties: /plain data, got Map/ } },
+  { kind: "getter", id: "ingest.units", params: throwing, paths: { resource: /getter threw/ } },
+);
+
 describe("params validation", () => {
   for (const c of cases) {
-    it(`${c.kind}: client.${c.id} refuses ${JSON.stringify(c.params, (_k, v) => (v instanceof Date ? "Invalid Date" : v))}`, async () => {
+    it(`${c.kind}: client.${c.id} refuses ${inspect(c.params, { depth: 4, breakLength: Infinity })}`, async () => {
       const before = received;
-      const snapshot = structuredClone(c.params);
+      // util.inspect reads no getter: a snapshot of the params as the user built them.
+      const snapshot = inspect(c.params, { depth: Infinity });
       const err = await method(c.id)(c.params).then(
         () => undefined,
         (e: unknown) => e,
@@ -71,7 +89,7 @@ describe("params validation", () => {
         expect((err as Error).message).toContain(`${path}: `);
       }
       expect(received - before).toBe(0);
-      expect(c.params).toEqual(snapshot);
+      expect(inspect(c.params, { depth: Infinity })).toBe(snapshot);
     });
   }
 
@@ -119,5 +137,43 @@ describe("params validation", () => {
     } finally {
       await new Promise((r) => echo.close(r));
     }
+  });
+
+  it("takes params built with a null prototype, Dates inside converted, and changes none of them", async () => {
+    const seen: string[] = [];
+    const echo = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        seen.push(body);
+        res.setHeader("content-type", "application/json");
+        res.end("{}");
+      });
+    });
+    await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+    try {
+      const c = client.withOptions({ baseURL: `http://127.0.0.1:${(echo.address() as AddressInfo).port}` });
+      const bare = <T extends object>(o: T): T => Object.assign(Object.create(null), o);
+      const when = new Date("2025-01-15T10:30:00.000Z");
+      const properties = bare({ n: 1, ok: true });
+      const params = bare({ category: "c", units: bare({ text: bare({ input: 5 }) }), event_timestamp: when, properties, limit_ids: withOwnConstructor });
+      await c.ingest.units(params as never);
+      expect(JSON.parse(seen[0])).toEqual({ category: "c", units: { text: { input: 5 } }, event_timestamp: "2025-01-15T10:30:00.000Z", properties: { n: "1", ok: "true" } });
+      expect([params.event_timestamp, properties.n, properties.ok, withOwnConstructor.constructor]).toEqual([when, 1, true, 5]);
+    } finally {
+      await new Promise((r) => echo.close(r));
+    }
+  });
+
+  it("refuses per-call extras that cannot be sent: a lone surrogate in options.query, a BigInt or cycle in options.body", async () => {
+    const before = received;
+    const run = (options: object) => client.ingest.units({ category: "c", units: {} }, options).catch((e: unknown) => e);
+    const query = (await run({ query: { trace: "x\uD800" } })) as PayiValidationError;
+    const body = (await run({ body: { extra: { n: 1n, loop: cycle } } })) as PayiValidationError;
+    expect(query).toBeInstanceOf(PayiValidationError);
+    expect(query.issues.map((i) => i.path)).toEqual(["options.query.trace"]);
+    expect(body).toBeInstanceOf(PayiValidationError);
+    expect(body.issues.map((i) => i.path)).toEqual(["options.body.extra.n", "options.body.extra.loop.self"]);
+    expect(received - before).toBe(0);
   });
 });
