@@ -111,6 +111,16 @@ describe("AI SDK usage", () => {
     ["google raw usage gives modalities", "google", "gemini-2.5-flash", { inputTokens: { total: 20 }, outputTokens: { total: 4 }, raw: { promptTokenCount: 20, candidatesTokenCount: 4, promptTokensDetails: [{ modality: "TEXT", tokenCount: 12 }, { modality: "AUDIO", tokenCount: 8 }] } }, { text: u(12, 4), audio: u(8) }],
     ["no usage at all", "openai", "gpt-4o", undefined, {}],
   ] as const)("%s", (_name, family, model, usage, units) => expect(aiSdkUsageUnits(usage as never, family, model)).toEqual(units));
+
+  // ai 5 (specification v2): flat counts, whose meaning each provider chose.
+  it.each([
+    ["v2 openai: cached and reasoning inside the totals", "openai", "gpt-4o", { inputTokens: 100, outputTokens: 50, totalTokens: 150, cachedInputTokens: 40, reasoningTokens: 20 }, undefined, { text: u(60, 30), text_cache_read: u(40), reasoning: u(0, 20) }],
+    ["v2 anthropic: cache reads apart, writes from the provider metadata", "anthropic", "claude-sonnet-4", { inputTokens: 10, outputTokens: 5, totalTokens: 15, cachedInputTokens: 300 }, { anthropic: { cacheCreationInputTokens: 200 } }, { text: u(10, 5), text_cache_read: u(300), text_cache_write: u(200) }],
+    ["v2 anthropic: the provider metadata's own usage when given", "anthropic", "claude-sonnet-4", { inputTokens: 10, outputTokens: 5 }, { anthropic: { usage: { input_tokens: 10, output_tokens: 5, cache_creation: { ephemeral_1h_input_tokens: 7 }, cache_creation_input_tokens: 7 } } }, { text: u(10, 5), text_cache_write_1h: u(7) }],
+    ["v2 google: thinking outside the output count", "google", "gemini-2.5-flash", { inputTokens: 30, outputTokens: 8, reasoningTokens: 12 }, undefined, { text: u(30, 8), reasoning: u(0, 12) }],
+    ["v2 google: usageMetadata in the provider metadata", "google", "gemini-2.5-flash", { inputTokens: 30, outputTokens: 8 }, { google: { usageMetadata: { promptTokenCount: 30, candidatesTokenCount: 8, promptTokensDetails: [{ modality: "AUDIO", tokenCount: 30 }] } } }, { audio: u(30), text: u(0, 8) }],
+    ["v2 bedrock: cache writes from the provider metadata", "bedrock", "amazon.nova-pro-v1:0", { inputTokens: 10, outputTokens: 2, cachedInputTokens: 5 }, { bedrock: { usage: { cacheWriteInputTokens: 9 } } }, { text: u(10, 2), text_cache_read: u(5), text_cache_write: u(9) }],
+  ] as const)("%s", (_name, family, model, usage, metadata, units) => expect(aiSdkUsageUnits(usage as never, family, model, metadata)).toEqual(units));
 });
 
 describe("provider names to category and resource", () => {

@@ -1,6 +1,6 @@
 /**
- * The Vercel AI SDK (`ai` 6, language model specification v3): a middleware for
- * `wrapLanguageModel({ model, middleware: pi.aiSdk() })`. Each `doGenerate` and `doStream`
+ * The Vercel AI SDK (`ai` 6 and `ai` 5, language model specifications v3 and v2): a
+ * middleware for `wrapLanguageModel({ model, middleware: pi.aiSdk() })`. Each `doGenerate` and `doStream`
  * of the wrapped model is one call: its category and resource from the model's provider and
  * id, its units from the usage the AI SDK reports (see ai-sdk-usage.ts), its id and model
  * from the response metadata. `providerOptions.payi` on a call is a context for that call
@@ -34,6 +34,7 @@ interface GenerateResultLike {
   response?: { id?: string; modelId?: string; body?: unknown };
   content?: unknown;
   finishReason?: unknown;
+  providerMetadata?: unknown;
 }
 
 interface StreamResultLike {
@@ -98,7 +99,7 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
       core.fault(err);
     }
   };
-  const unitsOf = (c: Call, usage: AiSdkUsage | undefined, modelId: string) => aiSdkUsageUnits(usage, c.family, modelId) as Units;
+  const unitsOf = (c: Call, usage: AiSdkUsage | undefined, modelId: string, metadata: unknown) => aiSdkUsageUnits(usage, c.family, modelId, metadata) as Units;
 
   return {
     specificationVersion: "v3",
@@ -117,7 +118,7 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
         const modelId = result.response?.modelId ?? (model as ModelLike).modelId;
         report(c, {
           status: 200,
-          units: unitsOf(c, result.usage, modelId),
+          units: unitsOf(c, result.usage, modelId, result.providerMetadata),
           responseId: result.response?.id,
           request: requestBody(result.request?.body, params as CallOptionsLike),
           response: result.response?.body ?? { content: result.content, finishReason: result.finishReason, usage: result.usage },
@@ -140,6 +141,7 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
       }
       const parts: unknown[] = [];
       let usage: AiSdkUsage | undefined;
+      let metadata: unknown;
       let responseId: string | undefined;
       let modelId = (model as ModelLike).modelId;
       let firstTokenAt: number | undefined;
@@ -150,7 +152,7 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
         if (settled) return;
         settled = true;
         const f = failure ?? error ?? (finished ? undefined : { failure: "stream_incomplete", failureDescription: "the stream ended before its finish part" });
-        report(c, { status: 200, units: unitsOf(c, usage, modelId), responseId, firstTokenAt, request: requestBody(result.request?.body, params as CallOptionsLike), response: parts, ...(f ?? {}) });
+        report(c, { status: 200, units: unitsOf(c, usage, modelId, metadata), responseId, firstTokenAt, request: requestBody(result.request?.body, params as CallOptionsLike), response: parts, ...(f ?? {}) });
       };
       const read = (part: unknown) => {
         const type = field(part, "type");
@@ -163,6 +165,7 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
           if (typeof m === "string") modelId = m;
         } else if (type === "finish") {
           usage = field(part, "usage") as AiSdkUsage;
+          metadata = field(part, "providerMetadata");
           finished = true;
         } else if (type === "error") {
           const e = field(part, "error") as { name?: string; message?: string } | undefined;
