@@ -155,7 +155,12 @@ export class IngestQueue {
         // Batches are due but every request slot is taken: let the event loop run, so that a
         // producer awaiting enqueue() in a loop does not starve the requests it waits on.
         if (this.#waiting.length >= this.#o.flushAt && this.#inFlight.size >= this.#o.concurrency) await nextTurn();
-        if (this.#o.overflow === "wait") while (this.#full() && !this.#closed) await new Promise<void>((r) => this.#roomWaiters.push(r));
+        while (this.#o.overflow === "wait" && this.#full() && !this.#closed) {
+          await new Promise<void>((r) => {
+            this.#roomWaiters.push(r);
+            this.#holdOpen();
+          });
+        }
         if (this.#closed) throw new PayiError("ingest.queue: this queue is shut down.");
         this.#accept(bulk);
       } finally {
@@ -270,8 +275,14 @@ export class IngestQueue {
       this.#due = Math.max(this.#due, this.#seq);
       this.#pump();
     }, at - now);
-    // A queue must never hold a process open.
-    (this.#timer as { unref?: () => void }).unref?.();
+    this.#holdOpen();
+  }
+
+  /** A queue holds a process open only while enqueue() calls wait for room; else its timer is let go. */
+  #holdOpen(): void {
+    const t = this.#timer as { ref?: () => void; unref?: () => void } | undefined;
+    if (this.#roomWaiters.length) t?.ref?.();
+    else t?.unref?.();
   }
 
   /** Takes up to flushAt waiting entries that match, keeping the others in order. */
@@ -360,6 +371,7 @@ export class IngestQueue {
 
   #wakeProducers(): void {
     while (this.#roomWaiters.length && !this.#full()) this.#roomWaiters.shift()!();
+    this.#holdOpen();
   }
 
   /** A callback that throws must not break delivery of the rest. */

@@ -373,6 +373,35 @@ describe("shutdown({ timeoutMs })", () => {
   });
 });
 
+describe('overflow "wait"', () => {
+  it("keeps the process up while enqueue() waits for room through an outage, and goes on once the service is back", async () => {
+    const url = await deadURL();
+    const received: number[] = [];
+    const later = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        received.push(...JSON.parse(body).map((e: { properties: { n: string } }) => Number(e.properties.n)));
+        json(res, 200, { ingest_count: 1, error_count: 0, errors: [] });
+      });
+    });
+    const child = new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../fixtures/queue-child.ts", import.meta.url)), "wait", url, fresh()], { timeout: 20_000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 1_500)); // the outage
+    await new Promise<void>((r) => later.listen(Number(new URL(url).port), "127.0.0.1", r));
+    try {
+      expect(JSON.parse(await child).stats).toMatchObject({ accepted: 12, delivered: 12, pending: 0 });
+      expect(received.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    } finally {
+      later.closeAllConnections();
+      await new Promise((r) => later.close(r));
+    }
+  });
+});
+
 describe("options", () => {
   it("take their defaults when passed as undefined", async () => {
     reset();
