@@ -1,34 +1,23 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects. "unit" needs neither the build nor the mock: `npm run test:unit` runs it in
-// seconds. "integration" builds dist/ and starts one Prism for the run (its global setup), for
-// the tests of the packed package, other runtimes, the built CLI and the contract with the mock.
-// `npm test` runs both.
-const integration = [
-  "test/contract/**/*.test.ts",
-  "test/package/**/*.test.ts",
-  "test/runtimes/**/*.test.ts",
-  "test/ingest/cli.test.ts",
-  "test/cli/**/*.test.ts",
-  "test/testing/contract.test.ts",
-  "test/validation/property.test.ts",
-  "test/instrument/prism.test.ts",
-];
+// Three projects, by what their tests need:
+// - "unit": neither the build nor the mock. `npm run test:unit` runs it in seconds.
+// - "contract": one Prism serving the spec (its global setup), for the tests against the mock.
+// - "package": the built dist/ as well (its global setup builds it), for the packed package,
+//   the other runtimes and the built CLI.
+// `npm test` runs all three; the two that need Prism share one.
+const contract = ["test/contract/**/*.test.ts", "test/validation/property.test.ts", "test/testing/contract.test.ts", "test/instrument/prism.test.ts"];
+const pkg = ["test/package/**/*.test.ts", "test/runtimes/**/*.test.ts", "test/ingest/cli.test.ts", "test/cli/**/*.test.ts"];
+const prism = "test/helpers/prism-global-setup.ts";
 
 export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: integration } },
-      {
-        extends: true,
-        test: {
-          name: "integration",
-          include: integration,
-          globalSetup: ["test/helpers/build-global-setup.ts", "test/helpers/prism-global-setup.ts"],
-        },
-      },
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...contract, ...pkg] } },
+      { extends: true, test: { name: "contract", include: contract, globalSetup: [prism] } },
+      { extends: true, test: { name: "package", include: pkg, globalSetup: ["test/helpers/build-global-setup.ts", prism] } },
     ],
   },
 });

@@ -33,7 +33,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the limit. */
+                /**
+                 * @description The id of the limit.
+                 * @example lim_7d3f2a9c
+                 */
                 limit_id: components["parameters"]["limit_id"];
             };
             cookie?: never;
@@ -214,9 +217,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+                /**
+                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * @example vector-db
+                 */
                 category: components["parameters"]["category"];
-                /** @description The name of the resource within its category, such as `gpt-4o`. */
+                /**
+                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * @example qdrant-embeddings
+                 */
                 resource: components["parameters"]["resource"];
             };
             cookie?: never;
@@ -251,11 +260,20 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+                /**
+                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * @example vector-db
+                 */
                 category: components["parameters"]["category"];
-                /** @description The name of the resource within its category, such as `gpt-4o`. */
+                /**
+                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * @example qdrant-embeddings
+                 */
                 resource: components["parameters"]["resource"];
-                /** @description The id of one version of the resource, as answered when it was created. */
+                /**
+                 * @description The id of one version of the resource, as answered when it was created.
+                 * @example res_qdrant_01
+                 */
                 resource_id: components["parameters"]["resource_id"];
             };
             cookie?: never;
@@ -303,9 +321,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
-                /** @description The id of the use case instance. */
+                /**
+                 * @description The id of the use case instance.
+                 * @example uc_9a1c55e0
+                 */
                 use_case_id: components["parameters"]["use_case_id"];
             };
             cookie?: never;
@@ -416,7 +440,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -447,7 +474,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -474,9 +504,15 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
-                /** @description The name of the KPI. */
+                /**
+                 * @description The name of the KPI.
+                 * @example deflection-rate
+                 */
                 kpi_name: components["parameters"]["kpi_name"];
             };
             cookie?: never;
@@ -507,7 +543,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -655,7 +694,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the experience instance. */
+                /**
+                 * @description The id of the experience instance.
+                 * @example exp_41d2f7
+                 */
                 experience_id: components["parameters"]["experience_id"];
             };
             cookie?: never;
@@ -731,7 +773,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the experience type. */
+                /**
+                 * @description The name of the experience type.
+                 * @example summarize-doc
+                 */
                 experience_name: components["parameters"]["experience_name"];
             };
             cookie?: never;
@@ -765,7 +810,10 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the experience type. */
+                /**
+                 * @description The name of the experience type.
+                 * @example summarize-doc
+                 */
                 experience_name: components["parameters"]["experience_name"];
             };
             cookie?: never;
@@ -1512,35 +1560,80 @@ export interface components {
         };
     };
     parameters: {
-        /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
+        /**
+         * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+         * @example c_01
+         */
         cursor: string;
-        /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
+        /**
+         * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+         * @example 20
+         */
         limit: number;
-        /** @description Sort the list in ascending order (true) or descending order (false). */
+        /**
+         * @description Sort the list in ascending order (true) or descending order (false).
+         * @example true
+         */
         sort_ascending: boolean;
-        /** @description Only the active (true) or only the inactive (false) entries. */
+        /**
+         * @description Only the active (true) or only the inactive (false) entries.
+         * @example true
+         */
         active: boolean;
-        /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+        /**
+         * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+         * @example vector-db
+         */
         category: string;
-        /** @description The name of the resource within its category, such as `gpt-4o`. */
+        /**
+         * @description The name of the resource within its category, such as `gpt-4o`.
+         * @example qdrant-embeddings
+         */
         resource: string;
-        /** @description The id of one version of the resource, as answered when it was created. */
+        /**
+         * @description The id of one version of the resource, as answered when it was created.
+         * @example res_qdrant_01
+         */
         resource_id: string;
-        /** @description The id of the limit. */
+        /**
+         * @description The id of the limit.
+         * @example lim_7d3f2a9c
+         */
         limit_id: string;
-        /** @description The name of the use case definition. */
+        /**
+         * @description The name of the use case definition.
+         * @example support-chat
+         */
         use_case_name: string;
-        /** @description The id of the use case instance. */
+        /**
+         * @description The id of the use case instance.
+         * @example uc_9a1c55e0
+         */
         use_case_id: string;
-        /** @description The name of the KPI. */
+        /**
+         * @description The name of the KPI.
+         * @example deflection-rate
+         */
         kpi_name: string;
-        /** @description The Pay-i request id, as answered in `xproxy_result.request_id`. */
+        /**
+         * @description The Pay-i request id, as answered in `xproxy_result.request_id`.
+         * @example req_5f0c6a1e9b2d4c7a
+         */
         request_id: string;
-        /** @description The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id). */
+        /**
+         * @description The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id).
+         * @example chatcmpl-9a8b7c
+         */
         provider_response_id: string;
-        /** @description The name of the experience type. */
+        /**
+         * @description The name of the experience type.
+         * @example summarize-doc
+         */
         experience_name: string;
-        /** @description The id of the experience instance. */
+        /**
+         * @description The id of the experience instance.
+         * @example exp_41d2f7
+         */
         experience_id: string;
     };
     requestBodies: never;
@@ -1552,13 +1645,25 @@ export interface operations {
     "limits.list": {
         parameters: {
             query?: {
-                /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
+                /**
+                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * @example c_01
+                 */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
+                /**
+                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * @example 20
+                 */
                 limit?: components["parameters"]["limit"];
-                /** @description Only the limits with this name. */
+                /**
+                 * @description Only the limits with this name.
+                 * @example monthly-budget
+                 */
                 limit_name?: string;
-                /** @description Sort the list in ascending order (true) or descending order (false). */
+                /**
+                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * @example true
+                 */
                 sort_ascending?: components["parameters"]["sort_ascending"];
             };
             header?: never;
@@ -1623,7 +1728,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the limit. */
+                /**
+                 * @description The id of the limit.
+                 * @example lim_7d3f2a9c
+                 */
                 limit_id: components["parameters"]["limit_id"];
             };
             cookie?: never;
@@ -1654,7 +1762,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the limit. */
+                /**
+                 * @description The id of the limit.
+                 * @example lim_7d3f2a9c
+                 */
                 limit_id: components["parameters"]["limit_id"];
             };
             cookie?: never;
@@ -1689,7 +1800,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the limit. */
+                /**
+                 * @description The id of the limit.
+                 * @example lim_7d3f2a9c
+                 */
                 limit_id: components["parameters"]["limit_id"];
             };
             cookie?: never;
@@ -1718,12 +1832,18 @@ export interface operations {
     "limits.reset": {
         parameters: {
             query?: {
-                /** @description The effective date of the reset (ISO 8601); now when omitted. */
+                /**
+                 * @description The effective date of the reset (ISO 8601); now when omitted.
+                 * @example 2025-02-01T00:00:00Z
+                 */
                 resetDate?: string | Date;
             };
             header?: never;
             path: {
-                /** @description The id of the limit. */
+                /**
+                 * @description The id of the limit.
+                 * @example lim_7d3f2a9c
+                 */
                 limit_id: components["parameters"]["limit_id"];
             };
             cookie?: never;
@@ -1754,7 +1874,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the limit. */
+                /**
+                 * @description The id of the limit.
+                 * @example lim_7d3f2a9c
+                 */
                 limit_id: components["parameters"]["limit_id"];
             };
             cookie?: never;
@@ -1821,23 +1944,50 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The limits to count the event against. The SDK takes an array and sends its entries comma-separated, trimmed, without empty ones. */
+                /**
+                 * @description The limits to count the event against. The SDK takes an array and sends its entries comma-separated, trimmed, without empty ones.
+                 * @example monthly-budget,customer_abc123-daily
+                 */
                 "xProxy-Limit-IDs"?: string;
-                /** @description The use case instance the event belongs to. */
+                /**
+                 * @description The use case instance the event belongs to.
+                 * @example uc_9a1c55e0
+                 */
                 "xProxy-UseCase-ID"?: string;
-                /** @description The use case the event belongs to. */
+                /**
+                 * @description The use case the event belongs to.
+                 * @example support-chat
+                 */
                 "xProxy-UseCase-Name"?: string;
-                /** @description The step of the use case the event belongs to. */
+                /**
+                 * @description The step of the use case the event belongs to.
+                 * @example answer
+                 */
                 "xProxy-UseCase-Step"?: string;
-                /** @description The version of the use case definition. */
+                /**
+                 * @description The version of the use case definition.
+                 * @example 3
+                 */
                 "xProxy-UseCase-Version"?: number;
-                /** @description The user to attribute the cost to. */
+                /**
+                 * @description The user to attribute the cost to.
+                 * @example customer_abc123
+                 */
                 "xProxy-User-ID"?: string;
-                /** @description The scope of the resource, such as `global`, `datazone` or `region`. */
+                /**
+                 * @description The scope of the resource, such as `global`, `datazone` or `region`.
+                 * @example datazone
+                 */
                 "xProxy-Resource-Scope"?: string;
-                /** @description The account to attribute the cost to. */
+                /**
+                 * @description The account to attribute the cost to.
+                 * @example acme
+                 */
                 "xProxy-Account-Name"?: string;
-                /** @description Do not keep the request and response bodies. The SDK takes a boolean and sends `true` or `false`; the Python SDK sends `True` or `False`. */
+                /**
+                 * @description Do not keep the request and response bodies. The SDK takes a boolean and sends `true` or `false`; the Python SDK sends `True` or `False`.
+                 * @example true
+                 */
                 "xProxy-Logging-Disable"?: "true" | "false" | "True" | "False";
             };
             path?: never;
@@ -1871,13 +2021,25 @@ export interface operations {
     "categories.list": {
         parameters: {
             query?: {
-                /** @description Only the active (true) or only the inactive (false) entries. */
+                /**
+                 * @description Only the active (true) or only the inactive (false) entries.
+                 * @example true
+                 */
                 Active?: components["parameters"]["active"];
-                /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
+                /**
+                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * @example c_01
+                 */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
+                /**
+                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * @example 20
+                 */
                 limit?: components["parameters"]["limit"];
-                /** @description Sort the list in ascending order (true) or descending order (false). */
+                /**
+                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * @example true
+                 */
                 sort_ascending?: components["parameters"]["sort_ascending"];
             };
             header?: never;
@@ -1910,7 +2072,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+                /**
+                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * @example vector-db
+                 */
                 category: components["parameters"]["category"];
             };
             cookie?: never;
@@ -1939,18 +2104,33 @@ export interface operations {
     "categories.listResources": {
         parameters: {
             query?: {
-                /** @description Only the active (true) or only the inactive (false) entries. */
+                /**
+                 * @description Only the active (true) or only the inactive (false) entries.
+                 * @example true
+                 */
                 Active?: components["parameters"]["active"];
-                /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
+                /**
+                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * @example c_01
+                 */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
+                /**
+                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * @example 20
+                 */
                 limit?: components["parameters"]["limit"];
-                /** @description Sort the list in ascending order (true) or descending order (false). */
+                /**
+                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * @example true
+                 */
                 sort_ascending?: components["parameters"]["sort_ascending"];
             };
             header?: never;
             path: {
-                /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+                /**
+                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * @example vector-db
+                 */
                 category: components["parameters"]["category"];
             };
             cookie?: never;
@@ -1979,20 +2159,38 @@ export interface operations {
     "categories.resources.list": {
         parameters: {
             query?: {
-                /** @description Only the active (true) or only the inactive (false) entries. */
+                /**
+                 * @description Only the active (true) or only the inactive (false) entries.
+                 * @example true
+                 */
                 Active?: components["parameters"]["active"];
-                /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
+                /**
+                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * @example c_01
+                 */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
+                /**
+                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * @example 20
+                 */
                 limit?: components["parameters"]["limit"];
-                /** @description Sort the list in ascending order (true) or descending order (false). */
+                /**
+                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * @example true
+                 */
                 sort_ascending?: components["parameters"]["sort_ascending"];
             };
             header?: never;
             path: {
-                /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+                /**
+                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * @example vector-db
+                 */
                 category: components["parameters"]["category"];
-                /** @description The name of the resource within its category, such as `gpt-4o`. */
+                /**
+                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * @example qdrant-embeddings
+                 */
                 resource: components["parameters"]["resource"];
             };
             cookie?: never;
@@ -2023,9 +2221,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+                /**
+                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * @example vector-db
+                 */
                 category: components["parameters"]["category"];
-                /** @description The name of the resource within its category, such as `gpt-4o`. */
+                /**
+                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * @example qdrant-embeddings
+                 */
                 resource: components["parameters"]["resource"];
             };
             cookie?: never;
@@ -2060,9 +2264,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+                /**
+                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * @example vector-db
+                 */
                 category: components["parameters"]["category"];
-                /** @description The name of the resource within its category, such as `gpt-4o`. */
+                /**
+                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * @example qdrant-embeddings
+                 */
                 resource: components["parameters"]["resource"];
             };
             cookie?: never;
@@ -2093,11 +2303,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+                /**
+                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * @example vector-db
+                 */
                 category: components["parameters"]["category"];
-                /** @description The name of the resource within its category, such as `gpt-4o`. */
+                /**
+                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * @example qdrant-embeddings
+                 */
                 resource: components["parameters"]["resource"];
-                /** @description The id of one version of the resource, as answered when it was created. */
+                /**
+                 * @description The id of one version of the resource, as answered when it was created.
+                 * @example res_qdrant_01
+                 */
                 resource_id: components["parameters"]["resource_id"];
             };
             cookie?: never;
@@ -2128,11 +2347,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+                /**
+                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * @example vector-db
+                 */
                 category: components["parameters"]["category"];
-                /** @description The name of the resource within its category, such as `gpt-4o`. */
+                /**
+                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * @example qdrant-embeddings
+                 */
                 resource: components["parameters"]["resource"];
-                /** @description The id of one version of the resource, as answered when it was created. */
+                /**
+                 * @description The id of one version of the resource, as answered when it was created.
+                 * @example res_qdrant_01
+                 */
                 resource_id: components["parameters"]["resource_id"];
             };
             cookie?: never;
@@ -2163,7 +2391,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -2194,9 +2425,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
-                /** @description The id of the use case instance. */
+                /**
+                 * @description The id of the use case instance.
+                 * @example uc_9a1c55e0
+                 */
                 use_case_id: components["parameters"]["use_case_id"];
             };
             cookie?: never;
@@ -2227,9 +2464,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
-                /** @description The id of the use case instance. */
+                /**
+                 * @description The id of the use case instance.
+                 * @example uc_9a1c55e0
+                 */
                 use_case_id: components["parameters"]["use_case_id"];
             };
             cookie?: never;
@@ -2260,11 +2503,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
-                /** @description The id of the use case instance. */
+                /**
+                 * @description The id of the use case instance.
+                 * @example uc_9a1c55e0
+                 */
                 use_case_id: components["parameters"]["use_case_id"];
-                /** @description The name of the KPI. */
+                /**
+                 * @description The name of the KPI.
+                 * @example deflection-rate
+                 */
                 kpi_name: components["parameters"]["kpi_name"];
             };
             cookie?: never;
@@ -2295,20 +2547,38 @@ export interface operations {
     "useCases.kpis.list": {
         parameters: {
             query?: {
-                /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
+                /**
+                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * @example c_01
+                 */
                 cursor?: components["parameters"]["cursor"];
-                /** @description Only the scores of this KPI. */
+                /**
+                 * @description Only the scores of this KPI.
+                 * @example deflection-rate
+                 */
                 kpi_name?: string;
-                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
+                /**
+                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * @example 20
+                 */
                 limit?: components["parameters"]["limit"];
-                /** @description Sort the list in ascending order (true) or descending order (false). */
+                /**
+                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * @example true
+                 */
                 sort_ascending?: components["parameters"]["sort_ascending"];
             };
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
-                /** @description The id of the use case instance. */
+                /**
+                 * @description The id of the use case instance.
+                 * @example uc_9a1c55e0
+                 */
                 use_case_id: components["parameters"]["use_case_id"];
             };
             cookie?: never;
@@ -2339,9 +2609,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
-                /** @description The id of the use case instance. */
+                /**
+                 * @description The id of the use case instance.
+                 * @example uc_9a1c55e0
+                 */
                 use_case_id: components["parameters"]["use_case_id"];
             };
             cookie?: never;
@@ -2374,13 +2650,25 @@ export interface operations {
     "useCases.definitions.list": {
         parameters: {
             query?: {
-                /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
+                /**
+                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * @example c_01
+                 */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
+                /**
+                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * @example 20
+                 */
                 limit?: components["parameters"]["limit"];
-                /** @description Sort the list in ascending order (true) or descending order (false). */
+                /**
+                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * @example true
+                 */
                 sort_ascending?: components["parameters"]["sort_ascending"];
-                /** @description Only the definition with this name. */
+                /**
+                 * @description Only the definition with this name.
+                 * @example support-chat
+                 */
                 use_case_name?: string;
             };
             header?: never;
@@ -2445,7 +2733,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -2476,7 +2767,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -2511,7 +2805,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -2540,18 +2837,33 @@ export interface operations {
     "useCases.definitions.kpis.list": {
         parameters: {
             query?: {
-                /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
+                /**
+                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * @example c_01
+                 */
                 cursor?: components["parameters"]["cursor"];
-                /** @description Only the KPI with this name. */
+                /**
+                 * @description Only the KPI with this name.
+                 * @example deflection-rate
+                 */
                 kpi_name?: string;
-                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
+                /**
+                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * @example 20
+                 */
                 limit?: components["parameters"]["limit"];
-                /** @description Sort the list in ascending order (true) or descending order (false). */
+                /**
+                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * @example true
+                 */
                 sort_ascending?: components["parameters"]["sort_ascending"];
             };
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -2582,7 +2894,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -2617,9 +2932,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
-                /** @description The name of the KPI. */
+                /**
+                 * @description The name of the KPI.
+                 * @example deflection-rate
+                 */
                 kpi_name: components["parameters"]["kpi_name"];
             };
             cookie?: never;
@@ -2650,9 +2971,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
-                /** @description The name of the KPI. */
+                /**
+                 * @description The name of the KPI.
+                 * @example deflection-rate
+                 */
                 kpi_name: components["parameters"]["kpi_name"];
             };
             cookie?: never;
@@ -2687,9 +3014,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
-                /** @description The name of the KPI. */
+                /**
+                 * @description The name of the KPI.
+                 * @example deflection-rate
+                 */
                 kpi_name: components["parameters"]["kpi_name"];
             };
             cookie?: never;
@@ -2720,7 +3053,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -2755,7 +3091,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -2786,7 +3125,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the use case definition. */
+                /**
+                 * @description The name of the use case definition.
+                 * @example support-chat
+                 */
                 use_case_name: components["parameters"]["use_case_name"];
             };
             cookie?: never;
@@ -2817,7 +3159,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The Pay-i request id, as answered in `xproxy_result.request_id`. */
+                /**
+                 * @description The Pay-i request id, as answered in `xproxy_result.request_id`.
+                 * @example req_5f0c6a1e9b2d4c7a
+                 */
                 request_id: components["parameters"]["request_id"];
             };
             cookie?: never;
@@ -2848,7 +3193,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The Pay-i request id, as answered in `xproxy_result.request_id`. */
+                /**
+                 * @description The Pay-i request id, as answered in `xproxy_result.request_id`.
+                 * @example req_5f0c6a1e9b2d4c7a
+                 */
                 request_id: components["parameters"]["request_id"];
             };
             cookie?: never;
@@ -2883,9 +3231,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+                /**
+                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * @example vector-db
+                 */
                 category: components["parameters"]["category"];
-                /** @description The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id). */
+                /**
+                 * @description The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id).
+                 * @example chatcmpl-9a8b7c
+                 */
                 provider_response_id: components["parameters"]["provider_response_id"];
             };
             cookie?: never;
@@ -2916,9 +3270,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the category, such as `system.openai` or a custom one such as `vector-db`. */
+                /**
+                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * @example vector-db
+                 */
                 category: components["parameters"]["category"];
-                /** @description The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id). */
+                /**
+                 * @description The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id).
+                 * @example chatcmpl-9a8b7c
+                 */
                 provider_response_id: components["parameters"]["provider_response_id"];
             };
             cookie?: never;
@@ -2953,7 +3313,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the experience type. */
+                /**
+                 * @description The name of the experience type.
+                 * @example summarize-doc
+                 */
                 experience_name: components["parameters"]["experience_name"];
             };
             cookie?: never;
@@ -2984,7 +3347,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the experience instance. */
+                /**
+                 * @description The id of the experience instance.
+                 * @example exp_41d2f7
+                 */
                 experience_id: components["parameters"]["experience_id"];
             };
             cookie?: never;
@@ -3015,7 +3381,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the experience instance. */
+                /**
+                 * @description The id of the experience instance.
+                 * @example exp_41d2f7
+                 */
                 experience_id: components["parameters"]["experience_id"];
             };
             cookie?: never;
@@ -3046,7 +3415,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id of the experience instance. */
+                /**
+                 * @description The id of the experience instance.
+                 * @example exp_41d2f7
+                 */
                 experience_id: components["parameters"]["experience_id"];
             };
             cookie?: never;
@@ -3079,13 +3451,25 @@ export interface operations {
     "experiences.types.list": {
         parameters: {
             query?: {
-                /** @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page. */
+                /**
+                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * @example c_01
+                 */
                 cursor?: components["parameters"]["cursor"];
-                /** @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds. */
+                /**
+                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * @example 20
+                 */
                 limit?: components["parameters"]["limit"];
-                /** @description Only the experience type with this name. */
+                /**
+                 * @description Only the experience type with this name.
+                 * @example summarize-doc
+                 */
                 name?: string;
-                /** @description Sort the list in ascending order (true) or descending order (false). */
+                /**
+                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * @example true
+                 */
                 sort_ascending?: components["parameters"]["sort_ascending"];
             };
             header?: never;
@@ -3150,7 +3534,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the experience type. */
+                /**
+                 * @description The name of the experience type.
+                 * @example summarize-doc
+                 */
                 experience_name: components["parameters"]["experience_name"];
             };
             cookie?: never;
@@ -3181,7 +3568,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the experience type. */
+                /**
+                 * @description The name of the experience type.
+                 * @example summarize-doc
+                 */
                 experience_name: components["parameters"]["experience_name"];
             };
             cookie?: never;
@@ -3216,7 +3606,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the experience type. */
+                /**
+                 * @description The name of the experience type.
+                 * @example summarize-doc
+                 */
                 experience_name: components["parameters"]["experience_name"];
             };
             cookie?: never;
@@ -3247,7 +3640,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the experience type. */
+                /**
+                 * @description The name of the experience type.
+                 * @example summarize-doc
+                 */
                 experience_name: components["parameters"]["experience_name"];
             };
             cookie?: never;
@@ -3282,7 +3678,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The name of the experience type. */
+                /**
+                 * @description The name of the experience type.
+                 * @example summarize-doc
+                 */
                 experience_name: components["parameters"]["experience_name"];
             };
             cookie?: never;

@@ -1,24 +1,25 @@
 /**
  * One event as `ingest.units` takes it, checked and turned into the shape of a bulk event
  * (BulkIngestRequest). What `ingest.units` sends as headers is a body field of a bulk event,
- * under the same name (limit_ids, use_case_id/name/step/version, user_id, account_name)
- * except resource_scope, which is `scope` there (the Python SDK's BulkIngestRequestParam);
- * limit_ids are trimmed and blank ones dropped, as the header would be. disable_logging has
- * no bulk field, so an event with `disable_logging: true` is refused rather than sent without it.
+ * under the same name unless the spec renames it (`x-payi-bulk-field`: resource_scope is
+ * `scope` there); limit_ids are trimmed and blank ones dropped, as the header would be. A
+ * param with no bulk field (disable_logging) is refused when it asks for something, rather
+ * than sent without it.
  */
 import type { BulkIngestRequest, IngestUnitsParams } from "../generated/api.js";
+import { bulkForms } from "../generated/bulk.js";
 import { operations } from "../generated/operations.js";
 import { PayiValidationError } from "../runtime/errors.js";
 import { normalize } from "../runtime/params.js";
 import { validateParams } from "../runtime/validate.js";
 
 /** ingest.units params whose bulk field has another name. */
-const RENAMED: Record<string, string> = { resource_scope: "scope" };
+const RENAMED: Readonly<Record<string, string>> = bulkForms["ingest.units"].renamed;
 /**
  * ingest.units params a bulk event cannot carry: refused when they ask for something
  * (true) rather than dropped; false or null ask for what a bulk event does anyway.
  */
-const UNSUPPORTED = ["disable_logging"];
+const UNSUPPORTED: readonly string[] = bulkForms["ingest.units"].unsupported;
 
 /** Validates an event (the `ingest.units` params) and returns it as a bulk event; throws PayiValidationError. */
 export async function toBulkEvent(event: IngestUnitsParams, where = "ingest event"): Promise<BulkIngestRequest> {

@@ -1,4 +1,4 @@
-// What goes on the wire from one params object: headers, body, query and path, as api-surface.md says.
+// What goes on the wire from one params object: headers, body, query and path, as the spec says.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AsyncPayi, PayiValidationError } from "../../src/index.js";
 import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";

@@ -43,7 +43,7 @@ function params(client: AsyncPayi) {
   expectTypeOf<IngestUnitsParams["limit_ids"]>().toEqualTypeOf<string[] | undefined>();
   expectTypeOf<LimitsCreateParams["limit_type"]>().toEqualTypeOf<"block" | "allow" | undefined>();
   expectTypeOf<LimitsResetParams["reset_date"]>().toEqualTypeOf<string | Date | undefined>();
-  // Every option api-surface.md lists compiles, with its documented type.
+  // Every param of ingest.units compiles, with its documented type.
   void client.ingest.units({
     ...event,
     event_timestamp: new Date(),
