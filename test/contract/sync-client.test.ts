@@ -1,4 +1,4 @@
-// Payi against the mock (Prism, started by the integration project's setup): every operation,
+// Payi against the mock (Prism, started by the contract project's setup): every operation,
 // and the contract's sync example as written.
 import { describe, expect, inject, it } from "vitest";
 import { Payi, SyncPage, UnprocessableEntityError } from "../../src/index.js";
