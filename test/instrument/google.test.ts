@@ -85,6 +85,18 @@ describe("generateContentStream", () => {
   });
 });
 
+it("Vertex AI (express mode): the publisher model path is tracked the same way", async () => {
+  fake.handle((_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify(geminiAnswer("hi", { promptTokenCount: 4, candidatesTokenCount: 2 }, { modelVersion: "gemini-2.5-pro" })));
+  });
+  const core = recordingCore();
+  const vertex = new GoogleGenAI({ vertexai: true, apiKey: "local-key", httpOptions: { baseUrl: fake.url, fetch: googleFetch(core) } });
+  await vertex.models.generateContent({ model: "gemini-2.5-pro", contents: "hi" });
+  expect(fake.received[0].url).toMatch(/\/publishers\/google\/models\/gemini-2\.5-pro:generateContent$/);
+  expect(core.reports[0].call).toMatchObject({ category: "system.google.vertex", model: "google.gemini-2.5-pro", units: { text: u(4, 2) } });
+});
+
 it("other calls pass through unreported", async () => {
   fake.handle((_req, res) => {
     res.writeHead(200, { "content-type": "application/json" });
