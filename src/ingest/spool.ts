@@ -178,7 +178,8 @@ export class Spool<T> {
     if (this.#unwritten.length) this.#warn(`ingest.queue: ${this.#unwritten.length} acknowledgement(s) could not be written to the spool ${this.dir}; a later queue on it sends those events again.`);
     held.delete(this.dir);
     try {
-      if (this.#fs.readFileSync(this.#lock, "utf8").trim() === String(process.pid)) this.#fs.unlinkSync(this.#lock);
+      const owner = this.#fs.readFileSync(this.#lock, "utf8").trim();
+      if (owner === String(process.pid) || owner === "") this.#fs.unlinkSync(this.#lock);
     } catch {
       // already gone
     }
@@ -245,19 +246,31 @@ export class Spool<T> {
     }
   }
 
-  /** One queue per directory: two would acknowledge each other's ids. A lock whose process is gone is taken over. */
+  /**
+   * One queue per directory: two would acknowledge each other's ids. A lock whose process is
+   * gone is taken over. On a full disk the lock may stay empty (no room for the pid): the
+   * queue still opens, and a later one takes an empty lock over.
+   */
   #acquire(): void {
     const fs = this.#fs;
     if (held.has(this.dir)) throw this.#busy(process.pid);
     try {
+      let fd: number;
       try {
-        fs.writeFileSync(this.#lock, String(process.pid), { flag: "wx" });
+        fd = fs.openSync(this.#lock, "wx");
       } catch (err) {
         if ((err as { code?: string }).code !== "EEXIST") throw err;
         const owner = Number(fs.readFileSync(this.#lock, "utf8").trim());
         // Our own pid without our own hold is a previous run that had the same pid (containers do).
         if (owner !== process.pid && alive(owner)) throw this.#busy(owner);
-        fs.writeFileSync(this.#lock, String(process.pid));
+        fd = fs.openSync(this.#lock, "w");
+      }
+      try {
+        fs.writeSync(fd, String(process.pid));
+      } catch (err) {
+        this.#warn(this.#error("lock could not take this process's id", err).message);
+      } finally {
+        fs.closeSync(fd);
       }
     } catch (err) {
       throw err instanceof PayiError ? err : this.#error("cannot be locked", err);

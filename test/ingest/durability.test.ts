@@ -228,7 +228,7 @@ describe("spool I/O failures", () => {
     }
   });
 
-  it("opens on a full disk: no write before it can deliver what was spooled", async () => {
+  it("opens on a full disk (no room even for the lock's pid) and delivers what was spooled", async () => {
     const dir = fresh();
     mkdirSync(dir);
     // 1,500 of 2,000 spooled events acknowledged: a queue used to compact by writing a full copy first.
@@ -251,8 +251,10 @@ describe("spool I/O failures", () => {
     await q.flush();
     expect(delivered()).toEqual(Array.from({ length: 500 }, (_, i) => String(1_500 + i)).sort((a, b) => Number(a) - Number(b)));
     expect(q.stats()).toMatchObject({ accepted: 500, delivered: 500, pending: 0 });
+    expect(log.warnings().join("\n")).toMatch(/lock could not take this process's id \(ENOSPC/);
     spoolIo.fs = undefined;
     await q.shutdown();
+    expect(existsSync(join(dir, "lock"))).toBe(false);
   });
 });
 
