@@ -95,7 +95,8 @@ async function ingest(baseURL: string) {
     // More runs than elsewhere: this ratio moves most from run to run on a shared machine.
   }, 1, 600, 9);
   row("sync vs async calls/s", "Payi vs AsyncPayi, c=1", s.sync, s.async, "/s", ">= 0.7x", (x) => x >= 0.7);
-  row("sync vs async calls/s", "Payi vs a bare synckit worker making the call", s.sync, s.bareCall, "/s", "", undefined);
+  // Payi's own bridge (one worker, per-call budgets, a liveness check between wait slices) against synckit's.
+  row("sync vs async calls/s", "Payi vs a bare synckit worker making the call", s.sync, s.bareCall, "/s", ">= 0.9x", (x) => x >= 0.9);
   rows.push({
     measure: "sync hand-off",
     subject: "synckit round trip with the call's params, no call (the floor of any Payi call)",

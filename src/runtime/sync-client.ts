@@ -1,56 +1,55 @@
 /**
- * Payi: the synchronous client, for scripts. Each call runs on an AsyncPayi in a worker
- * thread (synckit blocks until it answers), so both clients share one implementation.
- * Node only; elsewhere construction points to AsyncPayi and importing stays harmless.
+ * Payi: the synchronous client, for scripts. Each call runs on an AsyncPayi in the process's
+ * one worker thread (sync-bridge.ts blocks until it answers), so both clients share one
+ * implementation. Node only; elsewhere construction points to AsyncPayi and importing stays harmless.
  */
 import { operations } from "../generated/operations.js";
 import type { OperationId } from "../generated/api.js";
-import { PayiError } from "./errors.js";
+import { PayiError, PayiValidationError } from "./errors.js";
 import { reviveError } from "./error-transfer.js";
 import { buildTree, type SyncApi, type SyncRawApi, type SyncStreamingApi } from "./facade.js";
 import { resolveOptions, type ClientOptions, type RequestOptions } from "./options.js";
+import { normalize } from "./params.js";
 import { maxBackoffBudgetMs } from "./retry.js";
+import { bridge, UncopyableError, type WorkerBridge } from "./sync-bridge.js";
 import { SyncPage } from "./sync-page.js";
 import { Timeout } from "./timeout.js";
-import type { WireResponse, WorkerReply, WorkerRequest } from "./sync-worker.js";
+import type { WireResponse, WorkerNotice, WorkerReply, WorkerRequest } from "./sync-worker.js";
 
 /** The options of AsyncPayi that can cross a thread. */
 export type SyncClientOptions = Omit<ClientOptions, "fetch" | "logger">;
 export type SyncRequestOptions = Omit<RequestOptions, "signal">;
 
-type SyncFn = (req: WorkerRequest) => WorkerReply;
 const ids = Object.keys(operations) as OperationId[];
-
-/**
- * One worker per wait budget, created on first use and shared by every client, with the
- * clients whose options it holds: options cross the thread once per worker, not per call.
- */
-const workers = new Map<number, { send: SyncFn; clients: Set<number> }>();
-
-/** A small id per distinct set of options, so a call names its client in a few bytes. */
-const clientIds = new Map<string, number>();
 
 function nodeBuiltin<T>(name: string): T | undefined {
   const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
   return p?.getBuiltinModule?.(name) as T | undefined;
 }
 
-function worker(budgetMs: number): { send: SyncFn; clients: Set<number> } {
-  let w = workers.get(budgetMs);
-  if (w) return w;
-  const mod = nodeBuiltin<typeof import("node:module")>("node:module");
+/** The worker, started on first use or after the last one stopped. */
+function worker(): WorkerBridge {
+  const threads = nodeBuiltin<typeof import("node:worker_threads")>("node:worker_threads");
   const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
   const url = nodeBuiltin<typeof import("node:url")>("node:url");
-  if (!mod || !fs || !url) throw new PayiError("Payi needs Node.js 20.16 or later (worker threads); use AsyncPayi here.");
-  const require = mod.createRequire(import.meta.url);
-  const { startWorkerThread } = require("synckit") as typeof import("synckit");
+  if (!threads || !fs || !url) throw new PayiError("Payi needs Node.js 20.16 or later (worker threads); use AsyncPayi here.");
   // Built, the worker is sync-worker.js beside this file; from sources, a shim that runs the .ts with tsx.
-  const js = url.fileURLToPath(new URL("./sync-worker.js", import.meta.url));
-  const path = fs.existsSync(js) ? js : url.fileURLToPath(new URL("./sync-worker-tsx.mjs", import.meta.url));
-  w = { send: startWorkerThread<(req: WorkerRequest) => Promise<WorkerReply>>(path, { timeout: budgetMs }) as SyncFn, clients: new Set() };
-  workers.set(budgetMs, w);
-  return w;
+  return bridge(threads, () => {
+    const js = url.fileURLToPath(new URL("./sync-worker.js", import.meta.url));
+    return fs.existsSync(js) ? js : url.fileURLToPath(new URL("./sync-worker-tsx.mjs", import.meta.url));
+  });
 }
+
+let nextClientId = 1;
+
+/** For tests: the clients and streamed bodies the worker holds. */
+export function workerTables(): { clients: number; streams: number; maxClients: number } {
+  const reply = worker().call<WorkerReply>({ kind: "stats" } satisfies WorkerRequest, 10_000);
+  return (reply as { value: { clients: number; streams: number; maxClients: number } }).value;
+}
+
+/** A client garbage-collected, or a streamed body never read: its state in the worker goes too. */
+const collected = new FinalizationRegistry<{ to: WorkerBridge | undefined; notice: WorkerNotice }>(({ to, notice }) => to?.post(notice));
 
 export interface Payi extends SyncApi {}
 
@@ -61,6 +60,8 @@ export class Payi {
   readonly withStreamingResponse!: SyncStreamingApi;
   readonly #options: SyncClientOptions;
   readonly #id: number;
+  /** The worker that holds this client's options, if any. */
+  #knownBy: WorkerBridge | undefined;
 
   constructor(options: SyncClientOptions = {}) {
     for (const key of ["fetch", "logger"] as const) {
@@ -75,10 +76,7 @@ export class Payi {
     const timeout = resolved.timeout;
     // Plain data only: the options are sent to the worker with every call.
     this.#options = { ...options, apiKey: resolved.apiKey, baseURL: resolved.baseURL, timeout: { timeout: timeout.timeout, connect: timeout.connect } as Timeout };
-    const key = JSON.stringify(this.#options);
-    let id = clientIds.get(key);
-    if (id === undefined) clientIds.set(key, (id = clientIds.size + 1));
-    this.#id = id;
+    this.#id = nextClientId++;
     const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: SyncRequestOptions) => this.#call(id, params, opts, mode);
     Object.assign(this, buildTree(ids, bind("parsed")));
     Object.defineProperty(this, "withRawResponse", { value: buildTree(ids, bind("raw")), enumerable: false });
@@ -107,23 +105,21 @@ export class Payi {
     return (retries + 1) * (t.timeout + t.connect) + maxBackoffBudgetMs(retries) + 5_000;
   }
 
-  #send(req: WorkerRequest, budget: number): Extract<WorkerReply, { ok: true }> {
+  #send(req: WorkerRequest, budget: number, to: WorkerBridge = worker()): Extract<WorkerReply, { ok: true }> {
     let reply: WorkerReply;
-    try {
-      const w = worker(budget);
-      if (req.kind === "call" && !w.clients.has(req.client)) {
-        reply = w.send({ ...req, options: this.#options });
-        // Known once a call succeeded; after a failure the options simply cross again.
-        if (reply.ok) w.clients.add(req.client);
-      } else {
-        reply = w.send(req);
+    if (req.kind === "call") {
+      // A worker that has not seen this client gets its options with the call.
+      if (this.#knownBy !== to) {
+        this.#knownBy = to;
+        collected.register(this, { to, notice: { kind: "release", client: this.#id } }, this);
+        req = { ...req, options: this.#options };
       }
-    } catch (err) {
-      // A worker that overran its budget is replaced; its late answer can never reach a later call.
-      workers.delete(budget);
-      throw new PayiError(`The sync client's worker did not answer: ${err instanceof Error ? err.message : String(err)}`);
+      reply = to.call<WorkerReply>(req, budget);
+      if (!reply.ok && "needsOptions" in reply) reply = to.call<WorkerReply>({ ...req, options: this.#options }, budget);
+    } else {
+      reply = to.call<WorkerReply>(req, budget);
     }
-    if (!reply.ok) throw reviveError(reply.error);
+    if (!reply.ok) throw "needsOptions" in reply ? new PayiError("The sync client's worker lost this client's options.") : reviveError(reply.error);
     return reply;
   }
 
@@ -133,7 +129,17 @@ export class Payi {
     }
     const budget = this.#budget(opts);
     const requestOptions = opts?.timeout instanceof Timeout ? { ...opts, timeout: { timeout: opts.timeout.timeout, connect: opts.timeout.connect } as Timeout } : opts;
-    const run = (p: unknown) => this.#send({ kind: "call", client: this.#id, id, params: p, requestOptions, mode }, budget);
+    const run = (p: unknown) => {
+      try {
+        return this.#send({ kind: "call", client: this.#id, id, params: p, requestOptions, mode }, budget);
+      } catch (err) {
+        // Params the thread boundary cannot copy (a function, a getter that throws) are named
+        // as the async client names them; nothing was sent.
+        if (!(err instanceof UncopyableError)) throw err;
+        const { issues } = normalize(operations[id], (p ?? {}) as Record<string, unknown>);
+        throw new PayiValidationError(`client.${id}`, issues.length ? issues : [{ path: "", message: "cannot be copied to the sync client's worker thread" }]);
+      }
+    };
     const reply = run(params);
     if (reply.page) {
       const base = (params ?? {}) as Record<string, unknown>;
@@ -147,7 +153,15 @@ export class Payi {
     }
     if (reply.stream) {
       const handle = reply.stream.handle;
-      return new SyncStreamingResponse(reply.stream, (as) => this.#send({ kind: "read", stream: handle, as }, budget).value, () => void this.#send({ kind: "close", stream: handle }, budget));
+      // Read from the worker that holds the body: a new worker would not have it.
+      const holder = worker();
+      const response: SyncStreamingResponse<unknown> = new SyncStreamingResponse(
+        reply.stream,
+        (as) => (collected.unregister(response), this.#send({ kind: "read", stream: handle, as }, budget, holder).value),
+        () => void (collected.unregister(response), this.#send({ kind: "close", stream: handle }, budget, holder)),
+      );
+      collected.register(response, { to: holder, notice: { kind: "drop", stream: handle } }, response);
+      return response;
     }
     return reply.value;
   }

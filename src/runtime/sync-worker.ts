@@ -1,8 +1,11 @@
 /**
- * The worker side of the sync client: an AsyncPayi per option set, running one call per
- * message. Streamed bodies stay here until the main thread asks to read them.
+ * The worker side of the sync client: an AsyncPayi per client, running one call per message
+ * and answering through the bridge (sync-bridge.ts). Streamed bodies stay here until the main
+ * thread reads or drops them. Client state is dropped when the main thread's client is
+ * garbage-collected, and the least recently used goes beyond a bound, so neither table grows
+ * without end.
  */
-import { runAsWorker } from "synckit";
+import { workerData, type MessagePort } from "node:worker_threads";
 import { AsyncPayi } from "./async-client.js";
 import { serializeError, type SerializedError } from "./error-transfer.js";
 import type { OperationId } from "../generated/api.js";
@@ -11,10 +14,14 @@ import type { Page } from "./pagination.js";
 import type { RawResponse, StreamingResponse } from "./responses.js";
 
 export type WorkerRequest =
-  /** `options` comes with a client's first call to this worker only. */
+  /** `options` comes with a client's first call to this worker, and again when the worker asks. */
   | { kind: "call"; client: number; options?: ClientOptions; id: OperationId; params: unknown; requestOptions?: RequestOptions; mode: "parsed" | "raw" | "stream" }
   | { kind: "read"; stream: number; as: "text" | "parse" }
-  | { kind: "close"; stream: number };
+  | { kind: "close"; stream: number }
+  | { kind: "stats" };
+
+/** Messages that get no answer: what the main thread garbage-collected. */
+export type WorkerNotice = { kind: "release"; client: number } | { kind: "drop"; stream: number };
 
 export interface WireResponse {
   status: number;
@@ -25,21 +32,31 @@ export interface WireResponse {
 
 export type WorkerReply =
   | { ok: true; value?: unknown; page?: { items: unknown[]; cursor: string | null }; raw?: WireResponse & { parsed: unknown }; stream?: WireResponse & { handle: number } }
-  | { ok: false; error: SerializedError };
+  | { ok: false; error: SerializedError }
+  /** This worker does not have the client's options (it is new, or dropped them): send them again. */
+  | { ok: false; needsOptions: true };
 
 type Method = (p: unknown, o?: RequestOptions) => Promise<unknown>;
 
-/** One AsyncPayi per distinct client options (so connections are reused), and its methods by mode and operation. */
+/** Clients whose calls have not been seen for longer are dropped beyond this many (they come back with their options). */
+const MAX_CLIENTS = 64;
+
+/** One AsyncPayi per client (so connections are reused), and its methods by mode and operation; oldest use first. */
 const clients = new Map<number, { client: AsyncPayi; methods: Map<string, Method> }>();
 const streams = new Map<number, StreamingResponse<unknown>>();
 let nextStream = 1;
 
-function methodFor(req: Extract<WorkerRequest, { kind: "call" }>): Method {
+function methodFor(req: Extract<WorkerRequest, { kind: "call" }>): Method | undefined {
   let entry = clients.get(req.client);
-  if (!entry) {
-    if (!req.options) throw new Error("The sync client's worker has no options for this client.");
+  if (entry) {
+    // Most recently used last.
+    clients.delete(req.client);
+    clients.set(req.client, entry);
+  } else {
+    if (!req.options) return undefined;
     entry = { client: new AsyncPayi(req.options), methods: new Map() };
     clients.set(req.client, entry);
+    if (clients.size > MAX_CLIENTS) clients.delete(clients.keys().next().value!);
   }
   const name = `${req.mode}:${req.id}`;
   let fn = entry.methods.get(name);
@@ -56,6 +73,7 @@ const wire = (r: RawResponse<unknown>): WireResponse => ({ status: r.status, sta
 
 async function handle(req: WorkerRequest): Promise<WorkerReply> {
   try {
+    if (req.kind === "stats") return { ok: true, value: { clients: clients.size, streams: streams.size, maxClients: MAX_CLIENTS } };
     if (req.kind === "read") {
       const s = streams.get(req.stream);
       if (!s) throw new Error("This streamed body was already read or closed.");
@@ -67,7 +85,9 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       streams.delete(req.stream);
       return { ok: true };
     }
-    const result = await methodFor(req)(req.params, req.requestOptions);
+    const method = methodFor(req);
+    if (!method) return { ok: false, needsOptions: true };
+    const result = await method(req.params, req.requestOptions);
     if (req.mode === "raw") {
       const r = result as RawResponse<unknown>;
       return { ok: true, raw: { ...wire(r), parsed: await r.parse() } };
@@ -85,4 +105,23 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
   }
 }
 
-runAsWorker(handle);
+const { port, signal } = workerData as { port: MessagePort; signal: Int32Array };
+
+function answer(reply: WorkerReply): void {
+  try {
+    port.postMessage(reply);
+  } catch (err) {
+    // An answer that cannot be cloned still answers: the main thread is waiting for it.
+    port.postMessage({ ok: false, error: serializeError(err) } satisfies WorkerReply);
+  }
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+}
+
+port.on("message", (msg: WorkerRequest | WorkerNotice) => {
+  if (msg.kind === "release") return void clients.delete(msg.client);
+  if (msg.kind === "drop") return void streams.get(msg.stream)?.close().finally(() => streams.delete(msg.stream));
+  void handle(msg).then(answer);
+});
+// The main thread may now tell a stopped worker from one that has not started yet.
+Atomics.store(signal, 1, 1);

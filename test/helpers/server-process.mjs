@@ -32,6 +32,8 @@ const server = http.createServer((req, res) => {
     const reset = /^\/api\/v1\/limits\/([^/]+)\/reset$/.exec(url.pathname);
     if (reset) {
       const answer = () => send(200, { limit_history: { totals: {} }, request_id: decodeURIComponent(reset[1]) });
+      // "stall" never answers: the request stays open until the client gives up.
+      if (reset[1] === "stall") return;
       return reset[1] === "slow" ? setTimeout(answer, 1500) : answer();
     }
     if (url.pathname.startsWith("/api/v1/limits/")) return send(404, { message: "Limit not found", statusCode: 404, xproxy_error: { code: "limit_not_found" } }, { "x-request-id": "req_404" });

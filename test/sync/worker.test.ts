@@ -1,0 +1,96 @@
+// Payi's worker thread: one per process whatever the calls' budgets, client state released,
+// and a worker that dies mid-call noticed at once, the next call getting a fresh one.
+import { fork, type ChildProcess } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
+import vm from "node:vm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Payi, PayiError, PayiValidationError } from "../../src/index.js";
+import { workerSettings, workerStats } from "../../src/runtime/sync-bridge.js";
+import { workerTables } from "../../src/runtime/sync-client.js";
+
+const KEY = "sk-sync-worker-0123456789";
+let child: ChildProcess;
+let url: string;
+beforeAll(async () => {
+  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  url = `http://127.0.0.1:${await new Promise<string>((r) => child.stdout!.once("data", (d) => r(String(d).trim())))}`;
+  // A worker that can be made to die on request, with a small heap to run out of.
+  workerSettings.script = fileURLToPath(new URL("../fixtures/sync-worker-fault.mjs", import.meta.url));
+  workerSettings.resourceLimits = { maxOldGenerationSizeMb: 48 };
+});
+afterAll(() => void child.kill());
+const client = (o: ConstructorParameters<typeof Payi>[0] = {}) => new Payi({ apiKey: KEY, baseURL: url, logLevel: "off", ...o });
+/** OS threads of this process (Linux). */
+const threads = () => readdirSync("/proc/self/task").length;
+const event = { category: "system.openai", units: { text: { input: 1 } } };
+
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc") as () => void;
+
+describe("Payi's worker", () => {
+  it("is one per process: per-call timeouts and retries travel with the call, and no thread piles up", () => {
+    const c = client();
+    c.ingest.units(event);
+    const [started, before] = [workerStats().started, threads()];
+    for (let i = 0; i < 40; i++) {
+      expect(c.ingest.units(event, { timeout: 10_000 + i, maxRetries: i % 4 }).request_id).toMatch(/^req_none_/);
+    }
+    expect(workerStats().started).toBe(started);
+    // Generous: the point is not one thread (or more) per distinct budget.
+    expect(threads() - before).toBeLessThanOrEqual(2);
+  });
+
+  it("releases a client's state in the worker when the client is garbage-collected", async () => {
+    const base = workerTables().clients;
+    (() => {
+      for (let i = 0; i < 30; i++) client({ defaultHeaders: { "x-test-id": `gc${i}` } }).ingest.units(event);
+    })();
+    expect(workerTables().clients).toBeGreaterThanOrEqual(Math.min(base + 30, workerTables().maxClients));
+    // The registry's callbacks run on the event loop, after a collection.
+    for (let i = 0; i < 20 && workerTables().clients > base; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(workerTables().clients).toBeLessThanOrEqual(base);
+  });
+
+  it("holds a bounded number of clients' state while they live; one dropped gets it back on its next call", () => {
+    const MAX_CLIENTS = workerTables().maxClients;
+    const live = Array.from({ length: MAX_CLIENTS + 20 }, (_, i) => client({ defaultHeaders: { "x-test-id": `live${i}` } }));
+    for (const c of live) c.ingest.units(event);
+    expect(workerTables().clients).toBeLessThanOrEqual(MAX_CLIENTS);
+    // The first one was dropped the longest ago; its options cross again, and its headers with them.
+    expect(live[0].ingest.units(event).request_id).toBe("req_live0_2");
+  });
+
+  it("refuses params that cannot cross to the worker with a PayiValidationError naming the field", () => {
+    const params = Object.defineProperty({ category: "c", units: {} }, "resource", { enumerable: true, get: () => { throw new Error("boom"); } });
+    expect(() => client().ingest.units(params)).toThrow(PayiValidationError);
+    expect(() => client().ingest.units(params)).toThrow(/resource: could not be read/);
+    expect(() => client().ingest.units({ ...event, properties: { f: (() => 1) as never } })).toThrow(/properties\.f: a function/);
+  });
+
+  for (const fault of ["exit", "oom"] as const) {
+    it(`that dies mid-call (${fault}) fails the call at once with a clear error, and the next call gets a fresh worker`, () => {
+      const c = client({ maxRetries: 0, timeout: 30_000 });
+      c.ingest.units(event);
+      const started = workerStats().started;
+      const t0 = Date.now();
+      let err: unknown;
+      try {
+        c.limits.reset({ limit_id: "stall" }, { headers: { "x-fault": fault } });
+      } catch (e) {
+        err = e;
+      }
+      const took = Date.now() - t0;
+      expect(err).toBeInstanceOf(PayiError);
+      expect((err as Error).message).toMatch(/worker stopped .*next call starts a new worker/);
+      // Within a second of dying (it dies 100 ms in): nowhere near the 30 s timeout. Generous against load.
+      expect(took).toBeLessThan(2_500);
+      expect(c.limits.reset({ limit_id: "after" }).request_id).toBe("after");
+      expect(workerStats().started).toBe(started + 1);
+    });
+  }
+});
