@@ -28,6 +28,8 @@ export interface SendSettings {
    * set itself: dropped, with the credentials, when a redirect leads to another origin.
    */
   configuredHeaders?: () => Iterable<string>;
+  /** The largest response body read, in bytes after decompression. */
+  maxResponseSize?: number;
   /** Test hook: the source of jitter. */
   random?: () => number;
 }
@@ -46,8 +48,8 @@ export function createFetch(settings: SendSettings): (request: OutgoingRequest) 
       const deadline = new Deadline(settings.timeoutMs, userSignal);
       let retryable: { delayHeaders?: Headers; error?: Error } | undefined;
       try {
-        const response = await sendFollowingRedirects(send, request, body, deadline, settings.configuredHeaders);
-        const final = settings.stream ? response : await buffered(response);
+        const response = await sendFollowingRedirects(send, request, body, deadline, settings.configuredHeaders, settings.maxResponseSize);
+        const final = settings.stream ? response : await buffered(response, settings.maxResponseSize);
         if (attempt < settings.maxRetries && !final.ok && isRetryableResponse(final)) {
           await final.body?.cancel().catch(() => {});
           retryable = { delayHeaders: final.headers };
@@ -64,6 +66,8 @@ export function createFetch(settings: SendSettings): (request: OutgoingRequest) 
           ? new APITimeoutError(`Request timed out after ${settings.timeoutMs} ms.`)
           : isConnectTimeout(err)
             ? new APITimeoutError(`Connect timed out${settings.connectTimeoutMs ? ` after ${settings.connectTimeoutMs} ms` : ""}: no connection to the service.`, { cause: err })
+          : (err as { code?: unknown } | undefined)?.code === TOO_LARGE
+            ? new ResponseTooLargeError((err as Error).message)
           : err instanceof APIConnectionError
             ? err
             : new APIConnectionError(connectionMessage(err), { cause: err });
@@ -78,10 +82,13 @@ export function createFetch(settings: SendSettings): (request: OutgoingRequest) 
 }
 
 function isRetryableError(error: Error): boolean {
-  return !(error instanceof RedirectError);
+  return !(error instanceof RedirectError || error instanceof ResponseTooLargeError);
 }
 
 class RedirectError extends APIConnectionError {}
+/** A body past maxResponseSize: the same again would be too, so it is not retried. */
+class ResponseTooLargeError extends APIConnectionError {}
+const TOO_LARGE = "PAYI_RESPONSE_TOO_LARGE";
 
 async function sendFollowingRedirects(
   send: Send,
@@ -89,6 +96,7 @@ async function sendFollowingRedirects(
   body: string | undefined,
   deadline: Deadline,
   configuredHeaders: (() => Iterable<string>) | undefined,
+  maxBodyBytes: number | undefined,
 ): Promise<Response> {
   let url = request.url;
   let method = request.method;
@@ -97,7 +105,7 @@ async function sendFollowingRedirects(
   let headers = request.headers;
   const origin = new URL(url).origin;
   for (let hop = 0; ; hop++) {
-    const response = await send(url, { method, headers, body: payload, deadline });
+    const response = await send(url, { method, headers, body: payload, deadline, maxBodyBytes });
     if (response.type === "opaqueredirect") {
       throw new RedirectError("The service answered a redirect, which this runtime cannot follow without exposing it; set baseURL to the final address.");
     }
@@ -129,10 +137,12 @@ const texts = new WeakMap<Response, string>();
  * keeps its (now read) Response and the text beside it, saving a second stream; an error is
  * rebuilt because openapi-fetch reads error bodies itself.
  */
-async function buffered(response: Response): Promise<Response> {
+async function buffered(response: Response, maxBytes = Infinity): Promise<Response> {
   // Not `!response.body`: asking for it would make the Node transport build a web stream.
   if (NULL_BODY.has(response.status)) return response;
   const text = await response.text();
+  // The Node transport stops reading at the bound; a fetch of another runtime is checked once read.
+  if (text.length > maxBytes) throw Object.assign(new Error(`The response body is larger than maxResponseSize (${maxBytes} bytes).`), { code: TOO_LARGE });
   if (!response.ok) return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
   texts.set(response, text);
   return response;

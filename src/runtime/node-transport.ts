@@ -5,9 +5,9 @@
  * bounds the connect phase (which fetch cannot). It does not follow redirects; fetch.ts
  * does, so the key never goes to another origin.
  */
-import { pipeline, type Readable } from "node:stream";
+import { pipeline, Transform, type Readable } from "node:stream";
 import zlib from "node:zlib";
-import { Agent, request } from "undici";
+import { Agent, buildConnector, errors, request } from "undici";
 import { NodeResponse } from "./node-response.js";
 import type { Send, SendInit } from "./send.js";
 
@@ -18,12 +18,12 @@ const USER_AGENT = `payi-typescript/${typeof __PAYI_VERSION__ === "string" ? __P
 export function nodeTransport(connectTimeoutMs: number): Send {
   // Our per-attempt deadline bounds headers and body; undici's own 300 s bounds would cut a
   // longer timeout the user chose.
-  const dispatcher = new Agent({ connect: { timeout: connectTimeoutMs }, headersTimeout: 0, bodyTimeout: 0 });
-  const send = async (url: string, { method, headers, body, deadline }: SendInit): Promise<NodeResponse> => {
+  const dispatcher = new Agent({ connect: preciseConnect(connectTimeoutMs), headersTimeout: 0, bodyTimeout: 0 });
+  const send = async (url: string, { method, headers, body, deadline, maxBodyBytes }: SendInit): Promise<NodeResponse> => {
     // The deadline is an emitter undici takes as its signal (see deadline.ts).
     const answer = await request(url, { method: method as "GET", headers: headerList(headers, url), body, signal: deadline, dispatcher });
     const received = answer.headers as Record<string, string | string[] | undefined>;
-    return new NodeResponse(url, answer.statusCode, received, decoded(answer.body, received["content-encoding"]), method === "HEAD");
+    return new NodeResponse(url, answer.statusCode, received, decoded(answer.body, received, maxBodyBytes), method === "HEAD");
   };
   // A Response in all a call reads of one (node-response.ts).
   return send as unknown as Send;
@@ -42,7 +42,8 @@ function headerList(headers: Headers, url: string): string[] {
 // Lenient at the end of input, as fetch is with a body whose last block was cut short.
 const lenient = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
 
-function decoded(body: Readable, encoding: string | string[] | undefined): Readable {
+function decoded(body: Readable, headers: Record<string, string | string[] | undefined>, maxBytes = Infinity): Readable {
+  const encoding = headers["content-encoding"];
   const coding = typeof encoding === "string" ? encoding.trim().toLowerCase() : undefined;
   const decoder =
     coding === "gzip" || coding === "x-gzip"
@@ -52,7 +53,57 @@ function decoded(body: Readable, encoding: string | string[] | undefined): Reada
         : coding === "br"
           ? zlib.createBrotliDecompress({ flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH })
           : undefined;
-  // Anything else (none, identity, an unknown coding) is handed on as it came.
-  if (!decoder) return body;
-  return pipeline(body, decoder, () => {});
+  // A plain body that says its length, within the bound, needs no counting (undici holds it to
+  // that length); any other (none, identity, an unknown coding) is handed on as it came, counted.
+  const length = Number(headers["content-length"]);
+  if (!decoder && (maxBytes === Infinity || length <= maxBytes)) return body;
+  if (length > maxBytes && !decoder) {
+    // Not read at all: the connection is closed rather than drained.
+    body.on("error", () => {}).destroy();
+    return failed(tooLarge(maxBytes));
+  }
+  return decoder ? pipeline(body, decoder, bounded(maxBytes), () => {}) : pipeline(body, bounded(maxBytes), () => {});
+}
+
+/** Passes bytes on until there are more than `maxBytes`, then fails: a small gzip body can inflate to gigabytes. */
+function bounded(maxBytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > maxBytes ? tooLarge(maxBytes) : null, chunk);
+    },
+  });
+}
+
+function tooLarge(maxBytes: number): Error {
+  return Object.assign(new Error(`The response body is larger than maxResponseSize (${maxBytes} bytes, decompressed).`), { code: "PAYI_RESPONSE_TOO_LARGE" });
+}
+
+function failed(err: Error): Readable {
+  const t = new Transform();
+  process.nextTick(() => t.destroy(err));
+  return t;
+}
+
+/**
+ * undici's connector with the connect timeout on a plain timer: undici's own runs on a
+ * coarse clock (ticks of about half a second) and fires up to a second late.
+ */
+function preciseConnect(timeoutMs: number): buildConnector.connector {
+  const connect = buildConnector({ timeout: 0 });
+  return (options, callback) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      socket?.destroy();
+      callback(new errors.ConnectTimeoutError(`Connect Timeout Error (attempted address: ${options.hostname}:${options.port}, timeout: ${timeoutMs}ms)`), null);
+    }, timeoutMs);
+    const socket = (connect as unknown as (o: typeof options, cb: buildConnector.Callback) => import("node:net").Socket | undefined)(options, (...args) => {
+      clearTimeout(timer);
+      if (settled) return void args[1]?.destroy();
+      settled = true;
+      callback(...args);
+    });
+  };
 }

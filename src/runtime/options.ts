@@ -29,6 +29,8 @@ export interface ClientOptions {
   logger?: Logger;
   /** Check every response body against the spec and throw `APIResponseValidationError` when it differs. Default false. */
   strictResponseValidation?: boolean;
+  /** The largest response body read, in bytes after decompression; a larger one fails the call. Default 100 MB. */
+  maxResponseSize?: number;
 }
 
 export interface RequestOptions {
@@ -46,6 +48,7 @@ export interface RequestOptions {
 
 export const DEFAULT_BASE_URL = "https://api.pay-i.com";
 export const DEFAULT_MAX_RETRIES = 2;
+export const DEFAULT_MAX_RESPONSE_SIZE = 100_000_000;
 
 /** Options with defaults and the environment applied: what a client runs with. */
 export interface ResolvedOptions extends ClientOptions {
@@ -57,6 +60,7 @@ export interface ResolvedOptions extends ClientOptions {
   defaultQuery: QueryInit;
   logLevel: LogLevel;
   strictResponseValidation: boolean;
+  maxResponseSize: number;
 }
 
 function env(name: string): string | undefined {
@@ -89,6 +93,8 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   }
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new PayiError(`maxRetries must be a non-negative integer, got ${String(maxRetries)}`);
+  const maxResponseSize = options.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE;
+  if (!(maxResponseSize > 0)) throw new PayiError(`maxResponseSize must be a positive number of bytes, got ${String(maxResponseSize)}`);
   // Refused here, once, rather than as a TypeError quoting the value on every call.
   const issues: ValidationIssue[] = [];
   // A key read from a file often ends with a newline; a header would drop surrounding spaces.
@@ -107,5 +113,6 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     defaultQuery: { ...options.defaultQuery },
     logLevel: options.logLevel ?? parseLogLevel(env("PAYI_LOG"), "PAYI_LOG") ?? "warn",
     strictResponseValidation: options.strictResponseValidation ?? false,
+    maxResponseSize,
   };
 }

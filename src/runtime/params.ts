@@ -56,46 +56,52 @@ export function urlIssues(names: Iterable<string>, values: Record<string, unknow
 /**
  * A copy of a value as JSON will carry it, made without invoking anything but getters (a
  * getter that throws is reported): Dates as ISO strings, null-prototype objects as plain
- * ones, arrays by index (an own `constructor` is not consulted), cycles, BigInts, functions,
- * symbols, non-finite numbers and other objects reported. `stringify` names maps whose
- * values are sent as strings.
+ * ones, arrays by index (an own `constructor` is not consulted); cycles, BigInts, functions,
+ * symbols, non-finite numbers and other objects reported. `stringify` names the fields whose
+ * map values are sent as strings.
  */
 export function plainCopy(v: unknown, path: string, issues: ValidationIssue[], stringify?: readonly string[], parents: object[] = []): unknown {
-  const at = (k: string | number) => (path ? `${path}.${k}` : String(k));
-  const report = (message: string) => void issues.push({ path, message, code: "not_json" });
-  if (typeof v === "bigint" || typeof v === "function" || typeof v === "symbol") return report(`a ${typeof v} cannot be sent as JSON`), v;
-  if (typeof v === "number" && !Number.isFinite(v)) return report(`${v} cannot be sent as JSON`), v;
-  if (typeof v !== "object" || v === null) return v;
+  if (typeof v !== "object" || v === null) {
+    const problem = typeof v === "bigint" || typeof v === "function" || typeof v === "symbol" ? `a ${typeof v}` : typeof v === "number" && !Number.isFinite(v) ? String(v) : undefined;
+    if (problem) issues.push({ path, message: `${problem} cannot be sent as JSON`, code: "not_json" });
+    return v;
+  }
   if (v instanceof Date) {
     if (!Number.isNaN(v.getTime())) return v.toISOString();
     issues.push({ path, message: "invalid Date", code: "invalid_date" });
     return v;
   }
-  if (parents.includes(v)) return report("refers to an object that contains it (a cycle)"), undefined;
-  const proto = Object.getPrototypeOf(v);
   const isArray = Array.isArray(v);
-  if (!isArray && proto !== Object.prototype && proto !== null) return report(`must be plain data, got ${proto?.constructor?.name ?? "an object"}`), v;
+  const proto = isArray ? null : Object.getPrototypeOf(v);
+  const problem = parents.includes(v) ? "refers to an object that contains it (a cycle)" : proto !== Object.prototype && proto !== null ? `must be plain data, got ${proto?.constructor?.name ?? "an object"}` : undefined;
+  if (problem) {
+    issues.push({ path, message: problem, code: "not_json" });
+    return v;
+  }
   parents.push(v);
-  const out: Record<string, unknown> | unknown[] = isArray ? [] : {};
+  const out: Record<string, unknown> = isArray ? ([] as unknown as Record<string, unknown>) : {};
+  let keys: string[] | number;
   try {
-    const keys = isArray ? Array.from({ length: (v as unknown[]).length }, (_, i) => i) : Object.keys(v);
-    for (const k of keys) {
-      let x: unknown;
-      try {
-        x = (v as Record<string | number, unknown>)[k];
-      } catch {
-        issues.push({ path: at(k), message: "could not be read: its getter threw", code: "unreadable" });
-        continue;
-      }
-      // In a string map the spec marks, a number, boolean or BigInt is sent as its text.
-      (out as Record<string | number, unknown>)[k] =
-        stringify === STRING_VALUES && (typeof x === "number" || typeof x === "boolean" || typeof x === "bigint")
-          ? String(x)
-          : plainCopy(x, at(k), issues, !path && stringify?.includes(String(k)) ? STRING_VALUES : undefined, parents);
-    }
+    keys = isArray ? (v as unknown[]).length : Object.keys(v);
   } catch {
     // A Proxy whose keys cannot be listed.
-    report("could not be read");
+    issues.push({ path, message: "could not be read", code: "unreadable" });
+    keys = [];
+  }
+  const count = typeof keys === "number" ? keys : keys.length;
+  for (let i = 0; i < count; i++) {
+    const k = typeof keys === "number" ? String(i) : keys[i];
+    let x: unknown;
+    try {
+      x = (v as Record<string, unknown>)[k];
+    } catch {
+      issues.push({ path: path ? `${path}.${k}` : k, message: "could not be read: its getter threw", code: "unreadable" });
+      continue;
+    }
+    // In a string map the spec marks, a number, boolean or BigInt is sent as its text.
+    if (stringify === STRING_VALUES && (typeof x === "number" || typeof x === "boolean" || typeof x === "bigint")) out[k] = String(x);
+    else if (typeof x === "string" || typeof x === "boolean" || x === null || x === undefined || (typeof x === "number" && Number.isFinite(x))) out[k] = x;
+    else out[k] = plainCopy(x, path ? `${path}.${k}` : k, issues, !path && stringify?.includes(k) ? STRING_VALUES : undefined, parents);
   }
   parents.pop();
   return out;

@@ -72,6 +72,7 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
     signal: options.signal,
     configuredHeaders: () => Object.keys(o.defaultHeaders).filter((name) => !hasHeader(options.headers, name)),
     stream: mode === "stream",
+    maxResponseSize: o.maxResponseSize,
     logger: ctx.logger,
   });
   ctx.logger.debug(`${spec.method} ${spec.path} (client.${id})`);

@@ -13,6 +13,8 @@ export interface SendInit {
   body: string | undefined;
   /** Aborts the exchange, body included, when the attempt's time is up or the caller aborts. */
   deadline: Deadline;
+  /** The most body bytes (decompressed) a transport that decodes reads before failing. */
+  maxBodyBytes?: number;
 }
 
 /** One exchange, redirects not followed (fetch.ts follows them, minding the key). */

@@ -1,4 +1,9 @@
 /** Request and connect timeouts, in milliseconds. */
+import { PayiValidationError } from "./errors.js";
+
+/** The longest delay a JavaScript timer holds. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export class Timeout {
   /** Whole-attempt bound: from sending until the body has been read. */
   readonly timeout: number;
@@ -7,9 +12,11 @@ export class Timeout {
   constructor(options: { timeout?: number; connect?: number } = {}) {
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
     this.connect = options.connect ?? Math.min(DEFAULT_CONNECT_TIMEOUT_MS, this.timeout);
-    for (const [k, v] of Object.entries({ timeout: this.timeout, connect: this.connect })) {
-      if (!(typeof v === "number" && Number.isFinite(v) && v > 0)) throw new RangeError(`Timeout: ${k} must be a positive number of milliseconds, got ${String(v)}`);
-    }
+    // Above what a timer holds (about 24.8 days), a timer fires at once: refused rather than clamped.
+    const issues = Object.entries({ timeout: this.timeout, connect: this.connect })
+      .filter(([, v]) => !(typeof v === "number" && v > 0 && v <= MAX_TIMEOUT_MS))
+      .map(([path, v]) => ({ path, message: `must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS} (about 24.8 days), got ${String(v)}` }));
+    if (issues.length) throw new PayiValidationError("Timeout", issues, "options");
   }
   static from(value: number | Timeout | { timeout?: number; connect?: number } | undefined): Timeout {
     if (value instanceof Timeout) return value;

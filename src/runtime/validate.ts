@@ -43,6 +43,7 @@ export async function validateParams(id: OperationId, params: Record<string, unk
   const { paramsSchema } = await ready();
   const result = paramsSchema(id).safeParse(params, english);
   // A field reported already (a BigInt, a cycle) is not reported again in zod's words.
+  if (result.success && !earlier.length) return;
   const named = new Set(earlier.map((i) => i.path));
   const issues = [...earlier, ...(result.success ? [] : toIssues(result.error).filter((i) => !named.has(i.path)))];
   if (issues.length) throw new PayiValidationError(`client.${id}`, issues);

@@ -1,7 +1,8 @@
 // Timeouts: per attempt, per request, and the connect timeout on Node.
 import net from "node:net";
+import { Worker } from "node:worker_threads";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { APIConnectionError, APITimeoutError, APIUserAbortError, AsyncPayi, PayiError, Timeout, type ClientOptions } from "../../src/index.js";
+import { APIConnectionError, APITimeoutError, APIUserAbortError, AsyncPayi, PayiError, PayiValidationError, Timeout, type ClientOptions } from "../../src/index.js";
 import { event, ingestOk, json, stall, startServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
@@ -71,13 +72,72 @@ describe("timeouts", () => {
     expect([t.timeout, t.connect]).toEqual([10_000, 200]);
     expect(new Timeout().timeout).toBe(60_000);
     expect(new Timeout().connect).toBe(5_000);
-    expect(() => new Timeout({ timeout: -1 })).toThrow(/timeout must be a positive number/);
-    expect(() => new Timeout({ connect: Number.NaN })).toThrow(/connect must be a positive number/);
+    expect(() => new Timeout({ timeout: -1 })).toThrow(/timeout: must be a positive number/);
+    expect(() => new Timeout({ connect: Number.NaN })).toThrow(/connect: must be a positive number/);
     expect(() => client({ timeout: 0 })).toThrow(/positive/);
+  });
+
+  it("above what a timer holds (2^31 - 1 ms) are refused, by field, rather than firing at once", async () => {
+    server.handle((_r, res) => json(res, 200, ingestOk));
+    for (const make of [() => new Timeout({ timeout: 2 ** 31 }), () => new Timeout({ connect: 2 ** 40 }), () => client({ timeout: Number.POSITIVE_INFINITY })]) {
+      expect(make).toThrow(PayiValidationError);
+      expect(make).toThrow(/(timeout|connect): must be a positive number of milliseconds up to 2147483647/);
+    }
+    const err = await client({ maxRetries: 0 }).ingest.units(event, { timeout: 2 ** 31 }).catch((e) => e);
+    expect(err).toBeInstanceOf(PayiValidationError);
+    expect(server.received).toHaveLength(0);
+    // The largest a timer holds is a timeout like any other.
+    await expect(client({ maxRetries: 0, timeout: 2 ** 31 - 1 }).ingest.units(event)).resolves.toEqual(ingestOk);
   });
 });
 
 describe("the connect timeout (Node)", () => {
+  it("fires on time: a listener whose accept queue is full fails the call at its connect timeout, not up to a second later", async () => {
+    // A listener in a thread that never accepts: the kernel completes a handshake or two into
+    // its queue (backlog 1), then drops further connection attempts unanswered.
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const blocked = new Worker(
+      `const net = require("node:net"); const { parentPort, workerData } = require("node:worker_threads");
+       const server = net.createServer().listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
+         parentPort.postMessage(server.address().port);
+         Atomics.wait(workerData, 0, 0);
+         server.close();
+       });`,
+      { eval: true, workerData: gate },
+    );
+    const port = await new Promise<number>((r) => blocked.once("message", r));
+    const fillers: net.Socket[] = [];
+    try {
+      // Fill the queue until a connection attempt hangs.
+      for (let i = 0; i < 16; i++) {
+        const s = net.connect(port, "127.0.0.1");
+        s.on("error", () => {});
+        fillers.push(s);
+        const connected = await new Promise<boolean>((r) => {
+          s.once("connect", () => r(true));
+          setTimeout(() => r(false), 300);
+        });
+        if (!connected) break;
+      }
+      const connect = 100;
+      const c = new AsyncPayi({ apiKey: "test-key-timeouts", baseURL: `http://127.0.0.1:${port}`, timeout: new Timeout({ timeout: 10_000, connect }), maxRetries: 0, logLevel: "off" });
+      const started = performance.now();
+      const err = await c.ingest.units(event).catch((e) => e);
+      const took = performance.now() - started;
+      expect(err).toBeInstanceOf(APITimeoutError);
+      expect(err.message).toMatch(/connect timed out after 100 ms/i);
+      expect(took).toBeGreaterThanOrEqual(connect - 5);
+      // Within 50 ms of its setting on an idle machine; generous against load, but not the
+      // half second to a second a coarse clock adds.
+      expect(took).toBeLessThan(connect + 300);
+    } finally {
+      for (const s of fillers) s.destroy();
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      await blocked.terminate();
+    }
+  });
+
   it("bounds connecting: a server that accepts TCP but never completes TLS fails at 200 ms, not at the 10 s request timeout", async () => {
     const silent = net.createServer((s) => s.on("error", () => {}));
     const sockets = new Set<net.Socket>();
