@@ -4,7 +4,7 @@
  * SIGTERM, then stops Prism. `npm run mock` in the repository runs this same code.
  */
 import { parseArgs } from "node:util";
-import { PrismNotInstalledError, startMock } from "./prism.js";
+import { PrismNotInstalledError, prismEngineMismatch, startMock } from "./prism.js";
 
 export const MOCK_USAGE = `Usage: payi mock [--port N] [--host H] [--spec FILE] [--quiet]
 
@@ -38,6 +38,12 @@ export async function mockCommand(argv: string[], out = process.stdout, err = pr
   if (!/^\d+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
     err.write(`payi mock: --port takes a port number (1 to 65535), got ${JSON.stringify(portText)}\n\n${MOCK_USAGE}`);
     return 2;
+  }
+  try {
+    const mismatch = prismEngineMismatch();
+    if (mismatch) err.write(`payi mock: ${mismatch}\n`);
+  } catch {
+    // Not installed: startMock says what to install.
   }
   const started = startMock({ port: Number(portText), host: values.host, spec: values.spec, log: values.quiet ? undefined : (text) => err.write(text) });
   // A signal while Prism starts stops it too.

@@ -55,14 +55,30 @@ export function freePort(): Promise<number> {
   });
 }
 
-function prismBin(): string {
-  let pkg: string;
+function prismPackage(): string {
   try {
-    pkg = require.resolve("@stoplight/prism-cli/package.json");
+    return require.resolve("@stoplight/prism-cli/package.json");
   } catch {
     throw new PrismNotInstalledError();
   }
-  return join(dirname(pkg), "dist/index.js");
+}
+
+/**
+ * Why the installed Prism may not run on this Node (its `engines` ask for a later one), or
+ * undefined. Prism releases after the pinned one ask for Node 24.
+ */
+export function prismEngineMismatch(nodeVersion = process.versions.node): string | undefined {
+  const { version, engines } = require(prismPackage()) as { version: string; engines?: { node?: string } };
+  const wanted = /^>=\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(engines?.node?.trim() ?? "");
+  if (!wanted) return undefined;
+  const have = nodeVersion.split(".").map(Number);
+  for (let i = 0; i < 3; i++) {
+    const w = Number(wanted[i + 1] ?? 0);
+    if ((have[i] ?? 0) !== w) {
+      return (have[i] ?? 0) > w ? undefined : `Prism ${version} asks for Node ${engines!.node} and this is Node ${nodeVersion}; if it fails, install the release payi is tested with:\n  ${INSTALL_PRISM}`;
+    }
+  }
+  return undefined;
 }
 
 const bracket = (host: string) => (host.includes(":") ? `[${host}]` : host);
@@ -74,7 +90,7 @@ const probeHost = (host: string) => (host === "0.0.0.0" ? "127.0.0.1" : host ===
  * "listening" line says it bound the port (not another process), then one request says it answers.
  */
 export async function startMock(options: MockOptions = {}): Promise<MockServer> {
-  const bin = prismBin();
+  const bin = join(dirname(prismPackage()), "dist/index.js");
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? (await freePort());
   const timeoutMs = options.timeoutMs ?? 30_000;

@@ -65,7 +65,7 @@ export function createMockPayi(): MockPayi {
   const fetchImpl: MockPayi["fetch"] = async (input, init) => {
     const req = new Request(input, init);
     const text = req.body ? await req.text() : "";
-    const signal = init?.signal ?? undefined;
+    const signal = init?.signal ?? req.signal;
     signal?.throwIfAborted();
     const { answer, request, events: ingested } = core.answer(req.method, new URL(req.url), new Headers(req.headers), text);
     requests.push(request);

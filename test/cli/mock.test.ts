@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { freePort, PRISM_VERSION } from "../../src/cli/prism.js";
+import { freePort, PRISM_VERSION, prismEngineMismatch } from "../../src/cli/prism.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -101,5 +101,13 @@ describe("the Prism it runs", () => {
     const needs = /^>=\s*(\d+)/.exec(prism.engines.node);
     const supports = /^>=\s*(\d+)/.exec(pkg.engines.node);
     expect(Number(needs![1])).toBeLessThanOrEqual(Number(supports![1]));
+  });
+
+  it("the command warns, with what to install, when the installed Prism asks for a later Node", () => {
+    // The pinned release asks for Node >=18.20.1.
+    expect(prismEngineMismatch("18.20.1")).toBeUndefined();
+    expect(prismEngineMismatch(process.versions.node)).toBeUndefined();
+    expect(prismEngineMismatch("18.19.9")).toMatch(/Prism 5\.14\.2 asks for Node >=18\.20\.1 and this is Node 18\.19\.9[\s\S]*npm install --save-dev @stoplight\/prism-cli@5\.14\.2/);
+    expect(prismEngineMismatch("17.9.0")).toMatch(/asks for Node/);
   });
 });

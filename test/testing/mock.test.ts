@@ -155,6 +155,15 @@ describe("failures on demand", () => {
     expect(mock.requests.map((q) => q.answer)).toEqual(["hang", "reset"]);
   });
 
+  it("mock.fetch given a Request: a hang ends when its signal aborts", async () => {
+    const mock = createMockPayi();
+    mock.fail("limits.list", { hang: true });
+    const abort = new AbortController();
+    const pending = mock.fetch(new Request("http://payi.mock/api/v1/limits", { headers: { "xProxy-api-key": "k" }, signal: abort.signal })).catch((e) => e);
+    abort.abort(new Error("given up"));
+    expect(await pending).toMatchObject({ message: "given up" });
+  });
+
   it("refuses a failure it cannot act on", () => {
     const mock = createMockPayi();
     expect(() => mock.fail("ingest.nothing" as OperationId, { status: 500 })).toThrow(/no operation named "ingest.nothing"/);
