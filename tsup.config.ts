@@ -29,7 +29,7 @@ export default defineConfig([
   {
     entry: { index: "src/index.ts", errors: "src/errors.ts", instrument: "src/instrument/index.ts", "sync-worker": "src/runtime/sync-worker.ts", cli: "src/cli.ts", testing: "src/testing/index.ts", "testing-server": "src/testing/server-worker.ts" },
     format: ["esm", "cjs"],
-    dts: true,
+    dts: { entry: { index: "src/index.ts", errors: "src/errors.ts", instrument: "src/instrument/index.ts" } },
     sourcemap: true,
     target: "es2022",
     platform: "neutral",

@@ -9,5 +9,5 @@ export type { ClientOptions, RequestOptions } from "./runtime/options.js";
 export type { Logger, LogLevel } from "./runtime/logger.js";
 export type { AsyncApi, RawApi, StreamingApi, SyncApi, SyncRawApi, SyncStreamingApi } from "./runtime/facade.js";
 export { IngestQueue, type IngestQueueOptions, type IngestQueueStats, type BackfillOptions, type BackfillProgress, type BackfillSummary } from "./ingest/index.js";
-export * from "./errors.js";
+export * from "./runtime/errors.js";
 export type * from "./generated/api.js";
