@@ -21,15 +21,19 @@ const browserVariants: NonNullable<Options["esbuildPlugins"]>[number] = {
 /** The package's version, for the user-agent the Node transport sends (node-transport.ts). */
 const define = { __PAYI_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) };
 
+const nodeEntries = { index: "src/index.ts", errors: "src/errors.ts", instrument: "src/instrument/index.ts", "sync-worker": "src/runtime/sync-worker.ts", cli: "src/cli.ts", testing: "src/testing/index.ts", "testing-server": "src/testing/server-worker.ts" };
+/** Entries that run as threads or commands, which nobody imports: no declarations for them. */
+const threads = new Set(["sync-worker", "cli", "testing-server"]);
+
 export default defineConfig([
   // ESM and CommonJS, each with its own declarations, for `payi`, `payi/errors` and
   // `payi/instrument` (Node and server runtimes only: it needs AsyncLocalStorage); the sync
   // client's worker is its own ESM file beside them (dist/sync-worker.js), found by URL, and so
   // is the server thread of `payi/testing` (Node only; dist/testing-server.js).
   {
-    entry: { index: "src/index.ts", errors: "src/errors.ts", instrument: "src/instrument/index.ts", "sync-worker": "src/runtime/sync-worker.ts", cli: "src/cli.ts", testing: "src/testing/index.ts", "testing-server": "src/testing/server-worker.ts" },
+    entry: nodeEntries,
     format: ["esm", "cjs"],
-    dts: { entry: { index: "src/index.ts", errors: "src/errors.ts", instrument: "src/instrument/index.ts" } },
+    dts: { entry: Object.fromEntries(Object.entries(nodeEntries).filter(([name]) => !threads.has(name))) },
     sourcemap: true,
     target: "es2022",
     platform: "neutral",
