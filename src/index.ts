@@ -4,6 +4,7 @@ export { Payi, SyncRawResponse, SyncStreamingResponse, type SyncClientOptions, t
 export { SyncPage } from "./runtime/sync-page.js";
 export { Timeout } from "./runtime/timeout.js";
 export { Page, PagePromise } from "./runtime/pagination.js";
+export { APIPromise, type WithResponse } from "./runtime/api-promise.js";
 export { RawResponse, StreamingResponse } from "./runtime/responses.js";
 export type { ClientOptions, RequestOptions } from "./runtime/options.js";
 export type { Logger, LogLevel } from "./runtime/logger.js";

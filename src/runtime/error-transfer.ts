@@ -8,7 +8,8 @@ import * as errors from "./errors.js";
  * The status errors by name. An explicit table rather than a lookup in the module
  * namespace, which would make bundlers keep this module in every AsyncPayi bundle.
  */
-const STATUS_ERRORS: Record<string, typeof errors.APIError> = {
+// Each class narrows the status it takes to its own code; the table takes any.
+const STATUS_ERRORS: Record<string, new (status: any, body: unknown, message: string | undefined, headers: any) => errors.APIError> = {
   APIError: errors.APIError,
   BadRequestError: errors.BadRequestError,
   AuthenticationError: errors.AuthenticationError,

@@ -42,11 +42,17 @@ export class PayiValidationError extends PayiError {
   }
 }
 
-export class APIError extends PayiError {
+/**
+ * An error about a request. `status` and `headers` are typed by subclass: a status error
+ * (`NotFoundError`, ...) has its status code and the answer's headers; a connection error
+ * (`APIConnectionError`, `APITimeoutError`) or an abort has neither.
+ */
+export class APIError<TStatus extends number | undefined = number | undefined, THeaders extends Headers | undefined = Headers | undefined> extends PayiError {
   override name = "APIError";
   /** HTTP status, or undefined when no response was received. */
-  readonly status: number | undefined;
-  readonly headers: Headers | undefined;
+  readonly status: TStatus;
+  /** The answer's headers (the key redacted), or undefined when no response was received. */
+  readonly headers: THeaders;
   /** The parsed JSON body, or its text when it was not JSON. */
   readonly body: unknown;
   /** The service's `xproxy_error.code`, when it sent one. */
@@ -55,12 +61,12 @@ export class APIError extends PayiError {
   /** Why a mock refused the request (its `sl-violations` header), on a 4xx from one. */
   readonly violations: Violation[] | undefined;
 
-  constructor(status: number | undefined, body: unknown, message: string | undefined, headers: Headers | undefined) {
+  constructor(status: TStatus, body: unknown, message: string | undefined, headers: THeaders) {
     const violations = status && status >= 400 && status < 500 ? parseViolations(headers?.get("sl-violations")) : undefined;
     super(APIError.compose(status, body, message, violations));
     this.violations = violations;
     this.status = status;
-    this.headers = headers ? redactHeaders(headers) : undefined;
+    this.headers = (headers ? redactHeaders(headers) : undefined) as THeaders;
     this.body = body;
     const b = isObject(body) ? body : undefined;
     const xe = b && isObject(b.xproxy_error) ? b.xproxy_error : undefined;
@@ -89,7 +95,7 @@ export class APIError extends PayiError {
    * The one place a non-2xx answer becomes an error of the right class. A server that echoes
    * the key back (in its message, say) does not get it into the error: `secret` is scrubbed.
    */
-  static fromResponse(status: number, body: unknown, headers: Headers, secret?: string): APIError {
+  static fromResponse(status: number, body: unknown, headers: Headers, secret?: string): APIError<number, Headers> {
     const Class =
       status === 400 ? BadRequestError
       : status === 401 ? AuthenticationError
@@ -100,21 +106,22 @@ export class APIError extends PayiError {
       : status === 429 ? RateLimitError
       : status >= 500 ? InternalServerError
       : APIError;
-    return new Class(status, redactDeep(body, secret), undefined, redactHeaders(headers, secret));
+    return new (Class as new (status: number, body: unknown, message: undefined, headers: Headers) => APIError<number, Headers>)(status, redactDeep(body, secret), undefined, redactHeaders(headers, secret));
   }
 }
 
-export class BadRequestError extends APIError { override name = "BadRequestError"; }
-export class AuthenticationError extends APIError { override name = "AuthenticationError"; }
-export class PermissionDeniedError extends APIError { override name = "PermissionDeniedError"; }
-export class NotFoundError extends APIError { override name = "NotFoundError"; }
-export class ConflictError extends APIError { override name = "ConflictError"; }
-export class UnprocessableEntityError extends APIError { override name = "UnprocessableEntityError"; }
-export class RateLimitError extends APIError { override name = "RateLimitError"; }
-export class InternalServerError extends APIError { override name = "InternalServerError"; }
+export class BadRequestError extends APIError<400, Headers> { override name = "BadRequestError"; }
+export class AuthenticationError extends APIError<401, Headers> { override name = "AuthenticationError"; }
+export class PermissionDeniedError extends APIError<403, Headers> { override name = "PermissionDeniedError"; }
+export class NotFoundError extends APIError<404, Headers> { override name = "NotFoundError"; }
+export class ConflictError extends APIError<409, Headers> { override name = "ConflictError"; }
+export class UnprocessableEntityError extends APIError<422, Headers> { override name = "UnprocessableEntityError"; }
+export class RateLimitError extends APIError<429, Headers> { override name = "RateLimitError"; }
+/** A 5xx answer. */
+export class InternalServerError extends APIError<number, Headers> { override name = "InternalServerError"; }
 
 /** No response arrived: DNS, refused or reset connection, TLS, or a redirect that could not be followed. */
-export class APIConnectionError extends APIError {
+export class APIConnectionError extends APIError<undefined, undefined> {
   override name = "APIConnectionError";
   constructor(message = "Connection error.", options?: { cause?: unknown }) {
     super(undefined, undefined, message, undefined);
@@ -130,7 +137,7 @@ export class APITimeoutError extends APIConnectionError {
 }
 
 /** The caller aborted the request through its `signal`. */
-export class APIUserAbortError extends APIError {
+export class APIUserAbortError extends APIError<undefined, undefined> {
   override name = "APIUserAbortError";
   constructor(message = "Request was aborted.") {
     super(undefined, undefined, message, undefined);
@@ -138,7 +145,7 @@ export class APIUserAbortError extends APIError {
 }
 
 /** A 2xx body that is not what the spec describes (strict mode), or not JSON at all. */
-export class APIResponseValidationError extends APIError {
+export class APIResponseValidationError extends APIError<number, Headers> {
   override name = "APIResponseValidationError";
   readonly issues: ValidationIssue[];
   constructor(status: number, body: unknown, headers: Headers, issues: ValidationIssue[], message?: string) {

@@ -4,6 +4,7 @@
  */
 import type { ApiTree, OperationId, OperationRef, OperationTypes } from "../generated/api.js";
 import type { RequestOptions } from "./options.js";
+import type { APIPromise } from "./api-promise.js";
 import type { PagePromise } from "./pagination.js";
 import type { RawResponse, StreamingResponse } from "./responses.js";
 import type { SyncRawResponse, SyncRequestOptions, SyncStreamingResponse } from "./sync-client.js";
@@ -15,7 +16,7 @@ type Args<Id extends OperationId, Opts> = OperationTypes[Id]["paramsRequired"] e
 
 export type AsyncMethod<Id extends OperationId> = OperationTypes[Id]["paginated"] extends true
   ? (...args: Args<Id, RequestOptions>) => PagePromise<OperationTypes[Id]["item"]>
-  : (...args: Args<Id, RequestOptions>) => Promise<OperationTypes[Id]["result"]>;
+  : (...args: Args<Id, RequestOptions>) => APIPromise<OperationTypes[Id]["result"]>;
 
 export type RawMethod<Id extends OperationId> = (...args: Args<Id, RequestOptions>) => Promise<RawResponse<OperationTypes[Id]["result"]>>;
 export type StreamingMethod<Id extends OperationId> = (...args: Args<Id, RequestOptions>) => Promise<StreamingResponse<OperationTypes[Id]["result"]>>;

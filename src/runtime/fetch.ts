@@ -46,10 +46,14 @@ export function createFetch(settings: SendSettings): (request: OutgoingRequest) 
     for (let attempt = 0; ; attempt++) {
       if (userSignal?.aborted) throw new APIUserAbortError();
       const deadline = new Deadline(settings.timeoutMs, userSignal);
+      const started = Date.now();
+      const attemptNote = () => `in ${Date.now() - started} ms, attempt ${attempt + 1} of ${settings.maxRetries + 1}`;
       let retryable: { delayHeaders?: Headers; error?: Error } | undefined;
       try {
         const response = await sendFollowingRedirects(send, request, body, deadline, settings.configuredHeaders, settings.maxResponseSize);
         const final = settings.stream ? response : await buffered(response, settings.maxResponseSize);
+        const requestId = final.headers.get("x-request-id") ?? final.headers.get("xproxy-request-id");
+        settings.logger.debug(`${request.method} ${pathOf(request.url)} answered ${final.status} (${attemptNote()}${requestId ? `, request id ${requestId}` : ""})`);
         if (attempt < settings.maxRetries && !final.ok && isRetryableResponse(final)) {
           await final.body?.cancel().catch(() => {});
           retryable = { delayHeaders: final.headers };
@@ -65,12 +69,13 @@ export function createFetch(settings: SendSettings): (request: OutgoingRequest) 
         const error = deadline.timedOut
           ? new APITimeoutError(`Request timed out after ${settings.timeoutMs} ms.`)
           : isConnectTimeout(err)
-            ? new APITimeoutError(`Connect timed out${settings.connectTimeoutMs ? ` after ${settings.connectTimeoutMs} ms` : ""}: no connection to the service.`, { cause: err })
+            ? new APITimeoutError(`Connect timed out${settings.connectTimeoutMs ? ` after ${settings.connectTimeoutMs} ms` : ""}: no connection to ${hostOf(request.url)}.`, { cause: err })
           : (err as { code?: unknown } | undefined)?.code === TOO_LARGE
             ? new ResponseTooLargeError((err as Error).message)
           : err instanceof APIConnectionError
             ? err
-            : new APIConnectionError(connectionMessage(err), { cause: err });
+            : new APIConnectionError(connectionMessage(err, request.url), { cause: err });
+        settings.logger.debug(`${request.method} ${pathOf(request.url)} failed (${attemptNote()}): ${error.message}`);
         if (attempt >= settings.maxRetries || !isRetryableError(error)) throw error;
         retryable = { error };
         settings.logger.info(`${request.method} ${pathOf(request.url)} failed (${error.message}); retrying`);
@@ -178,11 +183,21 @@ function isConnectTimeout(err: unknown): boolean {
   return false;
 }
 
-function connectionMessage(err: unknown): string {
+function connectionMessage(err: unknown, url: string): string {
   // fetch wraps the transport's error in a cause; undici's request API throws it as it is.
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
   const detail = e?.cause?.code ?? e?.code ?? e?.cause?.message ?? (err instanceof Error ? err.message : undefined);
-  return detail ? `Connection error: ${detail}` : "Connection error.";
+  return `Connection error${detail ? `: ${detail}` : ""} (${hostOf(url)}).`;
+}
+
+/** Host and port, the port spelled out even when it is the scheme's default. */
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || (u.protocol === "https:" ? "443" : "80")}`;
+  } catch {
+    return "the service";
+  }
 }
 
 function pathOf(url: string): string {

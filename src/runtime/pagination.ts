@@ -3,6 +3,7 @@
  * it for every item; pages are fetched as iteration reaches them and only the current one
  * is held.
  */
+import type { WithResponse } from "./api-promise.js";
 import { PayiError } from "./errors.js";
 
 export interface PageBody<Item> {
@@ -92,18 +93,37 @@ export class Page<Item> extends CursorPage<Item> implements AsyncIterable<Item> 
 
 }
 
-/** A promise of the first page that is also an async iterable over every item. */
+/**
+ * A promise of the first page that is also an async iterable over every item; like every
+ * AsyncPayi call, it gives the first page's HTTP response with `asResponse()` and
+ * `withResponse()`.
+ */
 export class PagePromise<Item> extends Promise<Page<Item>> implements AsyncIterable<Item> {
   // Derived promises (then/catch) are plain promises, not page promises.
   static override get [Symbol.species]() {
     return Promise;
   }
 
-  static from<Item>(first: () => Promise<Page<Item>>): PagePromise<Item> {
+  #response: (() => Promise<Response>) | undefined;
+
+  static from<Item>(first: () => Promise<Page<Item>>, response?: () => Promise<Response>): PagePromise<Item> {
     let resolve!: (p: Page<Item> | PromiseLike<Page<Item>>) => void;
     const promise = new PagePromise<Item>((r) => (resolve = r));
+    promise.#response = response;
     resolve(first());
     return promise;
+  }
+
+  /** The first page's HTTP response. */
+  asResponse(): Promise<Response> {
+    if (!this.#response) return Promise.reject(new PayiError("This page promise has no HTTP response."));
+    return this.#response();
+  }
+
+  /** The first page and its HTTP response. */
+  async withResponse(): Promise<WithResponse<Page<Item>>> {
+    const [data, response] = await Promise.all([this, this.asResponse()]);
+    return { data, response };
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Item, void, undefined> {

@@ -16,6 +16,7 @@ import { normalize, plainCopy, split, urlIssues } from "./params.js";
 import { headerIssues } from "./header-values.js";
 import { redactDeep, redactHeaders, redactText } from "./redact.js";
 import { Page, PagePromise, type PageBody } from "./pagination.js";
+import { APIPromise, unread, type Answer } from "./api-promise.js";
 import { RawResponse, StreamingResponse } from "./responses.js";
 import { Timeout } from "./timeout.js";
 import { validateParams, validateResponse } from "./validate.js";
@@ -27,7 +28,7 @@ export interface CallContext {
   logger: Logger;
 }
 
-type Mode = "parsed" | "raw" | "stream";
+type Mode = "parsed" | "raw" | "stream" | "answer";
 
 /** Runs an operation; what it resolves to depends on the mode and on whether the operation is a list. */
 export function call(ctx: CallContext, id: OperationId, params: unknown, options: RequestOptions | undefined, mode: Mode): Promise<unknown> {
@@ -38,8 +39,13 @@ export function call(ctx: CallContext, id: OperationId, params: unknown, options
       send(ctx, id, cursor === undefined ? base : { ...base, cursor }, options, "parsed").then(
         (body) => new Page(body as PageBody<unknown>, fetchPage, cursor ?? (base.cursor as string | undefined), previous),
       );
-    return PagePromise.from(() => fetchPage(undefined));
+    const first = send(ctx, id, base, options, "answer") as Promise<Answer<PageBody<unknown>>>;
+    return PagePromise.from(
+      () => first.then(async (a) => new Page(await a.parse(), fetchPage, base.cursor as string | undefined)),
+      () => first.then((a) => unread(a.response)),
+    );
   }
+  if (mode === "parsed") return new APIPromise(send(ctx, id, params, options, "answer") as Promise<Answer<unknown>>);
   return send(ctx, id, params, options, mode);
 }
 
@@ -89,6 +95,7 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
   const parse = (r: Response) => parseBody(ctx, id, r);
   if (mode === "raw") return new RawResponse(response, parse);
   if (mode === "stream") return new StreamingResponse(response, parse);
+  if (mode === "answer") return { response, parse: () => parse(response) } satisfies Answer<unknown>;
   return parse(response);
 }
 

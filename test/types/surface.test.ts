@@ -19,10 +19,21 @@ import type {
   RawResponse,
   RequestOptions,
   StreamingResponse,
+  WithResponse,
 } from "../../src/index.js";
 import { Timeout } from "../../src/index.js";
+import type { APIConnectionError, APIError, InternalServerError, NotFoundError, RateLimitError } from "../../src/index.js";
 
 const event = { category: "system.openai", resource: "gpt-4o", units: { text: { input: 10, output: 50 } } };
+
+function errorTypes() {
+  expectTypeOf<NotFoundError["status"]>().toEqualTypeOf<404>();
+  expectTypeOf<RateLimitError["status"]>().toEqualTypeOf<429>();
+  expectTypeOf<RateLimitError["headers"]>().toEqualTypeOf<Headers>();
+  expectTypeOf<InternalServerError["status"]>().toEqualTypeOf<number>();
+  expectTypeOf<APIConnectionError["status"]>().toEqualTypeOf<undefined>();
+  expectTypeOf<APIError["headers"]>().toEqualTypeOf<Headers | undefined>();
+}
 
 function results(client: AsyncPayi) {
   expectTypeOf(client.ingest.units).parameter(0).toEqualTypeOf<IngestUnitsParams>();
@@ -35,6 +46,10 @@ function results(client: AsyncPayi) {
   expectTypeOf(client.categories.resources.retrieve).returns.resolves.toEqualTypeOf<CategoryResourceResponse>();
   expectTypeOf(client.useCases.kpis.update).returns.resolves.toEqualTypeOf<void>();
   expectTypeOf(client.withRawResponse.ingest.units(event)).resolves.toEqualTypeOf<RawResponse<IngestResponse>>();
+  expectTypeOf(client.ingest.units(event).withResponse()).resolves.toEqualTypeOf<WithResponse<IngestResponse>>();
+  expectTypeOf(client.ingest.units(event).asResponse()).resolves.toEqualTypeOf<Response>();
+  expectTypeOf(client.limits.list().withResponse()).resolves.toEqualTypeOf<WithResponse<Page<LimitListResponse>>>();
+  expectTypeOf(client.limits.list().asResponse()).resolves.toEqualTypeOf<Response>();
   expectTypeOf(client.withStreamingResponse.ingest.units(event)).resolves.toEqualTypeOf<StreamingResponse<IngestResponse>>();
 }
 
