@@ -7,7 +7,7 @@ import { defineConfig } from "vitest/config";
 //   the other runtimes and the built CLI.
 // `npm test` runs all three; the two that need Prism share one.
 const contract = ["test/contract/**/*.test.ts", "test/validation/property.test.ts", "test/testing/contract.test.ts", "test/instrument/prism.test.ts"];
-const pkg = ["test/package/**/*.test.ts", "test/runtimes/**/*.test.ts", "test/ingest/cli.test.ts", "test/cli/**/*.test.ts"];
+const pkg = ["test/package/**/*.test.ts", "test/runtimes/**/*.test.ts", "test/bundling/**/*.test.ts", "test/ingest/cli.test.ts", "test/cli/**/*.test.ts"];
 const prism = "test/helpers/prism-global-setup.ts";
 
 export default defineConfig({

@@ -295,22 +295,49 @@ async function openapiTypes(doc: Json, ops: Operation[]): Promise<string> {
       return undefined;
     },
   });
-  return BANNER + astToString(ast);
+  return BANNER + plainDocs(astToString(ast));
 }
 
+/**
+ * openapi-typescript writes a field's doc as `@description ...` after `Format: double`;
+ * editors show that tag as a label and the format first. Plain TSDoc reads as the spec's
+ * sentence; the TypeScript type already says it is a number.
+ */
+function plainDocs(code: string): string {
+  return code
+    .replace(/^\s*\/\*\* Format: [^*]*\*\/\n/gm, "")
+    .replace(/^\s*\* Format: .*\n/gm, "")
+    .replace(/(\/\*\*|\*) @description /g, "$1 ")
+    .replace(/^\s*\/\*\*\s*\*\/\n/gm, "")
+    .replace(/^(\s*)\/\*\*\n\s*\*\/\n/gm, "")
+    .replace(/^(\s*)\/\*\*\n\s*\* (.*)\n\s*\*\/\n/gm, "$1/** $2 */\n");
+}
+
+/** Results and page items by their exported names, so editors show `IngestResponse`, not its fields. */
 function responseType(doc: Json, op: Operation): { result: string; item: string } {
   if (!op.response) return { result: "void", item: "never" };
-  const ref = op.response.$ref ? `Schemas[${JSON.stringify(componentName(op.response.$ref))}]` : `NonNullable<operations[${JSON.stringify(op.id)}]["responses"][${op.responseStatus}]["content"]>["application/json"]`;
+  const name = op.response.$ref ? componentName(op.response.$ref) : undefined;
+  const ref = name ?? `NonNullable<operations[${JSON.stringify(op.id)}]["responses"][${op.responseStatus}]["content"]>["application/json"]`;
   if (!op.paginated) return { result: ref, item: "never" };
-  return { result: ref, item: `${ref}["items"][number]` };
+  const itemRef: string | undefined = name ? doc.components?.schemas?.[name]?.properties?.items?.items?.$ref : undefined;
+  return { result: ref, item: itemRef ? componentName(itemRef) : `${ref}["items"][number]` };
+}
+
+/** A schema an interface can extend: an object with known members, not a union, enum or map. */
+function isPlainObject(schema: Json, doc?: Json): boolean {
+  if (schema.$ref && doc) return isPlainObject(doc.components?.schemas?.[componentName(schema.$ref)] ?? {}, doc);
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  return types.includes("object") && !types.includes("null") && schema.properties && !schema.oneOf && !schema.anyOf && !schema.enum && schema.additionalProperties === undefined;
 }
 
 function apiTypes(doc: Json, ops: Operation[]): string {
-  const out: string[] = [BANNER, `import type { components, operations } from "./openapi.js";\n\ntype Schemas = components["schemas"];\n`];
+  const out: string[] = [BANNER, `import type { components, operations } from "./openapi.js";\n\ntype Schemas = components["schemas"];\n/** A model of the spec; an interface extends it by this name (it cannot extend \`Schemas[N]\`). */\ntype Schema<N extends keyof Schemas> = Schemas[N];\n`];
 
   out.push(`// Every model of the API, by its name in the spec.\n`);
   for (const [name, schema] of Object.entries<Json>(doc.components?.schemas ?? {})) {
-    out.push(tsdoc([schema.title, schema.description]) + `export type ${name} = Schemas[${JSON.stringify(name)}];\n`);
+    const comment = tsdoc([schema.title, schema.description, schema.deprecated ? "@deprecated" : undefined]);
+    // An interface shows by its name in hovers and errors; an alias of an object type would not.
+    out.push(comment + (isPlainObject(schema, doc) ? `export interface ${name} extends Schema<${JSON.stringify(name)}> {}\n` : `export type ${name} = Schemas[${JSON.stringify(name)}];\n`));
   }
 
   out.push(`\n// The params object of each call: path, query, header and body parameters by their SDK names.\n`);

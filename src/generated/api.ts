@@ -4,32 +4,37 @@
 import type { components, operations } from "./openapi.js";
 
 type Schemas = components["schemas"];
+/** A model of the spec; an interface extends it by this name (it cannot extend `Schemas[N]`). */
+type Schema<N extends keyof Schemas> = Schemas[N];
 // Every model of the API, by its name in the spec.
 /**
  * The body of every error answer.
  */
-export type ErrorResponse = Schemas["ErrorResponse"];
+export interface ErrorResponse extends Schema<"ErrorResponse"> {}
 /**
  * A machine-readable Pay-i error.
  */
-export type XproxyError = Schemas["XproxyError"];
+export interface XproxyError extends Schema<"XproxyError"> {}
 /**
  * A cost in the currency of the account.
  */
-export type CostDetailsBase = Schemas["CostDetailsBase"];
+export interface CostDetailsBase extends Schema<"CostDetailsBase"> {}
 /**
  * A total cost, with the part over the limit.
  */
-export type CostDetails = Schemas["CostDetails"];
-export type CostData = Schemas["CostData"];
+export interface CostDetails extends Schema<"CostDetails"> {}
+/**
+ * A cost, split into input and output.
+ */
+export interface CostData extends Schema<"CostData"> {}
 /**
  * How many requests ended in each state.
  */
-export type RequestsData = Schemas["RequestsData"];
+export interface RequestsData extends Schema<"RequestsData"> {}
 /**
  * Cost and request counts accumulated against a limit.
  */
-export type TotalCostData = Schemas["TotalCostData"];
+export interface TotalCostData extends Schema<"TotalCostData"> {}
 /**
  * `block` refuses requests once the maximum is reached; `allow` lets them through and records the overrun.
  */
@@ -37,22 +42,31 @@ export type LimitType = Schemas["LimitType"];
 /**
  * A budget that costs are counted against.
  */
-export type Limit = Schemas["Limit"];
-export type LimitResponse = Schemas["LimitResponse"];
+export interface Limit extends Schema<"Limit"> {}
+/**
+ * A limit, as the service answers it.
+ */
+export interface LimitResponse extends Schema<"LimitResponse"> {}
 /**
  * A limit, as listed.
  */
-export type LimitListResponse = Schemas["LimitListResponse"];
+export interface LimitListResponse extends Schema<"LimitListResponse"> {}
 /**
  * A page of limits.
  */
-export type LimitListResponsePage = Schemas["LimitListResponsePage"];
-export type DefaultResponse = Schemas["DefaultResponse"];
+export interface LimitListResponsePage extends Schema<"LimitListResponsePage"> {}
+/**
+ * The answer of a call that has no data to return.
+ */
+export interface DefaultResponse extends Schema<"DefaultResponse"> {}
 /**
  * The state of a limit when it was reset.
  */
-export type LimitHistory = Schemas["LimitHistory"];
-export type LimitHistoryResponse = Schemas["LimitHistoryResponse"];
+export interface LimitHistory extends Schema<"LimitHistory"> {}
+/**
+ * What a reset recorded of the limit.
+ */
+export interface LimitHistoryResponse extends Schema<"LimitHistoryResponse"> {}
 /**
  * The limits whose properties were updated.
  */
@@ -61,62 +75,89 @@ export type PropertyUpdateResponse = Schemas["PropertyUpdateResponse"];
  * Properties as names and values; a null value removes a property.
  */
 export type PropertyMap = Schemas["PropertyMap"];
-export type LimitCreateRequest = Schemas["LimitCreateRequest"];
-export type LimitUpdateRequest = Schemas["LimitUpdateRequest"];
-export type PropertiesRequest = Schemas["PropertiesRequest"];
+export interface LimitCreateRequest extends Schema<"LimitCreateRequest"> {}
+export interface LimitUpdateRequest extends Schema<"LimitUpdateRequest"> {}
+export interface PropertiesRequest extends Schema<"PropertiesRequest"> {}
 /**
  * Units consumed of one kind (such as `text`), in and out.
  */
-export type IngestUnits = Schemas["IngestUnits"];
+export interface IngestUnits extends Schema<"IngestUnits"> {}
 /**
  * An HTTP header of the provider request or response.
  */
-export type HeaderInfo = Schemas["HeaderInfo"];
+export interface HeaderInfo extends Schema<"HeaderInfo"> {}
 /**
  * A function (tool) call the model answered.
  */
-export type ProviderResponseFunctionCall = Schemas["ProviderResponseFunctionCall"];
+export interface ProviderResponseFunctionCall extends Schema<"ProviderResponseFunctionCall"> {}
 /**
  * One usage event.
  */
-export type IngestRequest = Schemas["IngestRequest"];
+export interface IngestRequest extends Schema<"IngestRequest"> {}
 /**
  * One usage event of a bulk ingest; what `ingest.units` sends as headers is here in the body.
  */
-export type BulkIngestRequest = Schemas["BulkIngestRequest"];
+export interface BulkIngestRequest extends Schema<"BulkIngestRequest"> {}
 /**
  * An event of a bulk ingest that was refused.
  */
-export type BulkIngestError = Schemas["BulkIngestError"];
-export type BulkIngestResponse = Schemas["BulkIngestResponse"];
+export interface BulkIngestError extends Schema<"BulkIngestError"> {}
+/**
+ * What the service answered to a bulk ingest: how many events it took and which it refused.
+ */
+export interface BulkIngestResponse extends Schema<"BulkIngestResponse"> {}
 /**
  * What the request cost.
  */
-export type XproxyCost = Schemas["XproxyCost"];
-export type XproxyLimitState = Schemas["XproxyLimitState"];
-export type UnknownUnits = Schemas["UnknownUnits"];
+export interface XproxyCost extends Schema<"XproxyCost"> {}
+/**
+ * The state of one limit after the request.
+ */
+export interface XproxyLimitState extends Schema<"XproxyLimitState"> {}
+/**
+ * Units of a kind the resource has no price for.
+ */
+export interface UnknownUnits extends Schema<"UnknownUnits"> {}
 /**
  * What Pay-i recorded for a request: its id, cost, and the state of its limits.
  */
-export type XproxyResult = Schemas["XproxyResult"];
-export type IngestResponse = Schemas["IngestResponse"];
-export type RequestResult = Schemas["RequestResult"];
-export type PropertiesResponse = Schemas["PropertiesResponse"];
-export type CategoryResponse = Schemas["CategoryResponse"];
-export type CategoryResponsePage = Schemas["CategoryResponsePage"];
+export interface XproxyResult extends Schema<"XproxyResult"> {}
+/**
+ * What the service answered to an ingested event.
+ */
+export interface IngestResponse extends Schema<"IngestResponse"> {}
+/**
+ * What Pay-i recorded for a past request.
+ */
+export interface RequestResult extends Schema<"RequestResult"> {}
+/**
+ * The answer to a properties update.
+ */
+export interface PropertiesResponse extends Schema<"PropertiesResponse"> {}
+/**
+ * A category of resources, such as `system.openai`.
+ */
+export interface CategoryResponse extends Schema<"CategoryResponse"> {}
+/**
+ * A page of categories.
+ */
+export interface CategoryResponsePage extends Schema<"CategoryResponsePage"> {}
 /**
  * Prices per unit of one kind.
  */
-export type ResourceUnitPrices = Schemas["ResourceUnitPrices"];
-export type AwsBedrockResource = Schemas["AwsBedrockResource"];
-export type AzureResource = Schemas["AzureResource"];
-export type GoogleVertexResource = Schemas["GoogleVertexResource"];
-export type MappedResource = Schemas["MappedResource"];
+export interface ResourceUnitPrices extends Schema<"ResourceUnitPrices"> {}
+export interface AwsBedrockResource extends Schema<"AwsBedrockResource"> {}
+export interface AzureResource extends Schema<"AzureResource"> {}
+export interface GoogleVertexResource extends Schema<"GoogleVertexResource"> {}
+export interface MappedResource extends Schema<"MappedResource"> {}
 /**
  * One version of a resource and its prices.
  */
-export type CategoryResourceResponse = Schemas["CategoryResourceResponse"];
-export type CategoryResourceResponsePage = Schemas["CategoryResourceResponsePage"];
+export interface CategoryResourceResponse extends Schema<"CategoryResourceResponse"> {}
+/**
+ * A page of resources, or of the versions of one resource.
+ */
+export interface CategoryResourceResponsePage extends Schema<"CategoryResourceResponsePage"> {}
 /**
  * The resources deleted with the category.
  */
@@ -125,45 +166,57 @@ export type CategoryDeleteResponse = Schemas["CategoryDeleteResponse"];
  * The versions of the resource that were deleted.
  */
 export type CategoryDeleteResourceResponse = Schemas["CategoryDeleteResourceResponse"];
-export type ResourcePrice = Schemas["ResourcePrice"];
-export type ResourceCreateRequest = Schemas["ResourceCreateRequest"];
+export interface ResourcePrice extends Schema<"ResourcePrice"> {}
+export interface ResourceCreateRequest extends Schema<"ResourceCreateRequest"> {}
 export type KpiType = Schemas["KpiType"];
-export type UseCaseInstanceResponse = Schemas["UseCaseInstanceResponse"];
+/**
+ * An instance of a use case.
+ */
+export interface UseCaseInstanceResponse extends Schema<"UseCaseInstanceResponse"> {}
 /**
  * The score of a KPI on a use case instance.
  */
-export type KpiListResponse = Schemas["KpiListResponse"];
-export type KpiListResponsePage = Schemas["KpiListResponsePage"];
-export type KpiScoreRequest = Schemas["KpiScoreRequest"];
+export interface KpiListResponse extends Schema<"KpiListResponse"> {}
+/**
+ * A page of KPI scores.
+ */
+export interface KpiListResponsePage extends Schema<"KpiListResponsePage"> {}
+export interface KpiScoreRequest extends Schema<"KpiScoreRequest"> {}
 /**
  * The limit each instance of a use case gets.
  */
-export type LimitConfig = Schemas["LimitConfig"];
-export type LimitConfigCreateRequest = Schemas["LimitConfigCreateRequest"];
-export type UseCaseDefinitionResponse = Schemas["UseCaseDefinitionResponse"];
-export type UseCaseDefinitionResponsePage = Schemas["UseCaseDefinitionResponsePage"];
-export type UseCaseDefinitionCreateRequest = Schemas["UseCaseDefinitionCreateRequest"];
-export type UseCaseDefinitionUpdateRequest = Schemas["UseCaseDefinitionUpdateRequest"];
+export interface LimitConfig extends Schema<"LimitConfig"> {}
+export interface LimitConfigCreateRequest extends Schema<"LimitConfigCreateRequest"> {}
+/**
+ * A use case definition.
+ */
+export interface UseCaseDefinitionResponse extends Schema<"UseCaseDefinitionResponse"> {}
+/**
+ * A page of use case definitions.
+ */
+export interface UseCaseDefinitionResponsePage extends Schema<"UseCaseDefinitionResponsePage"> {}
+export interface UseCaseDefinitionCreateRequest extends Schema<"UseCaseDefinitionCreateRequest"> {}
+export interface UseCaseDefinitionUpdateRequest extends Schema<"UseCaseDefinitionUpdateRequest"> {}
 /**
  * A KPI of a use case definition.
  */
-export type KpiDefinition = Schemas["KpiDefinition"];
-export type KpiCreateResponse = Schemas["KpiCreateResponse"];
-export type KpiRetrieveResponse = Schemas["KpiRetrieveResponse"];
-export type KpiUpdateResponse = Schemas["KpiUpdateResponse"];
-export type KpiDeleteResponse = Schemas["KpiDeleteResponse"];
-export type DefinitionKpiListResponse = Schemas["DefinitionKpiListResponse"];
-export type DefinitionKpiListResponsePage = Schemas["DefinitionKpiListResponsePage"];
-export type KpiCreateRequest = Schemas["KpiCreateRequest"];
-export type KpiUpdateRequest = Schemas["KpiUpdateRequest"];
-export type ExperienceInstanceResponse = Schemas["ExperienceInstanceResponse"];
-export type ExperienceLimitConfig = Schemas["ExperienceLimitConfig"];
-export type ExperienceLimitConfigRequest = Schemas["ExperienceLimitConfigRequest"];
-export type ExperienceType = Schemas["ExperienceType"];
-export type ExperienceTypePage = Schemas["ExperienceTypePage"];
-export type ExperienceTypeCreateRequest = Schemas["ExperienceTypeCreateRequest"];
-export type ExperienceTypeUpdateRequest = Schemas["ExperienceTypeUpdateRequest"];
-export type ExperiencePropertiesRequest = Schemas["ExperiencePropertiesRequest"];
+export interface KpiDefinition extends Schema<"KpiDefinition"> {}
+export interface KpiCreateResponse extends Schema<"KpiCreateResponse"> {}
+export interface KpiRetrieveResponse extends Schema<"KpiRetrieveResponse"> {}
+export interface KpiUpdateResponse extends Schema<"KpiUpdateResponse"> {}
+export interface KpiDeleteResponse extends Schema<"KpiDeleteResponse"> {}
+export interface DefinitionKpiListResponse extends Schema<"DefinitionKpiListResponse"> {}
+export interface DefinitionKpiListResponsePage extends Schema<"DefinitionKpiListResponsePage"> {}
+export interface KpiCreateRequest extends Schema<"KpiCreateRequest"> {}
+export interface KpiUpdateRequest extends Schema<"KpiUpdateRequest"> {}
+export interface ExperienceInstanceResponse extends Schema<"ExperienceInstanceResponse"> {}
+export interface ExperienceLimitConfig extends Schema<"ExperienceLimitConfig"> {}
+export interface ExperienceLimitConfigRequest extends Schema<"ExperienceLimitConfigRequest"> {}
+export interface ExperienceType extends Schema<"ExperienceType"> {}
+export interface ExperienceTypePage extends Schema<"ExperienceTypePage"> {}
+export interface ExperienceTypeCreateRequest extends Schema<"ExperienceTypeCreateRequest"> {}
+export interface ExperienceTypeUpdateRequest extends Schema<"ExperienceTypeUpdateRequest"> {}
+export interface ExperiencePropertiesRequest extends Schema<"ExperiencePropertiesRequest"> {}
 
 // The params object of each call: path, query, header and body parameters by their SDK names.
 /**
@@ -864,57 +917,57 @@ export interface ExperiencesTypesLimitConfigDeleteParams {
 
 /** What the runtime needs to type each call. */
 export interface OperationTypes {
-  "limits.list": { params: LimitsListParams; paramsRequired: false; result: Schemas["LimitListResponsePage"]; item: Schemas["LimitListResponsePage"]["items"][number]; paginated: true };
-  "limits.create": { params: LimitsCreateParams; paramsRequired: true; result: Schemas["LimitResponse"]; item: never; paginated: false };
-  "limits.retrieve": { params: LimitsRetrieveParams; paramsRequired: true; result: Schemas["LimitResponse"]; item: never; paginated: false };
-  "limits.update": { params: LimitsUpdateParams; paramsRequired: true; result: Schemas["LimitResponse"]; item: never; paginated: false };
-  "limits.delete": { params: LimitsDeleteParams; paramsRequired: true; result: Schemas["DefaultResponse"]; item: never; paginated: false };
-  "limits.reset": { params: LimitsResetParams; paramsRequired: true; result: Schemas["LimitHistoryResponse"]; item: never; paginated: false };
-  "limits.properties.update": { params: LimitsPropertiesUpdateParams; paramsRequired: true; result: Schemas["PropertyUpdateResponse"]; item: never; paginated: false };
-  "ingest.bulk": { params: IngestBulkParams; paramsRequired: false; result: Schemas["BulkIngestResponse"]; item: never; paginated: false };
-  "ingest.units": { params: IngestUnitsParams; paramsRequired: true; result: Schemas["IngestResponse"]; item: never; paginated: false };
-  "categories.list": { params: CategoriesListParams; paramsRequired: false; result: Schemas["CategoryResponsePage"]; item: Schemas["CategoryResponsePage"]["items"][number]; paginated: true };
-  "categories.delete": { params: CategoriesDeleteParams; paramsRequired: true; result: Schemas["CategoryDeleteResponse"]; item: never; paginated: false };
-  "categories.listResources": { params: CategoriesListResourcesParams; paramsRequired: true; result: Schemas["CategoryResourceResponsePage"]; item: Schemas["CategoryResourceResponsePage"]["items"][number]; paginated: true };
-  "categories.resources.list": { params: CategoriesResourcesListParams; paramsRequired: true; result: Schemas["CategoryResourceResponsePage"]; item: Schemas["CategoryResourceResponsePage"]["items"][number]; paginated: true };
-  "categories.resources.create": { params: CategoriesResourcesCreateParams; paramsRequired: true; result: Schemas["CategoryResourceResponse"]; item: never; paginated: false };
-  "categories.deleteResource": { params: CategoriesDeleteResourceParams; paramsRequired: true; result: Schemas["CategoryDeleteResourceResponse"]; item: never; paginated: false };
-  "categories.resources.retrieve": { params: CategoriesResourcesRetrieveParams; paramsRequired: true; result: Schemas["CategoryResourceResponse"]; item: never; paginated: false };
-  "categories.resources.delete": { params: CategoriesResourcesDeleteParams; paramsRequired: true; result: Schemas["CategoryResourceResponse"]; item: never; paginated: false };
-  "useCases.create": { params: UseCasesCreateParams; paramsRequired: true; result: Schemas["UseCaseInstanceResponse"]; item: never; paginated: false };
-  "useCases.retrieve": { params: UseCasesRetrieveParams; paramsRequired: true; result: Schemas["UseCaseInstanceResponse"]; item: never; paginated: false };
-  "useCases.delete": { params: UseCasesDeleteParams; paramsRequired: true; result: Schemas["UseCaseInstanceResponse"]; item: never; paginated: false };
+  "limits.list": { params: LimitsListParams; paramsRequired: false; result: LimitListResponsePage; item: LimitListResponse; paginated: true };
+  "limits.create": { params: LimitsCreateParams; paramsRequired: true; result: LimitResponse; item: never; paginated: false };
+  "limits.retrieve": { params: LimitsRetrieveParams; paramsRequired: true; result: LimitResponse; item: never; paginated: false };
+  "limits.update": { params: LimitsUpdateParams; paramsRequired: true; result: LimitResponse; item: never; paginated: false };
+  "limits.delete": { params: LimitsDeleteParams; paramsRequired: true; result: DefaultResponse; item: never; paginated: false };
+  "limits.reset": { params: LimitsResetParams; paramsRequired: true; result: LimitHistoryResponse; item: never; paginated: false };
+  "limits.properties.update": { params: LimitsPropertiesUpdateParams; paramsRequired: true; result: PropertyUpdateResponse; item: never; paginated: false };
+  "ingest.bulk": { params: IngestBulkParams; paramsRequired: false; result: BulkIngestResponse; item: never; paginated: false };
+  "ingest.units": { params: IngestUnitsParams; paramsRequired: true; result: IngestResponse; item: never; paginated: false };
+  "categories.list": { params: CategoriesListParams; paramsRequired: false; result: CategoryResponsePage; item: CategoryResponse; paginated: true };
+  "categories.delete": { params: CategoriesDeleteParams; paramsRequired: true; result: CategoryDeleteResponse; item: never; paginated: false };
+  "categories.listResources": { params: CategoriesListResourcesParams; paramsRequired: true; result: CategoryResourceResponsePage; item: CategoryResourceResponse; paginated: true };
+  "categories.resources.list": { params: CategoriesResourcesListParams; paramsRequired: true; result: CategoryResourceResponsePage; item: CategoryResourceResponse; paginated: true };
+  "categories.resources.create": { params: CategoriesResourcesCreateParams; paramsRequired: true; result: CategoryResourceResponse; item: never; paginated: false };
+  "categories.deleteResource": { params: CategoriesDeleteResourceParams; paramsRequired: true; result: CategoryDeleteResourceResponse; item: never; paginated: false };
+  "categories.resources.retrieve": { params: CategoriesResourcesRetrieveParams; paramsRequired: true; result: CategoryResourceResponse; item: never; paginated: false };
+  "categories.resources.delete": { params: CategoriesResourcesDeleteParams; paramsRequired: true; result: CategoryResourceResponse; item: never; paginated: false };
+  "useCases.create": { params: UseCasesCreateParams; paramsRequired: true; result: UseCaseInstanceResponse; item: never; paginated: false };
+  "useCases.retrieve": { params: UseCasesRetrieveParams; paramsRequired: true; result: UseCaseInstanceResponse; item: never; paginated: false };
+  "useCases.delete": { params: UseCasesDeleteParams; paramsRequired: true; result: UseCaseInstanceResponse; item: never; paginated: false };
   "useCases.kpis.update": { params: UseCasesKpisUpdateParams; paramsRequired: true; result: void; item: never; paginated: false };
-  "useCases.kpis.list": { params: UseCasesKpisListParams; paramsRequired: true; result: Schemas["KpiListResponsePage"]; item: Schemas["KpiListResponsePage"]["items"][number]; paginated: true };
-  "useCases.properties.update": { params: UseCasesPropertiesUpdateParams; paramsRequired: true; result: Schemas["UseCaseInstanceResponse"]; item: never; paginated: false };
-  "useCases.definitions.list": { params: UseCasesDefinitionsListParams; paramsRequired: false; result: Schemas["UseCaseDefinitionResponsePage"]; item: Schemas["UseCaseDefinitionResponsePage"]["items"][number]; paginated: true };
-  "useCases.definitions.create": { params: UseCasesDefinitionsCreateParams; paramsRequired: true; result: Schemas["UseCaseDefinitionResponse"]; item: never; paginated: false };
-  "useCases.definitions.retrieve": { params: UseCasesDefinitionsRetrieveParams; paramsRequired: true; result: Schemas["UseCaseDefinitionResponse"]; item: never; paginated: false };
-  "useCases.definitions.update": { params: UseCasesDefinitionsUpdateParams; paramsRequired: true; result: Schemas["UseCaseDefinitionResponse"]; item: never; paginated: false };
-  "useCases.definitions.delete": { params: UseCasesDefinitionsDeleteParams; paramsRequired: true; result: Schemas["UseCaseDefinitionResponse"]; item: never; paginated: false };
-  "useCases.definitions.kpis.list": { params: UseCasesDefinitionsKpisListParams; paramsRequired: true; result: Schemas["DefinitionKpiListResponsePage"]; item: Schemas["DefinitionKpiListResponsePage"]["items"][number]; paginated: true };
-  "useCases.definitions.kpis.create": { params: UseCasesDefinitionsKpisCreateParams; paramsRequired: true; result: Schemas["KpiCreateResponse"]; item: never; paginated: false };
-  "useCases.definitions.kpis.retrieve": { params: UseCasesDefinitionsKpisRetrieveParams; paramsRequired: true; result: Schemas["KpiRetrieveResponse"]; item: never; paginated: false };
-  "useCases.definitions.kpis.update": { params: UseCasesDefinitionsKpisUpdateParams; paramsRequired: true; result: Schemas["KpiUpdateResponse"]; item: never; paginated: false };
-  "useCases.definitions.kpis.delete": { params: UseCasesDefinitionsKpisDeleteParams; paramsRequired: true; result: Schemas["KpiDeleteResponse"]; item: never; paginated: false };
-  "useCases.definitions.limitConfig.create": { params: UseCasesDefinitionsLimitConfigCreateParams; paramsRequired: true; result: Schemas["UseCaseDefinitionResponse"]; item: never; paginated: false };
-  "useCases.definitions.limitConfig.delete": { params: UseCasesDefinitionsLimitConfigDeleteParams; paramsRequired: true; result: Schemas["UseCaseDefinitionResponse"]; item: never; paginated: false };
-  "useCases.definitions.version.increment": { params: UseCasesDefinitionsVersionIncrementParams; paramsRequired: true; result: Schemas["UseCaseDefinitionResponse"]; item: never; paginated: false };
-  "requests.requestId.result.retrieve": { params: RequestsRequestIdResultRetrieveParams; paramsRequired: true; result: Schemas["RequestResult"]; item: never; paginated: false };
-  "requests.requestId.properties.update": { params: RequestsRequestIdPropertiesUpdateParams; paramsRequired: true; result: Schemas["PropertiesResponse"]; item: never; paginated: false };
-  "requests.responseId.result.retrieve": { params: RequestsResponseIdResultRetrieveParams; paramsRequired: true; result: Schemas["RequestResult"]; item: never; paginated: false };
-  "requests.responseId.properties.update": { params: RequestsResponseIdPropertiesUpdateParams; paramsRequired: true; result: Schemas["PropertiesResponse"]; item: never; paginated: false };
-  "experiences.create": { params: ExperiencesCreateParams; paramsRequired: true; result: Schemas["ExperienceInstanceResponse"]; item: never; paginated: false };
-  "experiences.retrieve": { params: ExperiencesRetrieveParams; paramsRequired: true; result: Schemas["ExperienceInstanceResponse"]; item: never; paginated: false };
-  "experiences.delete": { params: ExperiencesDeleteParams; paramsRequired: true; result: Schemas["ExperienceInstanceResponse"]; item: never; paginated: false };
-  "experiences.properties.create": { params: ExperiencesPropertiesCreateParams; paramsRequired: true; result: Schemas["ExperienceInstanceResponse"]; item: never; paginated: false };
-  "experiences.types.list": { params: ExperiencesTypesListParams; paramsRequired: false; result: Schemas["ExperienceTypePage"]; item: Schemas["ExperienceTypePage"]["items"][number]; paginated: true };
-  "experiences.types.create": { params: ExperiencesTypesCreateParams; paramsRequired: true; result: Schemas["ExperienceType"]; item: never; paginated: false };
-  "experiences.types.retrieve": { params: ExperiencesTypesRetrieveParams; paramsRequired: true; result: Schemas["ExperienceType"]; item: never; paginated: false };
-  "experiences.types.update": { params: ExperiencesTypesUpdateParams; paramsRequired: true; result: Schemas["ExperienceType"]; item: never; paginated: false };
-  "experiences.types.delete": { params: ExperiencesTypesDeleteParams; paramsRequired: true; result: Schemas["ExperienceType"]; item: never; paginated: false };
-  "experiences.types.limitConfig.create": { params: ExperiencesTypesLimitConfigCreateParams; paramsRequired: true; result: Schemas["ExperienceType"]; item: never; paginated: false };
-  "experiences.types.limitConfig.delete": { params: ExperiencesTypesLimitConfigDeleteParams; paramsRequired: true; result: Schemas["ExperienceType"]; item: never; paginated: false };
+  "useCases.kpis.list": { params: UseCasesKpisListParams; paramsRequired: true; result: KpiListResponsePage; item: KpiListResponse; paginated: true };
+  "useCases.properties.update": { params: UseCasesPropertiesUpdateParams; paramsRequired: true; result: UseCaseInstanceResponse; item: never; paginated: false };
+  "useCases.definitions.list": { params: UseCasesDefinitionsListParams; paramsRequired: false; result: UseCaseDefinitionResponsePage; item: UseCaseDefinitionResponse; paginated: true };
+  "useCases.definitions.create": { params: UseCasesDefinitionsCreateParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.retrieve": { params: UseCasesDefinitionsRetrieveParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.update": { params: UseCasesDefinitionsUpdateParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.delete": { params: UseCasesDefinitionsDeleteParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.kpis.list": { params: UseCasesDefinitionsKpisListParams; paramsRequired: true; result: DefinitionKpiListResponsePage; item: DefinitionKpiListResponse; paginated: true };
+  "useCases.definitions.kpis.create": { params: UseCasesDefinitionsKpisCreateParams; paramsRequired: true; result: KpiCreateResponse; item: never; paginated: false };
+  "useCases.definitions.kpis.retrieve": { params: UseCasesDefinitionsKpisRetrieveParams; paramsRequired: true; result: KpiRetrieveResponse; item: never; paginated: false };
+  "useCases.definitions.kpis.update": { params: UseCasesDefinitionsKpisUpdateParams; paramsRequired: true; result: KpiUpdateResponse; item: never; paginated: false };
+  "useCases.definitions.kpis.delete": { params: UseCasesDefinitionsKpisDeleteParams; paramsRequired: true; result: KpiDeleteResponse; item: never; paginated: false };
+  "useCases.definitions.limitConfig.create": { params: UseCasesDefinitionsLimitConfigCreateParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.limitConfig.delete": { params: UseCasesDefinitionsLimitConfigDeleteParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.version.increment": { params: UseCasesDefinitionsVersionIncrementParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "requests.requestId.result.retrieve": { params: RequestsRequestIdResultRetrieveParams; paramsRequired: true; result: RequestResult; item: never; paginated: false };
+  "requests.requestId.properties.update": { params: RequestsRequestIdPropertiesUpdateParams; paramsRequired: true; result: PropertiesResponse; item: never; paginated: false };
+  "requests.responseId.result.retrieve": { params: RequestsResponseIdResultRetrieveParams; paramsRequired: true; result: RequestResult; item: never; paginated: false };
+  "requests.responseId.properties.update": { params: RequestsResponseIdPropertiesUpdateParams; paramsRequired: true; result: PropertiesResponse; item: never; paginated: false };
+  "experiences.create": { params: ExperiencesCreateParams; paramsRequired: true; result: ExperienceInstanceResponse; item: never; paginated: false };
+  "experiences.retrieve": { params: ExperiencesRetrieveParams; paramsRequired: true; result: ExperienceInstanceResponse; item: never; paginated: false };
+  "experiences.delete": { params: ExperiencesDeleteParams; paramsRequired: true; result: ExperienceInstanceResponse; item: never; paginated: false };
+  "experiences.properties.create": { params: ExperiencesPropertiesCreateParams; paramsRequired: true; result: ExperienceInstanceResponse; item: never; paginated: false };
+  "experiences.types.list": { params: ExperiencesTypesListParams; paramsRequired: false; result: ExperienceTypePage; item: ExperienceType; paginated: true };
+  "experiences.types.create": { params: ExperiencesTypesCreateParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
+  "experiences.types.retrieve": { params: ExperiencesTypesRetrieveParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
+  "experiences.types.update": { params: ExperiencesTypesUpdateParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
+  "experiences.types.delete": { params: ExperiencesTypesDeleteParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
+  "experiences.types.limitConfig.create": { params: ExperiencesTypesLimitConfigCreateParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
+  "experiences.types.limitConfig.delete": { params: ExperiencesTypesLimitConfigDeleteParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
 }
 
 export type OperationId = keyof OperationTypes;

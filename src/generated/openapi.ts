@@ -11,13 +11,13 @@ export interface paths {
         };
         /**
          * List limits
-         * @description Lists the limits of the account with their totals, a page at a time, optionally only those with a given name.
+         * Lists the limits of the account with their totals, a page at a time, optionally only those with a given name.
          */
         get: operations["limits.list"];
         put?: never;
         /**
          * Create a limit
-         * @description Creates a budget that the costs of requests associated with it are counted against.
+         * Creates a budget that the costs of requests associated with it are counted against.
          *     A `block` limit refuses requests once `max` is reached; an `allow` limit records the
          *     overrun. Associate requests with it through `limit_ids` when ingesting.
          */
@@ -34,7 +34,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The id of the limit.
+                 * The id of the limit.
                  * @example lim_7d3f2a9c
                  */
                 limit_id: components["parameters"]["limit_id"];
@@ -43,18 +43,18 @@ export interface paths {
         };
         /**
          * Retrieve a limit
-         * @description Answers a limit with the cost and request counts accumulated against it.
+         * Answers a limit with the cost and request counts accumulated against it.
          */
         get: operations["limits.retrieve"];
         /**
          * Update a limit
-         * @description Renames a limit or changes its maximum; fields left out keep their value.
+         * Renames a limit or changes its maximum; fields left out keep their value.
          */
         put: operations["limits.update"];
         post?: never;
         /**
          * Delete a limit
-         * @description Deletes a limit. Requests already counted against it keep their history.
+         * Deletes a limit. Requests already counted against it keep their history.
          */
         delete: operations["limits.delete"];
         options?: never;
@@ -73,7 +73,7 @@ export interface paths {
         put?: never;
         /**
          * Reset a limit
-         * @description Sets the totals of a limit back to zero, as at the start of a new budget period, and
+         * Sets the totals of a limit back to zero, as at the start of a new budget period, and
          *     answers the totals it had before the reset.
          */
         post: operations["limits.reset"];
@@ -93,7 +93,7 @@ export interface paths {
         get?: never;
         /**
          * Update the properties of a limit
-         * @description Sets properties of a limit; a property whose value is null is removed.
+         * Sets properties of a limit; a property whose value is null is removed.
          */
         put: operations["limits.properties.update"];
         post?: never;
@@ -114,7 +114,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest events in bulk
-         * @description Ingests many usage events in one request, such as when backfilling historical logs.
+         * Ingests many usage events in one request, such as when backfilling historical logs.
          *     Events the service refuses are listed in `errors` by their index; the others are
          *     ingested.
          */
@@ -136,7 +136,7 @@ export interface paths {
         put?: never;
         /**
          * Ingest an event
-         * @description Records one usage event: the units a resource consumed, with optional latency,
+         * Records one usage event: the units a resource consumed, with optional latency,
          *     provider request and response details, and the limits, use case and user to
          *     attribute its cost to. Answers what the event cost and the state of its limits.
          *     An event dated before its resource's `start_timestamp` is refused with 404
@@ -158,7 +158,7 @@ export interface paths {
         };
         /**
          * List categories
-         * @description Lists the categories of resources, those Pay-i manages (`system.*`) and your own, a page at a time.
+         * Lists the categories of resources, those Pay-i manages (`system.*`) and your own, a page at a time.
          */
         get: operations["categories.list"];
         put?: never;
@@ -181,7 +181,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a category
-         * @description Deletes a custom category and every resource in it. Deletion is soft: the resources
+         * Deletes a custom category and every resource in it. Deletion is soft: the resources
          *     no longer appear in lists and accept no new events, and events already ingested stay
          *     valid in reports.
          */
@@ -200,7 +200,7 @@ export interface paths {
         };
         /**
          * List the resources of a category
-         * @description Lists every resource of a category with its current prices, a page at a time. To
+         * Lists every resource of a category with its current prices, a page at a time. To
          *     list the versions of one resource, use `categories.resources.list`.
          */
         get: operations["categories.listResources"];
@@ -218,12 +218,12 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
                  * @example vector-db
                  */
                 category: components["parameters"]["category"];
                 /**
-                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * The name of the resource within its category, such as `gpt-4o`.
                  * @example qdrant-embeddings
                  */
                 resource: components["parameters"]["resource"];
@@ -232,13 +232,13 @@ export interface paths {
         };
         /**
          * List the versions of a resource
-         * @description Lists every version of one resource's prices, a page at a time.
+         * Lists every version of one resource's prices, a page at a time.
          */
         get: operations["categories.resources.list"];
         put?: never;
         /**
          * Create a resource version
-         * @description Creates a resource (a custom model or service, or enterprise-negotiated prices for a
+         * Creates a resource (a custom model or service, or enterprise-negotiated prices for a
          *     known one) or a new version of its prices. The prices apply from `start_timestamp`
          *     (now when omitted) until a newer version starts; to backfill history, set it before
          *     your oldest event.
@@ -246,7 +246,7 @@ export interface paths {
         post: operations["categories.resources.create"];
         /**
          * Delete a resource
-         * @description Deletes every version of a resource. Deletion is soft: the resource no longer
+         * Deletes every version of a resource. Deletion is soft: the resource no longer
          *     appears in lists and accepts no new events, and events already ingested stay valid.
          */
         delete: operations["categories.deleteResource"];
@@ -261,17 +261,17 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
                  * @example vector-db
                  */
                 category: components["parameters"]["category"];
                 /**
-                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * The name of the resource within its category, such as `gpt-4o`.
                  * @example qdrant-embeddings
                  */
                 resource: components["parameters"]["resource"];
                 /**
-                 * @description The id of one version of the resource, as answered when it was created.
+                 * The id of one version of the resource, as answered when it was created.
                  * @example res_qdrant_01
                  */
                 resource_id: components["parameters"]["resource_id"];
@@ -280,14 +280,14 @@ export interface paths {
         };
         /**
          * Retrieve a resource version
-         * @description Answers one version of a resource and its prices.
+         * Answers one version of a resource and its prices.
          */
         get: operations["categories.resources.retrieve"];
         put?: never;
         post?: never;
         /**
          * Delete a resource version
-         * @description Deletes one version of a resource's prices (soft delete; ingested events stay valid).
+         * Deletes one version of a resource's prices (soft delete; ingested events stay valid).
          */
         delete: operations["categories.resources.delete"];
         options?: never;
@@ -306,7 +306,7 @@ export interface paths {
         put?: never;
         /**
          * Create a use case instance
-         * @description Starts an instance of a use case, such as one conversation of a support chat. Pass its
+         * Starts an instance of a use case, such as one conversation of a support chat. Pass its
          *     `use_case_id` when ingesting so its events are attributed to it.
          */
         post: operations["useCases.create"];
@@ -322,12 +322,12 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
                 /**
-                 * @description The id of the use case instance.
+                 * The id of the use case instance.
                  * @example uc_9a1c55e0
                  */
                 use_case_id: components["parameters"]["use_case_id"];
@@ -336,14 +336,14 @@ export interface paths {
         };
         /**
          * Retrieve a use case instance
-         * @description Answers a use case instance and the limit it was given.
+         * Answers a use case instance and the limit it was given.
          */
         get: operations["useCases.retrieve"];
         put?: never;
         post?: never;
         /**
          * Delete a use case instance
-         * @description Deletes a use case instance.
+         * Deletes a use case instance.
          */
         delete: operations["useCases.delete"];
         options?: never;
@@ -361,7 +361,7 @@ export interface paths {
         get?: never;
         /**
          * Score a KPI of a use case instance
-         * @description Records the score of one KPI for a use case instance, such as whether a chat was resolved. Answers no content.
+         * Records the score of one KPI for a use case instance, such as whether a chat was resolved. Answers no content.
          */
         put: operations["useCases.kpis.update"];
         post?: never;
@@ -380,7 +380,7 @@ export interface paths {
         };
         /**
          * List the KPI scores of a use case instance
-         * @description Lists the KPI scores recorded for a use case instance, a page at a time.
+         * Lists the KPI scores recorded for a use case instance, a page at a time.
          */
         get: operations["useCases.kpis.list"];
         put?: never;
@@ -401,7 +401,7 @@ export interface paths {
         get?: never;
         /**
          * Update the properties of a use case instance
-         * @description Sets properties of a use case instance; a property whose value is null is removed.
+         * Sets properties of a use case instance; a property whose value is null is removed.
          */
         put: operations["useCases.properties.update"];
         post?: never;
@@ -420,13 +420,13 @@ export interface paths {
         };
         /**
          * List use case definitions
-         * @description Lists the use case definitions, a page at a time.
+         * Lists the use case definitions, a page at a time.
          */
         get: operations["useCases.definitions.list"];
         put?: never;
         /**
          * Create a use case definition
-         * @description Defines a use case, optionally with the limit each of its instances gets.
+         * Defines a use case, optionally with the limit each of its instances gets.
          */
         post: operations["useCases.definitions.create"];
         delete?: never;
@@ -441,7 +441,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -450,18 +450,18 @@ export interface paths {
         };
         /**
          * Retrieve a use case definition
-         * @description Answers a use case definition and its limit configuration.
+         * Answers a use case definition and its limit configuration.
          */
         get: operations["useCases.definitions.retrieve"];
         /**
          * Update a use case definition
-         * @description Changes the description or logging of a use case definition; fields left out keep their value.
+         * Changes the description or logging of a use case definition; fields left out keep their value.
          */
         put: operations["useCases.definitions.update"];
         post?: never;
         /**
          * Delete a use case definition
-         * @description Deletes a use case definition.
+         * Deletes a use case definition.
          */
         delete: operations["useCases.definitions.delete"];
         options?: never;
@@ -475,7 +475,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -484,13 +484,13 @@ export interface paths {
         };
         /**
          * List the KPIs of a use case
-         * @description Lists the KPIs defined for a use case, a page at a time.
+         * Lists the KPIs defined for a use case, a page at a time.
          */
         get: operations["useCases.definitions.kpis.list"];
         put?: never;
         /**
          * Create a KPI of a use case
-         * @description Defines a KPI that instances of the use case are scored on, with its type and goal.
+         * Defines a KPI that instances of the use case are scored on, with its type and goal.
          */
         post: operations["useCases.definitions.kpis.create"];
         delete?: never;
@@ -505,12 +505,12 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
                 /**
-                 * @description The name of the KPI.
+                 * The name of the KPI.
                  * @example deflection-rate
                  */
                 kpi_name: components["parameters"]["kpi_name"];
@@ -519,18 +519,18 @@ export interface paths {
         };
         /**
          * Retrieve a KPI of a use case
-         * @description Answers one KPI of a use case definition.
+         * Answers one KPI of a use case definition.
          */
         get: operations["useCases.definitions.kpis.retrieve"];
         /**
          * Update a KPI of a use case
-         * @description Changes the description or goal of a KPI; fields left out keep their value.
+         * Changes the description or goal of a KPI; fields left out keep their value.
          */
         put: operations["useCases.definitions.kpis.update"];
         post?: never;
         /**
          * Delete a KPI of a use case
-         * @description Deletes a KPI from a use case definition.
+         * Deletes a KPI from a use case definition.
          */
         delete: operations["useCases.definitions.kpis.delete"];
         options?: never;
@@ -544,7 +544,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -555,12 +555,12 @@ export interface paths {
         put?: never;
         /**
          * Set the limit configuration of a use case
-         * @description Sets the limit each new instance of the use case gets.
+         * Sets the limit each new instance of the use case gets.
          */
         post: operations["useCases.definitions.limitConfig.create"];
         /**
          * Remove the limit configuration of a use case
-         * @description New instances of the use case get no limit.
+         * New instances of the use case get no limit.
          */
         delete: operations["useCases.definitions.limitConfig.delete"];
         options?: never;
@@ -579,7 +579,7 @@ export interface paths {
         put?: never;
         /**
          * Increment the version of a use case
-         * @description Starts a new version of a use case definition, so that new instances are reported apart from earlier ones.
+         * Starts a new version of a use case definition, so that new instances are reported apart from earlier ones.
          */
         post: operations["useCases.definitions.version.increment"];
         delete?: never;
@@ -597,7 +597,7 @@ export interface paths {
         };
         /**
          * Retrieve the result of a request
-         * @description Answers what Pay-i recorded for a past request, by its Pay-i request id: cost, limits, use case and user.
+         * Answers what Pay-i recorded for a past request, by its Pay-i request id: cost, limits, use case and user.
          */
         get: operations["requests.requestId.result.retrieve"];
         put?: never;
@@ -618,7 +618,7 @@ export interface paths {
         get?: never;
         /**
          * Update the properties of a request
-         * @description Sets properties of a past request, by its Pay-i request id; a property whose value is null is removed.
+         * Sets properties of a past request, by its Pay-i request id; a property whose value is null is removed.
          */
         put: operations["requests.requestId.properties.update"];
         post?: never;
@@ -637,7 +637,7 @@ export interface paths {
         };
         /**
          * Retrieve the result of a request by provider response id
-         * @description Answers what Pay-i recorded for a past request, by the id its AI provider gave the response.
+         * Answers what Pay-i recorded for a past request, by the id its AI provider gave the response.
          */
         get: operations["requests.responseId.result.retrieve"];
         put?: never;
@@ -658,7 +658,7 @@ export interface paths {
         get?: never;
         /**
          * Update the properties of a request by provider response id
-         * @description Sets properties of a past request, by the id its AI provider gave the response; a null value removes a property.
+         * Sets properties of a past request, by the id its AI provider gave the response; a null value removes a property.
          */
         put: operations["requests.responseId.properties.update"];
         post?: never;
@@ -680,7 +680,7 @@ export interface paths {
         /**
          * Create an experience instance
          * @deprecated
-         * @description Starts an instance of an experience type. Deprecated; use `useCases.create`.
+         * Starts an instance of an experience type. Deprecated; use `useCases.create`.
          */
         post: operations["experiences.create"];
         delete?: never;
@@ -695,7 +695,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The id of the experience instance.
+                 * The id of the experience instance.
                  * @example exp_41d2f7
                  */
                 experience_id: components["parameters"]["experience_id"];
@@ -705,7 +705,7 @@ export interface paths {
         /**
          * Retrieve an experience instance
          * @deprecated
-         * @description Answers an experience instance. Deprecated; use `useCases.retrieve`.
+         * Answers an experience instance. Deprecated; use `useCases.retrieve`.
          */
         get: operations["experiences.retrieve"];
         put?: never;
@@ -713,7 +713,7 @@ export interface paths {
         /**
          * Delete an experience instance
          * @deprecated
-         * @description Deletes an experience instance. Deprecated; use `useCases.delete`.
+         * Deletes an experience instance. Deprecated; use `useCases.delete`.
          */
         delete: operations["experiences.delete"];
         options?: never;
@@ -733,7 +733,7 @@ export interface paths {
         /**
          * Set the properties of an experience instance
          * @deprecated
-         * @description Sets properties of an experience instance. Deprecated; use `useCases.properties.update`.
+         * Sets properties of an experience instance. Deprecated; use `useCases.properties.update`.
          */
         post: operations["experiences.properties.create"];
         delete?: never;
@@ -752,14 +752,14 @@ export interface paths {
         /**
          * List experience types
          * @deprecated
-         * @description Lists experience types, a page at a time. Deprecated; use `useCases.definitions.list`.
+         * Lists experience types, a page at a time. Deprecated; use `useCases.definitions.list`.
          */
         get: operations["experiences.types.list"];
         put?: never;
         /**
          * Create an experience type
          * @deprecated
-         * @description Defines an experience type. Deprecated; use `useCases.definitions.create`.
+         * Defines an experience type. Deprecated; use `useCases.definitions.create`.
          */
         post: operations["experiences.types.create"];
         delete?: never;
@@ -774,7 +774,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The name of the experience type.
+                 * The name of the experience type.
                  * @example summarize-doc
                  */
                 experience_name: components["parameters"]["experience_name"];
@@ -784,20 +784,20 @@ export interface paths {
         /**
          * Retrieve an experience type
          * @deprecated
-         * @description Answers an experience type. Deprecated; use `useCases.definitions.retrieve`.
+         * Answers an experience type. Deprecated; use `useCases.definitions.retrieve`.
          */
         get: operations["experiences.types.retrieve"];
         /**
          * Update an experience type
          * @deprecated
-         * @description Changes the description or logging of an experience type. Deprecated; use `useCases.definitions.update`.
+         * Changes the description or logging of an experience type. Deprecated; use `useCases.definitions.update`.
          */
         put: operations["experiences.types.update"];
         post?: never;
         /**
          * Delete an experience type
          * @deprecated
-         * @description Deletes an experience type. Deprecated; use `useCases.definitions.delete`.
+         * Deletes an experience type. Deprecated; use `useCases.definitions.delete`.
          */
         delete: operations["experiences.types.delete"];
         options?: never;
@@ -811,7 +811,7 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The name of the experience type.
+                 * The name of the experience type.
                  * @example summarize-doc
                  */
                 experience_name: components["parameters"]["experience_name"];
@@ -823,13 +823,13 @@ export interface paths {
         /**
          * Set the limit configuration of an experience type
          * @deprecated
-         * @description Sets the limit each new instance gets. Deprecated; use `useCases.definitions.limitConfig.create`.
+         * Sets the limit each new instance gets. Deprecated; use `useCases.definitions.limitConfig.create`.
          */
         post: operations["experiences.types.limitConfig.create"];
         /**
          * Remove the limit configuration of an experience type
          * @deprecated
-         * @description New instances get no limit. Deprecated; use `useCases.definitions.limitConfig.delete`.
+         * New instances get no limit. Deprecated; use `useCases.definitions.limitConfig.delete`.
          */
         delete: operations["experiences.types.limitConfig.delete"];
         options?: never;
@@ -841,406 +841,415 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description The body of every error answer. */
+        /** The body of every error answer. */
         ErrorResponse: {
-            /** @description What went wrong, for a person to read. */
+            /** What went wrong, for a person to read. */
             message: string;
-            /**
-             * Format: int32
-             * @description The HTTP status of the answer.
-             */
+            /** The HTTP status of the answer. */
             statusCode: number;
-            /** @description The Pay-i error code and message, when the service gives one. */
+            /** The Pay-i error code and message, when the service gives one. */
             xproxy_error?: components["schemas"]["XproxyError"] | null;
         };
-        /** @description A machine-readable Pay-i error. */
+        /** A machine-readable Pay-i error. */
         XproxyError: {
-            /** @description A stable error code, such as `category_resource_not_found`. */
+            /** A stable error code, such as `category_resource_not_found`. */
             code?: string | null;
+            /** What went wrong, in words. */
             message?: string | null;
         };
-        /** @description A cost in the currency of the account. */
+        /** A cost in the currency of the account. */
         CostDetailsBase: {
-            /**
-             * Format: double
-             * @description The cost at list price.
-             */
+            /** The cost at list price. */
             base: number;
         };
-        /** @description A total cost, with the part over the limit. */
+        /** A total cost, with the part over the limit. */
         CostDetails: {
-            /** Format: double */
             base: number;
-            /**
-             * Format: double
-             * @description The part of the cost beyond the limit's maximum.
-             */
+            /** The part of the cost beyond the limit's maximum. */
             overrun_base?: number | null;
         };
+        /** A cost, split into input and output. */
         CostData: {
+            /** The cost of the input units. */
             input: components["schemas"]["CostDetailsBase"];
+            /** The cost of the output units. */
             output: components["schemas"]["CostDetailsBase"];
+            /** Input and output together. */
             total: components["schemas"]["CostDetails"];
         };
-        /** @description How many requests ended in each state. */
+        /** How many requests ended in each state. */
         RequestsData: {
-            /** Format: int64 */
+            /** Requests a limit blocked. */
             blocked: number;
-            /** Format: int64 */
             blocked_external: number;
-            /** Format: int64 */
             exceeded: number;
-            /** Format: int64 */
             failed: number;
-            /** Format: int64 */
+            /** Requests that went through. */
             ok: number;
-            /** Format: int64 */
             overrun: number;
-            /** Format: int64 */
+            /** Every request counted. */
             total: number;
         };
-        /** @description Cost and request counts accumulated against a limit. */
+        /** Cost and request counts accumulated against a limit. */
         TotalCostData: {
+            /** The cost counted so far. */
             cost: components["schemas"]["CostData"];
+            /** The requests counted so far, by outcome. */
             requests: components["schemas"]["RequestsData"];
         };
         /**
-         * @description `block` refuses requests once the maximum is reached; `allow` lets them through and records the overrun.
+         * `block` refuses requests once the maximum is reached; `allow` lets them through and records the overrun.
          * @enum {string}
          */
         LimitType: "block" | "allow";
-        /** @description A budget that costs are counted against. */
+        /** A budget that costs are counted against. */
         Limit: {
-            /** Format: date-time */
+            /** When the limit was created. */
             limit_creation_timestamp: string;
+            /** The id of the limit. */
             limit_id: string;
+            /** The name of the limit. */
             limit_name: string;
+            /** Whether the limit blocks requests over it (`block`) or records the overrun (`allow`). */
             limit_type: components["schemas"]["LimitType"];
-            /** Format: date-time */
+            /** When the limit last changed. */
             limit_update_timestamp: string;
-            /**
-             * Format: double
-             * @description The maximum cost.
-             */
+            /** The maximum cost. */
             max: number;
+            /** The cost and requests counted against the limit so far. */
             totals: components["schemas"]["TotalCostData"];
-            /**
-             * Format: double
-             * @description The fraction of `max` (0 to 1) at which the limit reports it is near exhaustion.
-             */
+            /** The fraction of `max` (0 to 1) at which the limit reports it is near exhaustion. */
             threshold?: number | null;
         };
+        /** A limit, as the service answers it. */
         LimitResponse: {
+            /** The limit. */
             limit: components["schemas"]["Limit"];
+            /** The id of this call, for support. */
             request_id: string;
+            /** A note from the service, if any. */
             message?: string | null;
         };
-        /** @description A limit, as listed. */
+        /** A limit, as listed. */
         LimitListResponse: components["schemas"]["Limit"];
-        /** @description A page of limits. */
+        /** A page of limits. */
         LimitListResponsePage: {
+            /** The items of this page. */
             items: components["schemas"]["LimitListResponse"][];
-            /** @description The cursor of the next page; null on the last page. */
+            /** The cursor of the next page; null on the last page. */
             cursor?: string | null;
         };
+        /** The answer of a call that has no data to return. */
         DefaultResponse: {
+            /** The id of this call, for support. */
             request_id: string;
+            /** A note from the service, if any. */
             message?: string | null;
         };
-        /** @description The state of a limit when it was reset. */
+        /** The state of a limit when it was reset. */
         LimitHistory: {
+            /** The id of the limit. */
             limit_id?: string | null;
+            /** The name of the limit. */
             limit_name?: string | null;
+            /** What the limit had counted when it was reset. */
             totals: components["schemas"]["TotalCostData"];
-            /** Format: date-time */
+            /** When the limit was reset. */
             limit_reset_timestamp?: string | null;
             limit_tags?: string[] | null;
+            /** The type the limit had. */
             limit_type?: components["schemas"]["LimitType"] | null;
-            /** Format: double */
+            /** The maximum the limit had. */
             max?: number | null;
         };
+        /** What a reset recorded of the limit. */
         LimitHistoryResponse: {
+            /** The state of the limit when it was reset. */
             limit_history: components["schemas"]["LimitHistory"];
+            /** The id of this call, for support. */
             request_id: string;
             message?: string | null;
         };
-        /** @description The limits whose properties were updated. */
+        /** The limits whose properties were updated. */
         PropertyUpdateResponse: components["schemas"]["LimitResponse"][];
-        /** @description Properties as names and values; a null value removes a property. */
+        /** Properties as names and values; a null value removes a property. */
         PropertyMap: {
             [key: string]: string | null;
         };
         LimitCreateRequest: {
-            /** @description A name for the limit, such as `monthly-budget`. */
+            /** A name for the limit, such as `monthly-budget`. */
             limit_name: string;
-            /**
-             * Format: double
-             * @description The maximum cost the limit allows.
-             */
+            /** The maximum cost the limit allows. */
             max: number;
-            /** @description An id of your choosing; the service makes one when it is omitted. */
+            /** An id of your choosing; the service makes one when it is omitted. */
             limit_id?: string | null;
+            /** `block` refuses requests once `max` is reached; `allow` (the default) lets them through and records the overrun. */
             limit_type?: components["schemas"]["LimitType"];
-            /** @description Properties to attach to the limit. */
+            /** Properties to attach to the limit. */
             properties?: components["schemas"]["PropertyMap"] | null;
-            /**
-             * Format: double
-             * @description The fraction of `max` (0 to 1) at which to warn.
-             */
+            /** The fraction of `max` (0 to 1) at which to warn. */
             threshold?: number | null;
         };
         LimitUpdateRequest: {
+            /** A new name for the limit. */
             limit_name?: string | null;
-            /** Format: double */
+            /** A new maximum cost. */
             max?: number | null;
         };
         PropertiesRequest: {
+            /** The properties to set; a null value removes one. */
             properties: components["schemas"]["PropertyMap"];
         };
-        /** @description Units consumed of one kind (such as `text`), in and out. */
+        /** Units consumed of one kind (such as `text`), in and out. */
         IngestUnits: {
-            /**
-             * Format: int64
-             * @description Input units, such as prompt tokens.
-             */
+            /** Input units, such as prompt tokens. */
             input?: number;
-            /**
-             * Format: int64
-             * @description Output units, such as completion tokens.
-             */
+            /** Output units, such as completion tokens. */
             output?: number;
         };
-        /** @description An HTTP header of the provider request or response. */
+        /** An HTTP header of the provider request or response. */
         HeaderInfo: {
+            /** The header's name. */
             name: string;
+            /** The header's value. */
             value?: string | null;
         };
-        /** @description A function (tool) call the model answered. */
+        /** A function (tool) call the model answered. */
         ProviderResponseFunctionCall: {
+            /** The name of the function the model called. */
             name: string;
-            /** @description The arguments as JSON text. */
+            /** The arguments as JSON text. */
             arguments?: string | null;
         };
-        /** @description One usage event. */
+        /** One usage event. */
         IngestRequest: {
-            /** @description The category of the resource, such as `system.openai`. */
+            /** The category of the resource, such as `system.openai`. */
             category: string;
-            /** @description Units consumed, by kind: `{ text: { input: 10, output: 50 } }`. */
+            /** Units consumed, by kind: `{ text: { input: 10, output: 50 } }`. */
             units: {
                 [key: string]: components["schemas"]["IngestUnits"];
             };
-            /**
-             * Format: int64
-             * @description Time from sending the request to the provider until its answer was complete.
-             */
+            /** Time from sending the request to the provider until its answer was complete. */
             end_to_end_latency_ms?: number | null;
-            /**
-             * Format: date-time
-             * @description When the event happened; defaults to now. An event before the resource's `start_timestamp` is refused with 404 `category_resource_not_found`.
-             */
+            /** When the event happened; defaults to now. An event before the resource's `start_timestamp` is refused with 404 `category_resource_not_found`. */
             event_timestamp?: string | Date | null;
-            /**
-             * Format: int32
-             * @description The HTTP status the provider answered.
-             */
+            /** The HTTP status the provider answered. */
             http_status_code?: number | null;
-            /** @description Properties of the request, as names and values. */
+            /** Properties of the request, as names and values. */
             properties?: Record<string, (string | number | boolean) | null> | null;
+            /** Headers of the request sent to the provider. */
             provider_request_headers?: components["schemas"]["HeaderInfo"][] | null;
-            /** @description The request sent to the provider, as JSON text. */
+            /** The request sent to the provider, as JSON text. */
             provider_request_json?: string | null;
-            /** @description The reasoning part of the provider request, as JSON text. */
+            /** The reasoning part of the provider request, as JSON text. */
             provider_request_reasoning_json?: string | null;
+            /** The function (tool) calls in the provider's answer. */
             provider_response_function_calls?: components["schemas"]["ProviderResponseFunctionCall"][] | null;
+            /** Headers of the provider's answer. */
             provider_response_headers?: components["schemas"]["HeaderInfo"][] | null;
-            /** @description The id the provider gave its response. */
+            /** The id the provider gave its response. */
             provider_response_id?: string | null;
-            /** @description The provider's response as JSON text, or its streamed chunks. */
+            /** The provider's response as JSON text, or its streamed chunks. */
             provider_response_json?: string | string[] | null;
-            /** @description The provider endpoint called. */
+            /** The provider endpoint called. */
             provider_uri?: string | null;
-            /** @description The resource used, such as `gpt-4o`. */
+            /** The resource used, such as `gpt-4o`. */
             resource?: string | null;
-            /** Format: int64 */
+            /** Time from sending the request until the first completion (not reasoning) token arrived. */
             time_to_first_completion_token_ms?: number | null;
-            /** Format: int64 */
+            /** Time from sending the request until the first token arrived. */
             time_to_first_token_ms?: number | null;
-            /** @description Properties of the use case instance, as names and values. */
+            /** Properties of the use case instance, as names and values. */
             use_case_properties?: Record<string, (string | number | boolean) | null> | null;
         };
-        /** @description One usage event of a bulk ingest; what `ingest.units` sends as headers is here in the body. */
+        /** One usage event of a bulk ingest; what `ingest.units` sends as headers is here in the body. */
         BulkIngestRequest: {
-            /** @description The category of the resource, such as `system.openai`. */
+            /** The category of the resource, such as `system.openai`. */
             category: string;
-            /** @description Units consumed, by kind: `{ text: { input: 10, output: 50 } }`. */
+            /** Units consumed, by kind: `{ text: { input: 10, output: 50 } }`. */
             units: {
                 [key: string]: components["schemas"]["IngestUnits"];
             };
-            /**
-             * Format: int64
-             * @description Time from sending the request to the provider until its answer was complete.
-             */
+            /** Time from sending the request to the provider until its answer was complete. */
             end_to_end_latency_ms?: number | null;
-            /**
-             * Format: date-time
-             * @description When the event happened; defaults to now. An event before the resource's `start_timestamp` is refused with 404 `category_resource_not_found`.
-             */
+            /** When the event happened; defaults to now. An event before the resource's `start_timestamp` is refused with 404 `category_resource_not_found`. */
             event_timestamp?: string | Date | null;
-            /**
-             * Format: int32
-             * @description The HTTP status the provider answered.
-             */
+            /** The HTTP status the provider answered. */
             http_status_code?: number | null;
-            /** @description Properties of the request, as names and values. */
+            /** Properties of the request, as names and values. */
             properties?: {
                 [key: string]: string | null;
             } | null;
             provider_request_headers?: components["schemas"]["HeaderInfo"][] | null;
-            /** @description The request sent to the provider, as JSON text. */
+            /** The request sent to the provider, as JSON text. */
             provider_request_json?: string | null;
-            /** @description The reasoning part of the provider request, as JSON text. */
+            /** The reasoning part of the provider request, as JSON text. */
             provider_request_reasoning_json?: string | null;
             provider_response_function_calls?: components["schemas"]["ProviderResponseFunctionCall"][] | null;
             provider_response_headers?: components["schemas"]["HeaderInfo"][] | null;
-            /** @description The id the provider gave its response. */
+            /** The id the provider gave its response. */
             provider_response_id?: string | null;
-            /** @description The provider's response as JSON text, or its streamed chunks. */
+            /** The provider's response as JSON text, or its streamed chunks. */
             provider_response_json?: string | string[] | null;
-            /** @description The provider endpoint called. */
+            /** The provider endpoint called. */
             provider_uri?: string | null;
-            /** @description The resource used, such as `gpt-4o`. */
+            /** The resource used, such as `gpt-4o`. */
             resource?: string | null;
-            /** Format: int64 */
             time_to_first_completion_token_ms?: number | null;
-            /** Format: int64 */
             time_to_first_token_ms?: number | null;
-            /** @description Properties of the use case instance, as names and values. */
+            /** Properties of the use case instance, as names and values. */
             use_case_properties?: {
                 [key: string]: string | null;
             } | null;
             account_name?: string | null;
-            /** @description The limits to count the event against. */
+            /** The limits to count the event against. */
             limit_ids?: string[] | null;
             request_tags?: string[] | null;
-            /** @description The scope of the resource. */
+            /** The scope of the resource. */
             scope?: string | null;
             use_case_id?: string | null;
             use_case_name?: string | null;
             use_case_step?: string | null;
-            /** Format: int32 */
             use_case_version?: number | null;
-            /** @description The user to attribute the cost to. */
+            /** The user to attribute the cost to. */
             user_id?: string | null;
         };
-        /** @description An event of a bulk ingest that was refused. */
+        /** An event of a bulk ingest that was refused. */
         BulkIngestError: {
-            /**
-             * Format: int32
-             * @description The index of the event in the request.
-             */
+            /** The index of the event in the request. */
             item_index?: number | null;
             xproxy_result?: components["schemas"]["ErrorResponse"] | null;
         };
+        /** What the service answered to a bulk ingest: how many events it took and which it refused. */
         BulkIngestResponse: {
-            /**
-             * Format: int64
-             * @description Events ingested.
-             */
+            /** Events ingested. */
             ingest_count: number;
-            /** Format: date-time */
+            /** When Pay-i recorded the batch. */
             ingest_timestamp: string;
+            /** The id of this call, for support. */
             request_id: string;
-            /** Format: int64 */
+            /** How many events were refused. */
             error_count?: number | null;
+            /** The refused events, each with its index in the batch and the reason. */
             errors?: components["schemas"]["BulkIngestError"][] | null;
-            /** Format: int64 */
             item_error_count?: number | null;
-            /** Format: int64 */
+            /** How many events the batch held. */
             total_count?: number | null;
         };
-        /** @description What the request cost. */
+        /** What the request cost. */
         XproxyCost: {
-            /** @enum {string|null} */
+            /**
+             * The currency of the amounts, such as `usd`.
+             * @enum {string|null}
+             */
             currency?: "usd" | null;
+            /** The cost of the input units. */
             input?: components["schemas"]["CostDetailsBase"] | null;
+            /** The cost of the output units. */
             output?: components["schemas"]["CostDetailsBase"] | null;
+            /** What the request cost in all. */
             total?: components["schemas"]["CostDetails"] | null;
         };
+        /** The state of one limit after the request. */
         XproxyLimitState: {
-            /** @enum {string|null} */
+            /**
+             * The limit's state after the request, such as `ok`, `exceeded` or `blocked`.
+             * @enum {string|null}
+             */
             state?: "ok" | "blocked" | "blocked_external" | "exceeded" | "overrun" | "failed" | null;
         };
+        /** Units of a kind the resource has no price for. */
         UnknownUnits: {
-            /** Format: int64 */
+            /** Input units of this kind. */
             input?: number | null;
-            /** Format: int64 */
+            /** Output units of this kind. */
             output?: number | null;
         };
-        /** @description What Pay-i recorded for a request: its id, cost, and the state of its limits. */
+        /** What Pay-i recorded for a request: its id, cost, and the state of its limits. */
         XproxyResult: {
+            /** The account the request was attributed to. */
             account_name?: string | null;
+            /** What Pay-i did about the request. */
             actions?: string[] | null;
+            /** The limits that blocked the request. */
             blocked_limit_ids?: string[] | null;
+            /** What the request cost, once priced. */
             cost?: components["schemas"]["XproxyCost"] | null;
+            /** Whether Pay-i had already recorded this request. */
             duplicate_request?: boolean | null;
-            /** @description The state of each limit the request counted against, by limit id. */
+            /** The state of each limit the request counted against, by limit id. */
             limits?: {
                 [key: string]: components["schemas"]["XproxyLimitState"];
             } | null;
+            /** The id Pay-i gave the request: look the request up by it later (`client.requests`). */
             request_id?: string | null;
+            /** The tags recorded with the request. */
             request_tags?: string[] | null;
+            /** The id of the resource version that priced the request. */
             resource_id?: string | null;
-            /** @description Units of kinds the resource has no price for. */
+            /** Units of kinds the resource has no price for. */
             unknown_units?: {
                 [key: string]: components["schemas"]["UnknownUnits"];
             } | null;
+            /** The use case instance the request belongs to. */
             use_case_id?: string | null;
+            /** The use case the request belongs to. */
             use_case_name?: string | null;
+            /** The step of the use case the request was made in. */
             use_case_step?: string | null;
+            /** The user the request was attributed to. */
             user_id?: string | null;
+            /** Warnings about the request, such as a limit passing its threshold. */
             warnings?: string[] | null;
         };
+        /** What the service answered to an ingested event. */
         IngestResponse: {
-            /** Format: date-time */
+            /** When the event happened: the `event_timestamp` sent, else when Pay-i received it. */
             event_timestamp: string;
-            /** Format: date-time */
+            /** When Pay-i recorded the event. */
             ingest_timestamp: string;
+            /** The id of this call, for support. */
             request_id: string;
+            /** What Pay-i recorded: the event's request id, its cost and the state of its limits. */
             xproxy_result: components["schemas"]["XproxyResult"];
         };
+        /** What Pay-i recorded for a past request. */
         RequestResult: {
+            /** What Pay-i recorded for the request. */
             xproxy_result: components["schemas"]["XproxyResult"];
         };
+        /** The answer to a properties update. */
         PropertiesResponse: {
+            /** The id of this call, for support. */
             request_id?: string | null;
         };
+        /** A category of resources, such as `system.openai`. */
         CategoryResponse: {
+            /** The name of the category, such as `system.openai`. */
             category: string;
         };
+        /** A page of categories. */
         CategoryResponsePage: {
+            /** The items of this page. */
             items: components["schemas"]["CategoryResponse"][];
+            /** The cursor of the next page; absent, null or empty on the last one. */
             cursor?: string | null;
         };
-        /** @description Prices per unit of one kind. */
+        /** Prices per unit of one kind. */
         ResourceUnitPrices: {
-            /** Format: double */
+            /** The price of one input unit. */
             input_price?: number | null;
-            /** Format: double */
+            /** The price of one output unit. */
             output_price?: number | null;
         };
         AwsBedrockResource: {
-            /** Format: int32 */
             model_units: number;
         };
         AzureResource: {
-            /**
-             * Format: int32
-             * @description Provisioned throughput units.
-             */
+            /** Provisioned throughput units. */
             ptus: number;
         };
         GoogleVertexResource: {
-            /** Format: int32 */
             gsus: number;
         };
         MappedResource: {
@@ -1250,162 +1259,178 @@ export interface components {
             scope?: "global" | "datazone" | "region" | null;
             sub_scope?: string | null;
         };
-        /** @description One version of a resource and its prices. */
+        /** One version of a resource and its prices. */
         CategoryResourceResponse: {
+            /** Whether this version of the resource is the one in use. */
             active: boolean;
+            /** The category of the resource. */
             category: string;
+            /** Whether requests for this resource may go through Pay-i's proxy. */
             proxy_allowed: boolean;
+            /** The name of the resource, such as `gpt-4o`. */
             resource: string;
+            /** The id of this version of the resource. */
             resource_id: string;
-            /**
-             * Format: date-time
-             * @description When this version's prices start to apply.
-             */
+            /** When this version's prices start to apply. */
             start_timestamp: string;
-            /** @description Prices by unit kind: `{ text: { input_price, output_price } }`. */
+            /** Prices by unit kind: `{ text: { input_price, output_price } }`. */
             units: {
                 [key: string]: components["schemas"]["ResourceUnitPrices"];
             };
+            /** The resource this one is an alias of, if any. */
             aliased_resource?: string | null;
             aws_bedrock_resource?: components["schemas"]["AwsBedrockResource"] | null;
             azure_resource?: components["schemas"]["AzureResource"] | null;
+            /** Whether the resource bills by characters rather than tokens. */
             character_billing?: boolean | null;
-            /** Format: double */
             cost_per_hour?: number | null;
-            /** Format: date-time */
+            /** When the resource was deprecated, if it was. */
             deprecated_timestamp?: string | null;
+            /** A description of the resource. */
             description?: string | null;
-            /** Format: date-time */
+            /** When this version stopped applying (a newer one started), or null while it applies. */
             end_timestamp?: string | null;
             google_vertex_resource?: components["schemas"]["GoogleVertexResource"] | null;
-            /** Format: int64 */
+            /** The input size from which large-context prices apply. */
             large_context_threshold?: number | null;
             mapped_resource?: components["schemas"]["MappedResource"] | null;
-            /** Format: int64 */
+            /** The most input units a request may use. */
             max_input_units?: number | null;
-            /** Format: int64 */
+            /** The most output units a request may produce. */
             max_output_units?: number | null;
-            /** Format: int64 */
+            /** The most units, in and out, a request may use. */
             max_total_units?: number | null;
             reservation_id?: string | null;
         };
+        /** A page of resources, or of the versions of one resource. */
         CategoryResourceResponsePage: {
+            /** The items of this page. */
             items: components["schemas"]["CategoryResourceResponse"][];
+            /** The cursor of the next page; absent, null or empty on the last one. */
             cursor?: string | null;
         };
-        /** @description The resources deleted with the category. */
+        /** The resources deleted with the category. */
         CategoryDeleteResponse: components["schemas"]["CategoryResourceResponse"][];
-        /** @description The versions of the resource that were deleted. */
+        /** The versions of the resource that were deleted. */
         CategoryDeleteResourceResponse: components["schemas"]["CategoryResourceResponse"][];
         ResourcePrice: {
-            /**
-             * Format: double
-             * @description Price of one input unit.
-             */
+            /** Price of one input unit. */
             input_price?: number;
-            /**
-             * Format: double
-             * @description Price of one output unit.
-             */
+            /** Price of one output unit. */
             output_price?: number;
         };
         ResourceCreateRequest: {
-            /** @description Prices by unit kind: `{ text: { input_price: 0.0000025, output_price: 0.00001 } }`. */
+            /** Prices by unit kind: `{ text: { input_price: 0.0000025, output_price: 0.00001 } }`. */
             units: {
                 [key: string]: components["schemas"]["ResourcePrice"];
             };
-            /** Format: int64 */
+            /** The most input units a request may use. */
             max_input_units?: number | null;
-            /** Format: int64 */
+            /** The most output units a request may produce. */
             max_output_units?: number | null;
-            /** Format: int64 */
+            /** The most units, in and out, a request may use. */
             max_total_units?: number | null;
-            /**
-             * Format: date-time
-             * @description When these prices start to apply; defaults to now. Set it before your oldest event to backfill history.
-             */
+            /** When these prices start to apply; defaults to now. Set it before your oldest event to backfill history. */
             start_timestamp?: string | Date | null;
         };
         /** @enum {string} */
         KpiType: "boolean" | "number" | "percentage" | "likert5" | "likert7" | "likert10";
+        /** An instance of a use case. */
         UseCaseInstanceResponse: {
+            /** The id of the instance. */
             use_case_id: string;
+            /** The name of the use case. */
             use_case_name: string;
+            /** The limit the instance counts against, if any. */
             limit_id?: string | null;
-            /** Format: int32 */
+            /** The version of the definition the instance follows. */
             type_version?: number | null;
         };
-        /** @description The score of a KPI on a use case instance. */
+        /** The score of a KPI on a use case instance. */
         KpiListResponse: {
+            /** The name of the KPI. */
             kpi_name?: string | null;
-            /** Format: date-time */
+            /** When the score was first given. */
             create_timestamp?: string | null;
+            /** How the KPI is scored. */
             kpi_type?: components["schemas"]["KpiType"] | null;
-            /** Format: double */
+            /** The KPI's score on this instance. */
             score?: number | null;
-            /** Format: date-time */
+            /** When the score last changed. */
             update_timestamp?: string | null;
         };
+        /** A page of KPI scores. */
         KpiListResponsePage: {
+            /** The items of this page. */
             items: components["schemas"]["KpiListResponse"][];
+            /** The cursor of the next page; absent, null or empty on the last one. */
             cursor?: string | null;
         };
         KpiScoreRequest: {
-            /** @description The score; a boolean for boolean KPIs. */
+            /** The score; a boolean for boolean KPIs. */
             score?: boolean | number | null;
         };
-        /** @description The limit each instance of a use case gets. */
+        /** The limit each instance of a use case gets. */
         LimitConfig: {
-            /** Format: double */
             max: number;
             limit_type?: components["schemas"]["LimitType"] | null;
             properties?: components["schemas"]["PropertyMap"] | null;
-            /** Format: double */
             threshold?: number | null;
         };
         LimitConfigCreateRequest: {
-            /** Format: double */
             max: number;
             limit_type?: components["schemas"]["LimitType"];
             properties?: components["schemas"]["PropertyMap"] | null;
-            /** Format: double */
             threshold?: number | null;
         };
+        /** A use case definition. */
         UseCaseDefinitionResponse: {
+            /** What the use case is. */
             description: string;
+            /** The name of the use case. */
             name: string;
+            /** The id of this call, for support. */
             request_id: string;
+            /** The limit each instance gets, if any. */
             limit_config?: components["schemas"]["LimitConfig"] | null;
+            /** Whether the use case's requests are logged. */
             logging_enabled?: boolean | null;
-            /** Format: int32 */
+            /** The version of this definition. */
             type_version?: number | null;
         };
+        /** A page of use case definitions. */
         UseCaseDefinitionResponsePage: {
+            /** The items of this page. */
             items: components["schemas"]["UseCaseDefinitionResponse"][];
+            /** The cursor of the next page; absent, null or empty on the last one. */
             cursor?: string | null;
         };
         UseCaseDefinitionCreateRequest: {
+            /** What the use case is. */
             description: string;
-            /** @description The use case name, such as `support-chat`. */
+            /** The use case name, such as `support-chat`. */
             name: string;
+            /** The limit each instance gets, if any. */
             limit_config?: components["schemas"]["LimitConfigCreateRequest"];
+            /** Whether to log the use case's requests. */
             logging_enabled?: boolean | null;
         };
         UseCaseDefinitionUpdateRequest: {
             description?: string | null;
             logging_enabled?: boolean | null;
         };
-        /** @description A KPI of a use case definition. */
+        /** A KPI of a use case definition. */
         KpiDefinition: {
+            /** What the KPI measures. */
             description: string;
+            /** The name of the KPI. */
             name: string;
             request_id: string;
-            /** Format: date-time */
             created_timestamp?: string | null;
-            /** Format: double */
+            /** The score the KPI aims for. */
             goal?: number | null;
+            /** How the KPI is scored. */
             kpi_type?: components["schemas"]["KpiType"] | null;
-            /** Format: date-time */
             updated_timestamp?: string | null;
         };
         KpiCreateResponse: components["schemas"]["KpiDefinition"];
@@ -1419,39 +1444,30 @@ export interface components {
         };
         KpiCreateRequest: {
             description: string;
-            /**
-             * Format: double
-             * @description The target value.
-             */
+            /** The target value. */
             goal: number;
             kpi_type: components["schemas"]["KpiType"];
             name: string;
         };
         KpiUpdateRequest: {
             description?: string | null;
-            /** Format: double */
             goal?: number | null;
         };
         ExperienceInstanceResponse: {
             experience_id: string;
             limit_id?: string | null;
-            /** Format: int32 */
             type_version?: number | null;
         };
         ExperienceLimitConfig: {
-            /** Format: double */
             max: number;
             limit_tags?: string[] | null;
             limit_type?: components["schemas"]["LimitType"] | null;
-            /** Format: double */
             threshold?: number | null;
         };
         ExperienceLimitConfigRequest: {
-            /** Format: double */
             max: number;
             limit_tags?: string[] | null;
             limit_type?: components["schemas"]["LimitType"];
-            /** Format: double */
             threshold?: number | null;
         };
         ExperienceType: {
@@ -1460,7 +1476,6 @@ export interface components {
             request_id: string;
             limit_config?: components["schemas"]["ExperienceLimitConfig"] | null;
             logging_enabled?: boolean | null;
-            /** Format: int32 */
             type_version?: number | null;
         };
         ExperienceTypePage: {
@@ -1484,7 +1499,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed or a value is out of range. */
+        /** The request is malformed or a value is out of range. */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -1493,7 +1508,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The API key is missing or not valid. */
+        /** The API key is missing or not valid. */
         Unauthorized: {
             headers: {
                 [name: string]: unknown;
@@ -1502,7 +1517,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The API key may not perform this operation. */
+        /** The API key may not perform this operation. */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -1511,7 +1526,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The entity does not exist, or did not exist at the event's timestamp. */
+        /** The entity does not exist, or did not exist at the event's timestamp. */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -1520,7 +1535,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The entity already exists or was changed concurrently. */
+        /** The entity already exists or was changed concurrently. */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -1529,7 +1544,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The request is well formed but cannot be processed. */
+        /** The request is well formed but cannot be processed. */
         UnprocessableEntity: {
             headers: {
                 [name: string]: unknown;
@@ -1538,10 +1553,10 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description Too many requests; retry after the time the `retry-after` header gives. */
+        /** Too many requests; retry after the time the `retry-after` header gives. */
         TooManyRequests: {
             headers: {
-                /** @description Seconds to wait before retrying. */
+                /** Seconds to wait before retrying. */
                 "retry-after"?: number;
                 [name: string]: unknown;
             };
@@ -1549,7 +1564,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The service failed; the request may be retried. */
+        /** The service failed; the request may be retried. */
         InternalServerError: {
             headers: {
                 [name: string]: unknown;
@@ -1561,77 +1576,77 @@ export interface components {
     };
     parameters: {
         /**
-         * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+         * The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
          * @example c_01
          */
         cursor: string;
         /**
-         * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+         * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
          * @example 20
          */
         limit: number;
         /**
-         * @description Sort the list in ascending order (true) or descending order (false).
+         * Sort the list in ascending order (true) or descending order (false).
          * @example true
          */
         sort_ascending: boolean;
         /**
-         * @description Only the active (true) or only the inactive (false) entries.
+         * Only the active (true) or only the inactive (false) entries.
          * @example true
          */
         active: boolean;
         /**
-         * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+         * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
          * @example vector-db
          */
         category: string;
         /**
-         * @description The name of the resource within its category, such as `gpt-4o`.
+         * The name of the resource within its category, such as `gpt-4o`.
          * @example qdrant-embeddings
          */
         resource: string;
         /**
-         * @description The id of one version of the resource, as answered when it was created.
+         * The id of one version of the resource, as answered when it was created.
          * @example res_qdrant_01
          */
         resource_id: string;
         /**
-         * @description The id of the limit.
+         * The id of the limit.
          * @example lim_7d3f2a9c
          */
         limit_id: string;
         /**
-         * @description The name of the use case definition.
+         * The name of the use case definition.
          * @example support-chat
          */
         use_case_name: string;
         /**
-         * @description The id of the use case instance.
+         * The id of the use case instance.
          * @example uc_9a1c55e0
          */
         use_case_id: string;
         /**
-         * @description The name of the KPI.
+         * The name of the KPI.
          * @example deflection-rate
          */
         kpi_name: string;
         /**
-         * @description The Pay-i request id, as answered in `xproxy_result.request_id`.
+         * The Pay-i request id, as answered in `xproxy_result.request_id`.
          * @example req_5f0c6a1e9b2d4c7a
          */
         request_id: string;
         /**
-         * @description The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id).
+         * The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id).
          * @example chatcmpl-9a8b7c
          */
         provider_response_id: string;
         /**
-         * @description The name of the experience type.
+         * The name of the experience type.
          * @example summarize-doc
          */
         experience_name: string;
         /**
-         * @description The id of the experience instance.
+         * The id of the experience instance.
          * @example exp_41d2f7
          */
         experience_id: string;
@@ -1646,22 +1661,22 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
                  * @example c_01
                  */
                 cursor?: components["parameters"]["cursor"];
                 /**
-                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
                  * @example 20
                  */
                 limit?: components["parameters"]["limit"];
                 /**
-                 * @description Only the limits with this name.
+                 * Only the limits with this name.
                  * @example monthly-budget
                  */
                 limit_name?: string;
                 /**
-                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * Sort the list in ascending order (true) or descending order (false).
                  * @example true
                  */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -1672,7 +1687,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1704,7 +1719,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1729,7 +1744,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The id of the limit.
+                 * The id of the limit.
                  * @example lim_7d3f2a9c
                  */
                 limit_id: components["parameters"]["limit_id"];
@@ -1738,7 +1753,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1763,7 +1778,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The id of the limit.
+                 * The id of the limit.
                  * @example lim_7d3f2a9c
                  */
                 limit_id: components["parameters"]["limit_id"];
@@ -1776,7 +1791,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1801,7 +1816,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The id of the limit.
+                 * The id of the limit.
                  * @example lim_7d3f2a9c
                  */
                 limit_id: components["parameters"]["limit_id"];
@@ -1810,7 +1825,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1833,7 +1848,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The effective date of the reset (ISO 8601); now when omitted.
+                 * The effective date of the reset (ISO 8601); now when omitted.
                  * @example 2025-02-01T00:00:00Z
                  */
                 resetDate?: string | Date;
@@ -1841,7 +1856,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The id of the limit.
+                 * The id of the limit.
                  * @example lim_7d3f2a9c
                  */
                 limit_id: components["parameters"]["limit_id"];
@@ -1850,7 +1865,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1875,7 +1890,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The id of the limit.
+                 * The id of the limit.
                  * @example lim_7d3f2a9c
                  */
                 limit_id: components["parameters"]["limit_id"];
@@ -1888,7 +1903,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1914,14 +1929,14 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The events to ingest. The Python SDK sends no body when it is given none; the service answers an empty ingest. */
+        /** The events to ingest. The Python SDK sends no body when it is given none; the service answers an empty ingest. */
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["BulkIngestRequest"][];
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1945,47 +1960,47 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description The limits to count the event against. The SDK takes an array and sends its entries comma-separated, trimmed, without empty ones.
+                 * The limits to count the event against. The SDK takes an array and sends its entries comma-separated, trimmed, without empty ones.
                  * @example monthly-budget,customer_abc123-daily
                  */
                 "xProxy-Limit-IDs"?: string;
                 /**
-                 * @description The use case instance the event belongs to.
+                 * The use case instance the event belongs to.
                  * @example uc_9a1c55e0
                  */
                 "xProxy-UseCase-ID"?: string;
                 /**
-                 * @description The use case the event belongs to.
+                 * The use case the event belongs to.
                  * @example support-chat
                  */
                 "xProxy-UseCase-Name"?: string;
                 /**
-                 * @description The step of the use case the event belongs to.
+                 * The step of the use case the event belongs to.
                  * @example answer
                  */
                 "xProxy-UseCase-Step"?: string;
                 /**
-                 * @description The version of the use case definition.
+                 * The version of the use case definition.
                  * @example 3
                  */
                 "xProxy-UseCase-Version"?: number;
                 /**
-                 * @description The user to attribute the cost to.
+                 * The user to attribute the cost to.
                  * @example customer_abc123
                  */
                 "xProxy-User-ID"?: string;
                 /**
-                 * @description The scope of the resource, such as `global`, `datazone` or `region`.
+                 * The scope of the resource, such as `global`, `datazone` or `region`.
                  * @example datazone
                  */
                 "xProxy-Resource-Scope"?: string;
                 /**
-                 * @description The account to attribute the cost to.
+                 * The account to attribute the cost to.
                  * @example acme
                  */
                 "xProxy-Account-Name"?: string;
                 /**
-                 * @description Do not keep the request and response bodies. The SDK takes a boolean and sends `true` or `false`; the Python SDK sends `True` or `False`.
+                 * Do not keep the request and response bodies. The SDK takes a boolean and sends `true` or `false`; the Python SDK sends `True` or `False`.
                  * @example true
                  */
                 "xProxy-Logging-Disable"?: "true" | "false" | "True" | "False";
@@ -1999,7 +2014,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2022,22 +2037,22 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only the active (true) or only the inactive (false) entries.
+                 * Only the active (true) or only the inactive (false) entries.
                  * @example true
                  */
                 Active?: components["parameters"]["active"];
                 /**
-                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
                  * @example c_01
                  */
                 cursor?: components["parameters"]["cursor"];
                 /**
-                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
                  * @example 20
                  */
                 limit?: components["parameters"]["limit"];
                 /**
-                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * Sort the list in ascending order (true) or descending order (false).
                  * @example true
                  */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -2048,7 +2063,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2073,7 +2088,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
                  * @example vector-db
                  */
                 category: components["parameters"]["category"];
@@ -2082,7 +2097,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2105,22 +2120,22 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only the active (true) or only the inactive (false) entries.
+                 * Only the active (true) or only the inactive (false) entries.
                  * @example true
                  */
                 Active?: components["parameters"]["active"];
                 /**
-                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
                  * @example c_01
                  */
                 cursor?: components["parameters"]["cursor"];
                 /**
-                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
                  * @example 20
                  */
                 limit?: components["parameters"]["limit"];
                 /**
-                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * Sort the list in ascending order (true) or descending order (false).
                  * @example true
                  */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -2128,7 +2143,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
                  * @example vector-db
                  */
                 category: components["parameters"]["category"];
@@ -2137,7 +2152,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2160,22 +2175,22 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only the active (true) or only the inactive (false) entries.
+                 * Only the active (true) or only the inactive (false) entries.
                  * @example true
                  */
                 Active?: components["parameters"]["active"];
                 /**
-                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
                  * @example c_01
                  */
                 cursor?: components["parameters"]["cursor"];
                 /**
-                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
                  * @example 20
                  */
                 limit?: components["parameters"]["limit"];
                 /**
-                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * Sort the list in ascending order (true) or descending order (false).
                  * @example true
                  */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -2183,12 +2198,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
                  * @example vector-db
                  */
                 category: components["parameters"]["category"];
                 /**
-                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * The name of the resource within its category, such as `gpt-4o`.
                  * @example qdrant-embeddings
                  */
                 resource: components["parameters"]["resource"];
@@ -2197,7 +2212,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2222,12 +2237,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
                  * @example vector-db
                  */
                 category: components["parameters"]["category"];
                 /**
-                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * The name of the resource within its category, such as `gpt-4o`.
                  * @example qdrant-embeddings
                  */
                 resource: components["parameters"]["resource"];
@@ -2240,7 +2255,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2265,12 +2280,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
                  * @example vector-db
                  */
                 category: components["parameters"]["category"];
                 /**
-                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * The name of the resource within its category, such as `gpt-4o`.
                  * @example qdrant-embeddings
                  */
                 resource: components["parameters"]["resource"];
@@ -2279,7 +2294,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2304,17 +2319,17 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
                  * @example vector-db
                  */
                 category: components["parameters"]["category"];
                 /**
-                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * The name of the resource within its category, such as `gpt-4o`.
                  * @example qdrant-embeddings
                  */
                 resource: components["parameters"]["resource"];
                 /**
-                 * @description The id of one version of the resource, as answered when it was created.
+                 * The id of one version of the resource, as answered when it was created.
                  * @example res_qdrant_01
                  */
                 resource_id: components["parameters"]["resource_id"];
@@ -2323,7 +2338,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2348,17 +2363,17 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
                  * @example vector-db
                  */
                 category: components["parameters"]["category"];
                 /**
-                 * @description The name of the resource within its category, such as `gpt-4o`.
+                 * The name of the resource within its category, such as `gpt-4o`.
                  * @example qdrant-embeddings
                  */
                 resource: components["parameters"]["resource"];
                 /**
-                 * @description The id of one version of the resource, as answered when it was created.
+                 * The id of one version of the resource, as answered when it was created.
                  * @example res_qdrant_01
                  */
                 resource_id: components["parameters"]["resource_id"];
@@ -2367,7 +2382,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2392,7 +2407,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -2401,7 +2416,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2426,12 +2441,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
                 /**
-                 * @description The id of the use case instance.
+                 * The id of the use case instance.
                  * @example uc_9a1c55e0
                  */
                 use_case_id: components["parameters"]["use_case_id"];
@@ -2440,7 +2455,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2465,12 +2480,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
                 /**
-                 * @description The id of the use case instance.
+                 * The id of the use case instance.
                  * @example uc_9a1c55e0
                  */
                 use_case_id: components["parameters"]["use_case_id"];
@@ -2479,7 +2494,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2504,17 +2519,17 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
                 /**
-                 * @description The id of the use case instance.
+                 * The id of the use case instance.
                  * @example uc_9a1c55e0
                  */
                 use_case_id: components["parameters"]["use_case_id"];
                 /**
-                 * @description The name of the KPI.
+                 * The name of the KPI.
                  * @example deflection-rate
                  */
                 kpi_name: components["parameters"]["kpi_name"];
@@ -2527,7 +2542,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The score was recorded. */
+            /** The score was recorded. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2548,22 +2563,22 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
                  * @example c_01
                  */
                 cursor?: components["parameters"]["cursor"];
                 /**
-                 * @description Only the scores of this KPI.
+                 * Only the scores of this KPI.
                  * @example deflection-rate
                  */
                 kpi_name?: string;
                 /**
-                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
                  * @example 20
                  */
                 limit?: components["parameters"]["limit"];
                 /**
-                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * Sort the list in ascending order (true) or descending order (false).
                  * @example true
                  */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -2571,12 +2586,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
                 /**
-                 * @description The id of the use case instance.
+                 * The id of the use case instance.
                  * @example uc_9a1c55e0
                  */
                 use_case_id: components["parameters"]["use_case_id"];
@@ -2585,7 +2600,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2610,12 +2625,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
                 /**
-                 * @description The id of the use case instance.
+                 * The id of the use case instance.
                  * @example uc_9a1c55e0
                  */
                 use_case_id: components["parameters"]["use_case_id"];
@@ -2628,7 +2643,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2651,22 +2666,22 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
                  * @example c_01
                  */
                 cursor?: components["parameters"]["cursor"];
                 /**
-                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
                  * @example 20
                  */
                 limit?: components["parameters"]["limit"];
                 /**
-                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * Sort the list in ascending order (true) or descending order (false).
                  * @example true
                  */
                 sort_ascending?: components["parameters"]["sort_ascending"];
                 /**
-                 * @description Only the definition with this name.
+                 * Only the definition with this name.
                  * @example support-chat
                  */
                 use_case_name?: string;
@@ -2677,7 +2692,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2709,7 +2724,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2734,7 +2749,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -2743,7 +2758,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2768,7 +2783,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -2781,7 +2796,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2806,7 +2821,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -2815,7 +2830,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2838,22 +2853,22 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
                  * @example c_01
                  */
                 cursor?: components["parameters"]["cursor"];
                 /**
-                 * @description Only the KPI with this name.
+                 * Only the KPI with this name.
                  * @example deflection-rate
                  */
                 kpi_name?: string;
                 /**
-                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
                  * @example 20
                  */
                 limit?: components["parameters"]["limit"];
                 /**
-                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * Sort the list in ascending order (true) or descending order (false).
                  * @example true
                  */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -2861,7 +2876,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -2870,7 +2885,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2895,7 +2910,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -2908,7 +2923,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2933,12 +2948,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
                 /**
-                 * @description The name of the KPI.
+                 * The name of the KPI.
                  * @example deflection-rate
                  */
                 kpi_name: components["parameters"]["kpi_name"];
@@ -2947,7 +2962,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2972,12 +2987,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
                 /**
-                 * @description The name of the KPI.
+                 * The name of the KPI.
                  * @example deflection-rate
                  */
                 kpi_name: components["parameters"]["kpi_name"];
@@ -2990,7 +3005,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3015,12 +3030,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
                 /**
-                 * @description The name of the KPI.
+                 * The name of the KPI.
                  * @example deflection-rate
                  */
                 kpi_name: components["parameters"]["kpi_name"];
@@ -3029,7 +3044,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3054,7 +3069,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -3067,7 +3082,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3092,7 +3107,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -3101,7 +3116,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3126,7 +3141,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the use case definition.
+                 * The name of the use case definition.
                  * @example support-chat
                  */
                 use_case_name: components["parameters"]["use_case_name"];
@@ -3135,7 +3150,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3160,7 +3175,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The Pay-i request id, as answered in `xproxy_result.request_id`.
+                 * The Pay-i request id, as answered in `xproxy_result.request_id`.
                  * @example req_5f0c6a1e9b2d4c7a
                  */
                 request_id: components["parameters"]["request_id"];
@@ -3169,7 +3184,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3194,7 +3209,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The Pay-i request id, as answered in `xproxy_result.request_id`.
+                 * The Pay-i request id, as answered in `xproxy_result.request_id`.
                  * @example req_5f0c6a1e9b2d4c7a
                  */
                 request_id: components["parameters"]["request_id"];
@@ -3207,7 +3222,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3232,12 +3247,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
                  * @example vector-db
                  */
                 category: components["parameters"]["category"];
                 /**
-                 * @description The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id).
+                 * The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id).
                  * @example chatcmpl-9a8b7c
                  */
                 provider_response_id: components["parameters"]["provider_response_id"];
@@ -3246,7 +3261,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3271,12 +3286,12 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+                 * The name of the category, such as `system.openai` or a custom one such as `vector-db`.
                  * @example vector-db
                  */
                 category: components["parameters"]["category"];
                 /**
-                 * @description The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id).
+                 * The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id).
                  * @example chatcmpl-9a8b7c
                  */
                 provider_response_id: components["parameters"]["provider_response_id"];
@@ -3289,7 +3304,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3314,7 +3329,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the experience type.
+                 * The name of the experience type.
                  * @example summarize-doc
                  */
                 experience_name: components["parameters"]["experience_name"];
@@ -3323,7 +3338,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3348,7 +3363,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The id of the experience instance.
+                 * The id of the experience instance.
                  * @example exp_41d2f7
                  */
                 experience_id: components["parameters"]["experience_id"];
@@ -3357,7 +3372,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3382,7 +3397,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The id of the experience instance.
+                 * The id of the experience instance.
                  * @example exp_41d2f7
                  */
                 experience_id: components["parameters"]["experience_id"];
@@ -3391,7 +3406,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3416,7 +3431,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The id of the experience instance.
+                 * The id of the experience instance.
                  * @example exp_41d2f7
                  */
                 experience_id: components["parameters"]["experience_id"];
@@ -3429,7 +3444,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3452,22 +3467,22 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
+                 * The cursor of the page to fetch, as answered with the previous page. Omit it for the first page.
                  * @example c_01
                  */
                 cursor?: components["parameters"]["cursor"];
                 /**
-                 * @description The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
+                 * The most items a page may hold. The service answers 25 when it is omitted; its documentation gives 100 as the most a page holds.
                  * @example 20
                  */
                 limit?: components["parameters"]["limit"];
                 /**
-                 * @description Only the experience type with this name.
+                 * Only the experience type with this name.
                  * @example summarize-doc
                  */
                 name?: string;
                 /**
-                 * @description Sort the list in ascending order (true) or descending order (false).
+                 * Sort the list in ascending order (true) or descending order (false).
                  * @example true
                  */
                 sort_ascending?: components["parameters"]["sort_ascending"];
@@ -3478,7 +3493,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3510,7 +3525,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3535,7 +3550,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the experience type.
+                 * The name of the experience type.
                  * @example summarize-doc
                  */
                 experience_name: components["parameters"]["experience_name"];
@@ -3544,7 +3559,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3569,7 +3584,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the experience type.
+                 * The name of the experience type.
                  * @example summarize-doc
                  */
                 experience_name: components["parameters"]["experience_name"];
@@ -3582,7 +3597,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3607,7 +3622,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the experience type.
+                 * The name of the experience type.
                  * @example summarize-doc
                  */
                 experience_name: components["parameters"]["experience_name"];
@@ -3616,7 +3631,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3641,7 +3656,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the experience type.
+                 * The name of the experience type.
                  * @example summarize-doc
                  */
                 experience_name: components["parameters"]["experience_name"];
@@ -3654,7 +3669,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3679,7 +3694,7 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The name of the experience type.
+                 * The name of the experience type.
                  * @example summarize-doc
                  */
                 experience_name: components["parameters"]["experience_name"];
@@ -3688,7 +3703,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** OK */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -37,6 +37,9 @@ export const zCostDetails = z.object({
     overrun_base: z.nullish(z.number())
 });
 
+/**
+ * A cost, split into input and output.
+ */
 export const zCostData = z.object({
     input: zCostDetailsBase,
     output: zCostDetailsBase,
@@ -83,6 +86,9 @@ export const zLimit = z.object({
     threshold: z.nullish(z.number())
 });
 
+/**
+ * A limit, as the service answers it.
+ */
 export const zLimitResponse = z.object({
     limit: zLimit,
     request_id: z.string(),
@@ -102,6 +108,9 @@ export const zLimitListResponsePage = z.object({
     cursor: z.nullish(z.string())
 });
 
+/**
+ * The answer of a call that has no data to return.
+ */
 export const zDefaultResponse = z.object({
     request_id: z.string(),
     message: z.nullish(z.string())
@@ -120,6 +129,9 @@ export const zLimitHistory = z.object({
     max: z.nullish(z.number())
 });
 
+/**
+ * What a reset recorded of the limit.
+ */
 export const zLimitHistoryResponse = z.object({
     limit_history: zLimitHistory,
     request_id: z.string(),
@@ -249,6 +261,9 @@ export const zBulkIngestError = z.object({
     xproxy_result: z.nullish(zErrorResponse)
 });
 
+/**
+ * What the service answered to a bulk ingest: how many events it took and which it refused.
+ */
 export const zBulkIngestResponse = z.object({
     ingest_count: z.int(),
     ingest_timestamp: z.iso.datetime({ offset: true, local: true }),
@@ -269,6 +284,9 @@ export const zXproxyCost = z.object({
     total: z.nullish(zCostDetails)
 });
 
+/**
+ * The state of one limit after the request.
+ */
 export const zXproxyLimitState = z.object({
     state: z.nullish(z.enum([
         'ok',
@@ -280,6 +298,9 @@ export const zXproxyLimitState = z.object({
     ]))
 });
 
+/**
+ * Units of a kind the resource has no price for.
+ */
 export const zUnknownUnits = z.object({
     input: z.nullish(z.int()),
     output: z.nullish(z.int())
@@ -306,6 +327,9 @@ export const zXproxyResult = z.object({
     warnings: z.nullish(z.array(z.string()))
 });
 
+/**
+ * What the service answered to an ingested event.
+ */
 export const zIngestResponse = z.object({
     event_timestamp: z.iso.datetime({ offset: true, local: true }),
     ingest_timestamp: z.iso.datetime({ offset: true, local: true }),
@@ -313,18 +337,30 @@ export const zIngestResponse = z.object({
     xproxy_result: zXproxyResult
 });
 
+/**
+ * What Pay-i recorded for a past request.
+ */
 export const zRequestResult = z.object({
     xproxy_result: zXproxyResult
 });
 
+/**
+ * The answer to a properties update.
+ */
 export const zPropertiesResponse = z.object({
     request_id: z.nullish(z.string())
 });
 
+/**
+ * A category of resources, such as `system.openai`.
+ */
 export const zCategoryResponse = z.object({
     category: z.string()
 });
 
+/**
+ * A page of categories.
+ */
 export const zCategoryResponsePage = z.object({
     items: z.array(zCategoryResponse),
     cursor: z.nullish(z.string())
@@ -389,6 +425,9 @@ export const zCategoryResourceResponse = z.object({
     reservation_id: z.nullish(z.string())
 });
 
+/**
+ * A page of resources, or of the versions of one resource.
+ */
 export const zCategoryResourceResponsePage = z.object({
     items: z.array(zCategoryResourceResponse),
     cursor: z.nullish(z.string())
@@ -426,6 +465,9 @@ export const zKpiType = z.enum([
     'likert10'
 ]);
 
+/**
+ * An instance of a use case.
+ */
 export const zUseCaseInstanceResponse = z.object({
     use_case_id: z.string(),
     use_case_name: z.string(),
@@ -444,6 +486,9 @@ export const zKpiListResponse = z.object({
     update_timestamp: z.nullish(z.iso.datetime({ offset: true, local: true }))
 });
 
+/**
+ * A page of KPI scores.
+ */
 export const zKpiListResponsePage = z.object({
     items: z.array(zKpiListResponse),
     cursor: z.nullish(z.string())
@@ -473,6 +518,9 @@ export const zLimitConfigCreateRequest = z.object({
     threshold: z.nullish(z.number())
 });
 
+/**
+ * A use case definition.
+ */
 export const zUseCaseDefinitionResponse = z.object({
     description: z.string(),
     name: z.string(),
@@ -482,6 +530,9 @@ export const zUseCaseDefinitionResponse = z.object({
     type_version: z.nullish(z.int().check(z.minimum(-2147483648), z.maximum(2147483647)))
 });
 
+/**
+ * A page of use case definitions.
+ */
 export const zUseCaseDefinitionResponsePage = z.object({
     items: z.array(zUseCaseDefinitionResponse),
     cursor: z.nullish(z.string())

@@ -7,9 +7,16 @@ import { buildTree, type AsyncApi, type RawApi, type StreamingApi } from "./faca
 import { makeLogger } from "./logger.js";
 import { resolveOptions, type ClientOptions, type RequestOptions, type ResolvedOptions } from "./options.js";
 import { call, type CallContext } from "./request.js";
+import { PayiError } from "./errors.js";
 import { ingestHelpers, type IngestHelpers } from "../ingest/index.js";
 
 const ids = Object.keys(operations) as OperationId[];
+
+/** A page's main thread (a document and a navigator), as opposed to Node, Deno, Bun, workers and edge runtimes. */
+function isBrowser(): boolean {
+  const g = globalThis as { window?: { document?: unknown }; navigator?: unknown };
+  return typeof g.window === "object" && g.window !== null && typeof g.window.document !== "undefined" && typeof g.navigator !== "undefined";
+}
 
 export interface AsyncPayi extends Omit<AsyncApi, "ingest"> {
   ingest: AsyncApi["ingest"] & IngestHelpers;
@@ -24,6 +31,12 @@ export class AsyncPayi {
   readonly #given: ClientOptions;
 
   constructor(options: ClientOptions = {}) {
+    if (isBrowser() && !options.dangerouslyAllowBrowser) {
+      throw new PayiError(
+        "AsyncPayi is refusing to run in a browser: the page would hand your Pay-i API key to anyone who opens it. " +
+          "Call Pay-i from your server instead; if the key is safe to expose (or the baseURL is a proxy of yours), pass `dangerouslyAllowBrowser: true`.",
+      );
+    }
     this.#given = { ...options };
     const resolved = resolveOptions(options);
     this.#options = resolved;

@@ -31,6 +31,12 @@ export interface ClientOptions {
   strictResponseValidation?: boolean;
   /** The largest response body read, in bytes after decompression; a larger one fails the call. Default 100 MB. */
   maxResponseSize?: number;
+  /**
+   * AsyncPayi refuses to run in a browser, where anyone who opens the page could read the API
+   * key and act with it on your account. Set this to `true` only when the page holds a key
+   * that is safe to show, or talks to a proxy of yours rather than to Pay-i.
+   */
+  dangerouslyAllowBrowser?: boolean;
 }
 
 export interface RequestOptions {

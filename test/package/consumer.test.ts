@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { RegistryUnreachable, tool } from "../helpers/tools.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -59,6 +60,21 @@ await new AsyncPayi({ baseURL: process.argv[2] }).ingest.units({ category: "syst
     }
   });
 
+  it("resolves its subpaths' types under moduleResolution node10 (typesVersions)", () => {
+    writeFileSync(join(dir, "tsconfig.node10.json"), JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", moduleResolution: "node10", target: "ES2022", lib: ["ES2022", "DOM"], noEmit: true, skipLibCheck: true, types: [] }, files: ["node10.ts"] }));
+    writeFileSync(
+      join(dir, "node10.ts"),
+      `import { AsyncPayi } from "payi";
+import { NotFoundError } from "payi/errors";
+import { instrument } from "payi/instrument";
+import { createMockPayi } from "payi/testing";
+declare const e: NotFoundError;
+export const checked: [404, unknown, unknown, unknown] = [e.status, AsyncPayi, instrument, createMockPayi];
+`,
+    );
+    expect(run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.node10.json"])).toBe("");
+  });
+
   it("requires as CommonJS", () => {
     writeFileSync(
       join(dir, "cjs.cjs"),
@@ -69,6 +85,22 @@ new AsyncPayi({ baseURL: process.argv[2] }).limits.retrieve({ limit_id: "lim_1" 
     );
     expect(JSON.parse(run(process.execPath, ["cjs.cjs", inject("prismURL")]))).toEqual(["lim_7d3f2a9c", "lim_7d3f2a9c", "function"]);
   });
+
+  // Every Node line engines claims that is still maintained, besides the one running this.
+  for (const line of ["node22", "node24", "node26"] as const) {
+    it(`runs on ${line.replace("node", "Node ")}, as ESM and as CommonJS`, { timeout: 300_000 }, async (ctx) => {
+      let node: string;
+      try {
+        node = await tool(line);
+      } catch (e) {
+        if (e instanceof RegistryUnreachable) ctx.skip(e.message);
+        throw e;
+      }
+      expect(run(node, ["--version"]).trim()).toMatch(new RegExp(`^v${line.slice(4)}\\.`));
+      expect(JSON.parse(run(node, ["esm.mjs", inject("prismURL")]))).toEqual(["lim_7d3f2a9c", "lim_7d3f2a9c", true, true]);
+      expect(JSON.parse(run(node, ["cjs.cjs", inject("prismURL")]))).toEqual(["lim_7d3f2a9c", "lim_7d3f2a9c", "function"]);
+    });
+  }
 
   it("type-checks a file that uses both clients, with TypeScript 5", () => {
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true, skipLibCheck: false, types: [] }, files: ["use.ts"] }));

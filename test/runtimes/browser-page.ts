@@ -6,7 +6,13 @@ import { APITimeoutError, APIUserAbortError, AsyncPayi, Payi, PayiError } from "
 const result: Record<string, unknown> = {};
 (async () => {
   const url = new URL(location.href).searchParams.get("mock")!;
-  const client = new AsyncPayi({ apiKey: "browser-key", baseURL: url });
+  try {
+    new AsyncPayi({ apiKey: "browser-key", baseURL: url });
+    result.guard = "constructed";
+  } catch (e) {
+    result.guard = e instanceof PayiError ? e.message : `unexpected ${String(e)}`;
+  }
+  const client = new AsyncPayi({ apiKey: "browser-key", baseURL: url, dangerouslyAllowBrowser: true });
   const r = await client.ingest.units({ category: "system.openai", resource: "gpt-4o", units: { text: { input: 10, output: 50 } }, limit_ids: ["monthly-budget"] });
   result.requestId = r.xproxy_result.request_id;
   const items: string[] = [];
@@ -29,7 +35,7 @@ const result: Record<string, unknown> = {};
   result.spool = await refusal(() => client.ingest.queue({ spool: "events" }));
   result.backfillFile = await refusal(() => client.ingest.backfill("events.jsonl"));
   // The page's own server never answers under /stall: each attempt's deadline, and the caller's abort.
-  const stalled = new AsyncPayi({ apiKey: "browser-key", baseURL: `${location.origin}/stall`, timeout: 200, maxRetries: 0 });
+  const stalled = new AsyncPayi({ apiKey: "browser-key", baseURL: `${location.origin}/stall`, timeout: 200, maxRetries: 0, dangerouslyAllowBrowser: true });
   const event = { category: "system.openai", resource: "gpt-4o", units: { text: { input: 1 } } };
   const outcome = (p: Promise<unknown>) =>
     p.then(

@@ -1,0 +1,62 @@
+// The package bundled for Node with esbuild, as an ESM and as a CommonJS bundle, then run
+// against the mock: AsyncPayi works (undici, which cannot load in an ESM bundle, gives way to
+// Node's fetch), and Payi refuses at construction, naming the fix. And what the build names.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { afterAll, describe, expect, inject, it } from "vitest";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "payi-bundle-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function bundle(format: "esm" | "cjs"): Promise<string> {
+  const outfile = join(dir, `app.${format === "esm" ? "mjs" : "cjs"}`);
+  await build({
+    entryPoints: [fileURLToPath(new URL("./node-entry.ts", import.meta.url))],
+    bundle: true,
+    format,
+    platform: "node",
+    target: "node20",
+    outfile,
+    logLevel: "silent",
+    tsconfigRaw: "{}",
+  });
+  return outfile;
+}
+
+describe("bundled for Node with esbuild", () => {
+  for (const format of ["esm", "cjs"] as const) {
+    it(`${format}: AsyncPayi works, Payi refuses at construction with the fix`, async () => {
+      const file = await bundle(format);
+      const out = execFileSync(process.execPath, [file, inject("prismURL")], { cwd: dir, encoding: "utf8" });
+      expect(JSON.parse(out)).toEqual({
+        async: "lim_7d3f2a9c",
+        items: ["lim_7d3f2a9c", "lim_1b84e0d2"],
+        sync: expect.stringMatching(/^refused: Payi cannot run from a bundle.*--external:payi.*AsyncPayi/),
+      });
+    });
+  }
+});
+
+describe("the build", () => {
+  it("keeps class names (stack traces say AsyncPayi, not _AsyncPayi), in ESM and CommonJS", () => {
+    const names = "[x.AsyncPayi.name, x.Payi.name, x.APIError.name, x.NotFoundError.name, x.PagePromise.name, x.Timeout.name].join()";
+    const expected = "AsyncPayi,Payi,APIError,NotFoundError,PagePromise,Timeout";
+    expect(execFileSync(process.execPath, ["--input-type=module", "-e", `import * as x from "${root}dist/index.js"; console.log(${names})`], { encoding: "utf8" }).trim()).toBe(expected);
+    expect(execFileSync(process.execPath, ["-e", `const x = require("${root}dist/index.cjs"); console.log(${names})`], { encoding: "utf8" }).trim()).toBe(expected);
+  });
+
+  it("names its declaration files plainly (no content hashes), and they import each other by those names", () => {
+    const decls = readdirSync(join(root, "dist")).filter((f) => /\.d\.c?ts$/.test(f));
+    expect(decls.filter((f) => /-[A-Za-z0-9_-]{8}\.d\.c?ts$/.test(f))).toEqual([]);
+    for (const f of decls) {
+      for (const [, spec] of readFileSync(join(root, "dist", f), "utf8").matchAll(/from '\.\/([^']+)'/g)) {
+        expect(decls).toContain(spec.replace(/\.c?js$/, f.endsWith(".d.cts") ? ".d.cts" : ".d.ts"));
+      }
+    }
+  });
+});
