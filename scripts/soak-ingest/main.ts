@@ -78,7 +78,7 @@ while (producers.some((p) => !p.done)) {
     process.exitCode = 1;
     break;
   }
-  await sleep(random(400, 2_000));
+  await sleep(random(300, 1_500));
   const roll = Math.random();
   const running = producers.map((p, i) => [p, i] as const).filter(([p]) => p.child && !p.done);
   if (roll < 0.5 && running.length) {
