@@ -27,7 +27,12 @@ function start(args: string[], entry: "dist" | "npm-run-mock") {
     });
     void exited.then((code) => reject(new Error(`exited with ${code}: ${stdout}${stderr}`)));
   });
-  return { child, printed, exited, output: () => stdout + stderr };
+  /** Stops it as Ctrl-C would, so its Prism goes with it (a SIGKILL would leave Prism running). */
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  return { child, printed, exited, stop, output: () => stdout + stderr };
 }
 
 describe("payi mock", () => {
@@ -47,7 +52,7 @@ describe("payi mock", () => {
       // Prism went with it: nothing listens on the port any more.
       await expect(fetch(url)).rejects.toThrow();
     } finally {
-      mock.child.kill("SIGKILL");
+      await mock.stop();
     }
   }, 60_000);
 
@@ -62,7 +67,7 @@ describe("payi mock", () => {
       expect(await mock.exited).toBe(0);
       await expect(fetch(url)).rejects.toThrow();
     } finally {
-      mock.child.kill("SIGKILL");
+      await mock.stop();
     }
   }, 60_000);
 
@@ -82,8 +87,10 @@ describe("payi mock", () => {
       await expect(second.printed).rejects.toThrow();
       expect(await second.exited).toBe(1);
       expect(second.output()).toMatch(/payi mock: Prism exited/);
+      await first.stop();
+      await expect(fetch(`http://127.0.0.1:${port}`)).rejects.toThrow();
     } finally {
-      first.child.kill("SIGKILL");
+      await first.stop();
     }
   }, 60_000);
 });
