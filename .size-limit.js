@@ -1,4 +1,4 @@
-// `npm run size`: the budget of issue 7, checked in CI. What a browser app that imports only
+// `npm run size`: the bundle budget, checked in CI. What a browser app that imports only
 // AsyncPayi ships (the package's `browser` build, as bundlers for browsers resolve it),
 // minified and gzipped, the schemas it loads on first call included. The ingest queue and
 // backfill ride in it (a queue without a spool runs in browsers), about 4 kB of it.
@@ -8,10 +8,9 @@ export default [
     path: "dist/browser/index.js",
     import: "{ AsyncPayi }",
     gzip: true,
-    // 26.5 kB until the input checks of issue 13 (header values and the key refused before
-    // sending, list answers of the wrong shape, params JSON cannot carry): about 1 kB. 28 kB
-    // until issue 16: promises with .withResponse()/.asResponse(), the browser guard and the
-    // per-attempt debug lines, about 0.2 kB.
+    // The input checks (header values and the key refused before sending, list answers of
+    // the wrong shape, params JSON cannot carry) take about 1 kB of it; promises with
+    // .withResponse()/.asResponse(), the browser guard and the per-attempt debug lines, 0.2 kB.
     limit: "28.5 kB",
     modifyEsbuildConfig: (config) => ({ ...config, format: "esm", platform: "browser", logLevel: "error" }),
   },

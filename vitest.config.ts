@@ -10,12 +10,15 @@ const contract = ["test/contract/**/*.test.ts", "test/validation/property.test.t
 const pkg = ["test/package/**/*.test.ts", "test/runtimes/**/*.test.ts", "test/bundling/**/*.test.ts", "test/ingest/cli.test.ts", "test/cli/**/*.test.ts"];
 const prism = "test/helpers/prism-global-setup.ts";
 
+/** The unit project, also what mutation testing runs (stryker.config.mjs, vitest.unit.config.ts). */
+export const unit = { include: ["test/**/*.test.ts"], exclude: [...contract, ...pkg] };
+
 export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...contract, ...pkg] } },
+      { extends: true, test: { name: "unit", ...unit } },
       { extends: true, test: { name: "contract", include: contract, globalSetup: [prism] } },
       { extends: true, test: { name: "package", include: pkg, globalSetup: ["test/helpers/build-global-setup.ts", prism] } },
     ],

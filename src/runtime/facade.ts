@@ -21,7 +21,7 @@ export type AsyncMethod<Id extends OperationId> = OperationTypes[Id]["paginated"
 export type RawMethod<Id extends OperationId> = (...args: Args<Id, RequestOptions>) => Promise<RawResponse<OperationTypes[Id]["result"]>>;
 export type StreamingMethod<Id extends OperationId> = (...args: Args<Id, RequestOptions>) => Promise<StreamingResponse<OperationTypes[Id]["result"]>>;
 
-/** Maps every leaf of the tree with `Kind`. */
+/** The API tree with each leaf (an operation) as the method of its kind: async, raw or streaming. */
 export type AsyncApi<T = ApiTree> = { [K in keyof T]: T[K] extends OperationRef<infer Id> ? AsyncMethod<Id> : AsyncApi<T[K]> };
 export type RawApi<T = ApiTree> = { [K in keyof T]: T[K] extends OperationRef<infer Id> ? RawMethod<Id> : RawApi<T[K]> };
 export type StreamingApi<T = ApiTree> = { [K in keyof T]: T[K] extends OperationRef<infer Id> ? StreamingMethod<Id> : StreamingApi<T[K]> };

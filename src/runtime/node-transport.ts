@@ -1,8 +1,8 @@
 /**
  * The transport on Node: undici's request API over one Agent per connect timeout, as a
- * `Send` (send.ts) for fetch.ts to drive. It does what Node's fetch did for us and nothing the
- * SDK does not need: it asks for compressed bodies and decodes them, names itself, and
- * bounds the connect phase (which fetch cannot). It does not follow redirects; fetch.ts
+ * `Send` (send.ts) for fetch.ts to drive. It does what the SDK needs of a fetch and no more:
+ * it asks for compressed bodies and decodes them, names itself, and bounds the connect phase
+ * (which fetch cannot). It does not follow redirects; fetch.ts
  * does, so the key never goes to another origin.
  */
 import { pipeline, Transform, type Readable } from "node:stream";

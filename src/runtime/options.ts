@@ -21,7 +21,7 @@ export interface ClientOptions {
   defaultHeaders?: HeadersInit;
   /** Query parameters sent with every request. */
   defaultQuery?: QueryInit;
-  /** The fetch to send requests with. Default: the platform's (on Node, with the connect timeout applied). */
+  /** The fetch to send requests with. Default: on Node, undici's request API with the connect timeout applied; elsewhere the platform's fetch. */
   fetch?: FetchLike;
   /** Default: `PAYI_LOG`, else `"warn"`. */
   logLevel?: LogLevel;

@@ -45,6 +45,7 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
  */
 export function retryDelayMs(retry: number, headers?: Headers, random: () => number = Math.random): number {
   const asked = retryAfterMs(headers);
+  // Stryker disable next-line ConditionalExpression: equivalent, `undefined >= 0` is false anyway.
   if (asked !== undefined && asked >= 0 && asked <= retryPolicy.maxRetryAfterMs) return asked;
   const base = Math.min(retryPolicy.initialDelayMs * 2 ** (retry - 1), retryPolicy.maxDelayMs);
   return base * (1 - retryPolicy.jitter * random());

@@ -95,7 +95,7 @@ export class Payi {
     if (fs && url) workerPath(fs, url);
     const resolved = resolveOptions(options);
     const timeout = resolved.timeout;
-    // Plain data only: the options are sent to the worker with every call.
+    // Plain data only: the options cross to the worker (once per worker, with this client's first call there).
     this.#options = { ...options, apiKey: resolved.apiKey, baseURL: resolved.baseURL, timeout: { timeout: timeout.timeout, connect: timeout.connect } as Timeout };
     this.#id = nextClientId++;
     const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: SyncRequestOptions) => this.#call(id, params, opts, mode);

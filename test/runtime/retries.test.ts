@@ -1,7 +1,7 @@
 // Retries exactly as the contract says, counted by the server.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { APIConnectionError, APITimeoutError, AsyncPayi, BadRequestError, InternalServerError, RateLimitError } from "../../src/index.js";
-import { retryDelayMs } from "../../src/runtime/retry.js";
+import { maxBackoffBudgetMs, retryDelayMs } from "../../src/runtime/retry.js";
 import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
@@ -105,6 +105,18 @@ describe("the wait between attempts", () => {
     expect([1, 5].map((n) => retryDelayMs(n, undefined, () => 1))).toEqual([375, 6000]);
     expect(retryDelayMs(1, new Headers({ "retry-after-ms": "-5" }), () => 0)).toBe(500);
     expect(retryDelayMs(1, new Headers({ "retry-after-ms": "1500", "retry-after": "9" }))).toBe(1500);
+  });
+
+  it("takes the server's wait from 0 to 60 s inclusive, and reads past a blank or unreadable retry-after-ms", () => {
+    const wait = (h: Record<string, string>) => retryDelayMs(1, new Headers(h), () => 0);
+    expect([wait({ "retry-after-ms": "0" }), wait({ "retry-after-ms": "60000" }), wait({ "retry-after-ms": "60001" })]).toEqual([0, 60_000, 500]);
+    expect([wait({ "retry-after-ms": " ", "retry-after": "3" }), wait({ "retry-after-ms": "soon", "retry-after": "2" })]).toEqual([3000, 2000]);
+    expect([wait({ "retry-after": " " }), wait({ "retry-after-ms": " " })]).toEqual([500, 500]);
+  });
+
+  it("the sync client's time budget covers the longest waits a call may be told to make", () => {
+    expect(maxBackoffBudgetMs(0)).toBe(0);
+    expect(maxBackoffBudgetMs(2)).toBe(2 * retryDelayMs(1, new Headers({ "retry-after-ms": "60000" })));
   });
 
   // Waits are measured by when the server saw each attempt; bounds are generous, as the
