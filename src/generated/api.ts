@@ -75,8 +75,17 @@ export type PropertyUpdateResponse = Schemas["PropertyUpdateResponse"];
  * Properties as names and values; a null value removes a property.
  */
 export type PropertyMap = Schemas["PropertyMap"];
+/**
+ * A new limit.
+ */
 export interface LimitCreateRequest extends Schema<"LimitCreateRequest"> {}
+/**
+ * The changes to a limit; what is left out keeps its value.
+ */
 export interface LimitUpdateRequest extends Schema<"LimitUpdateRequest"> {}
+/**
+ * Properties to set.
+ */
 export interface PropertiesRequest extends Schema<"PropertiesRequest"> {}
 /**
  * Units consumed of one kind (such as `text`), in and out.
@@ -146,9 +155,21 @@ export interface CategoryResponsePage extends Schema<"CategoryResponsePage"> {}
  * Prices per unit of one kind.
  */
 export interface ResourceUnitPrices extends Schema<"ResourceUnitPrices"> {}
+/**
+ * What AWS Bedrock provisioned for the resource.
+ */
 export interface AwsBedrockResource extends Schema<"AwsBedrockResource"> {}
+/**
+ * The Azure deployment behind the resource.
+ */
 export interface AzureResource extends Schema<"AzureResource"> {}
+/**
+ * What Google Vertex AI provisioned for the resource.
+ */
 export interface GoogleVertexResource extends Schema<"GoogleVertexResource"> {}
+/**
+ * The resource whose prices this one uses.
+ */
 export interface MappedResource extends Schema<"MappedResource"> {}
 /**
  * One version of a resource and its prices.
@@ -166,8 +187,17 @@ export type CategoryDeleteResponse = Schemas["CategoryDeleteResponse"];
  * The versions of the resource that were deleted.
  */
 export type CategoryDeleteResourceResponse = Schemas["CategoryDeleteResourceResponse"];
+/**
+ * The prices of one kind of unit.
+ */
 export interface ResourcePrice extends Schema<"ResourcePrice"> {}
+/**
+ * A new version of a resource and its prices.
+ */
 export interface ResourceCreateRequest extends Schema<"ResourceCreateRequest"> {}
+/**
+ * How a KPI is scored.
+ */
 export type KpiType = Schemas["KpiType"];
 /**
  * An instance of a use case.
@@ -181,11 +211,17 @@ export interface KpiListResponse extends Schema<"KpiListResponse"> {}
  * A page of KPI scores.
  */
 export interface KpiListResponsePage extends Schema<"KpiListResponsePage"> {}
+/**
+ * Scores to give KPIs.
+ */
 export interface KpiScoreRequest extends Schema<"KpiScoreRequest"> {}
 /**
  * The limit each instance of a use case gets.
  */
 export interface LimitConfig extends Schema<"LimitConfig"> {}
+/**
+ * The limit each instance of a use case gets.
+ */
 export interface LimitConfigCreateRequest extends Schema<"LimitConfigCreateRequest"> {}
 /**
  * A use case definition.
@@ -195,7 +231,13 @@ export interface UseCaseDefinitionResponse extends Schema<"UseCaseDefinitionResp
  * A page of use case definitions.
  */
 export interface UseCaseDefinitionResponsePage extends Schema<"UseCaseDefinitionResponsePage"> {}
+/**
+ * A new use case definition.
+ */
 export interface UseCaseDefinitionCreateRequest extends Schema<"UseCaseDefinitionCreateRequest"> {}
+/**
+ * The changes to a use case definition.
+ */
 export interface UseCaseDefinitionUpdateRequest extends Schema<"UseCaseDefinitionUpdateRequest"> {}
 /**
  * A KPI of a use case definition.
@@ -206,16 +248,65 @@ export interface KpiRetrieveResponse extends Schema<"KpiRetrieveResponse"> {}
 export interface KpiUpdateResponse extends Schema<"KpiUpdateResponse"> {}
 export interface KpiDeleteResponse extends Schema<"KpiDeleteResponse"> {}
 export interface DefinitionKpiListResponse extends Schema<"DefinitionKpiListResponse"> {}
+/**
+ * A page of KPIs.
+ */
 export interface DefinitionKpiListResponsePage extends Schema<"DefinitionKpiListResponsePage"> {}
+/**
+ * A new KPI.
+ */
 export interface KpiCreateRequest extends Schema<"KpiCreateRequest"> {}
+/**
+ * The changes to a KPI.
+ */
 export interface KpiUpdateRequest extends Schema<"KpiUpdateRequest"> {}
+/**
+ * An experience instance (deprecated: use cases replace experiences).
+ *
+ * @deprecated
+ */
 export interface ExperienceInstanceResponse extends Schema<"ExperienceInstanceResponse"> {}
+/**
+ * The limit each experience instance gets.
+ *
+ * @deprecated
+ */
 export interface ExperienceLimitConfig extends Schema<"ExperienceLimitConfig"> {}
+/**
+ * The limit each experience instance gets.
+ *
+ * @deprecated
+ */
 export interface ExperienceLimitConfigRequest extends Schema<"ExperienceLimitConfigRequest"> {}
+/**
+ * An experience type (deprecated: use case definitions replace them).
+ *
+ * @deprecated
+ */
 export interface ExperienceType extends Schema<"ExperienceType"> {}
+/**
+ * A page of experience types.
+ *
+ * @deprecated
+ */
 export interface ExperienceTypePage extends Schema<"ExperienceTypePage"> {}
+/**
+ * A new experience type.
+ *
+ * @deprecated
+ */
 export interface ExperienceTypeCreateRequest extends Schema<"ExperienceTypeCreateRequest"> {}
+/**
+ * The changes to an experience type.
+ *
+ * @deprecated
+ */
 export interface ExperienceTypeUpdateRequest extends Schema<"ExperienceTypeUpdateRequest"> {}
+/**
+ * Properties to set on an experience.
+ *
+ * @deprecated
+ */
 export interface ExperiencePropertiesRequest extends Schema<"ExperiencePropertiesRequest"> {}
 
 // The params object of each call: path, query, header and body parameters by their SDK names.

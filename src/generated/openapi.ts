@@ -864,6 +864,7 @@ export interface components {
         };
         /** A total cost, with the part over the limit. */
         CostDetails: {
+            /** The cost. */
             base: number;
             /** The part of the cost beyond the limit's maximum. */
             overrun_base?: number | null;
@@ -881,11 +882,15 @@ export interface components {
         RequestsData: {
             /** Requests a limit blocked. */
             blocked: number;
+            /** Requests blocked by a limit outside Pay-i. */
             blocked_external: number;
+            /** Requests that went over a limit. */
             exceeded: number;
+            /** Requests that failed. */
             failed: number;
             /** Requests that went through. */
             ok: number;
+            /** Requests let through over an `allow` limit. */
             overrun: number;
             /** Every request counted. */
             total: number;
@@ -956,6 +961,7 @@ export interface components {
             totals: components["schemas"]["TotalCostData"];
             /** When the limit was reset. */
             limit_reset_timestamp?: string | null;
+            /** The tags the limit had. */
             limit_tags?: string[] | null;
             /** The type the limit had. */
             limit_type?: components["schemas"]["LimitType"] | null;
@@ -968,6 +974,7 @@ export interface components {
             limit_history: components["schemas"]["LimitHistory"];
             /** The id of this call, for support. */
             request_id: string;
+            /** A note from the service, if any. */
             message?: string | null;
         };
         /** The limits whose properties were updated. */
@@ -976,6 +983,7 @@ export interface components {
         PropertyMap: {
             [key: string]: string | null;
         };
+        /** A new limit. */
         LimitCreateRequest: {
             /** A name for the limit, such as `monthly-budget`. */
             limit_name: string;
@@ -990,12 +998,14 @@ export interface components {
             /** The fraction of `max` (0 to 1) at which to warn. */
             threshold?: number | null;
         };
+        /** The changes to a limit; what is left out keeps its value. */
         LimitUpdateRequest: {
             /** A new name for the limit. */
             limit_name?: string | null;
             /** A new maximum cost. */
             max?: number | null;
         };
+        /** Properties to set. */
         PropertiesRequest: {
             /** The properties to set; a null value removes one. */
             properties: components["schemas"]["PropertyMap"];
@@ -1080,12 +1090,15 @@ export interface components {
             properties?: {
                 [key: string]: string | null;
             } | null;
+            /** Headers of the request sent to the provider. */
             provider_request_headers?: components["schemas"]["HeaderInfo"][] | null;
             /** The request sent to the provider, as JSON text. */
             provider_request_json?: string | null;
             /** The reasoning part of the provider request, as JSON text. */
             provider_request_reasoning_json?: string | null;
+            /** The function (tool) calls in the provider's answer. */
             provider_response_function_calls?: components["schemas"]["ProviderResponseFunctionCall"][] | null;
+            /** Headers of the provider's answer. */
             provider_response_headers?: components["schemas"]["HeaderInfo"][] | null;
             /** The id the provider gave its response. */
             provider_response_id?: string | null;
@@ -1095,21 +1108,29 @@ export interface components {
             provider_uri?: string | null;
             /** The resource used, such as `gpt-4o`. */
             resource?: string | null;
+            /** Time from sending the request until the first completion (not reasoning) token arrived. */
             time_to_first_completion_token_ms?: number | null;
+            /** Time from sending the request until the first token arrived. */
             time_to_first_token_ms?: number | null;
             /** Properties of the use case instance, as names and values. */
             use_case_properties?: {
                 [key: string]: string | null;
             } | null;
+            /** The account to attribute the event to. */
             account_name?: string | null;
             /** The limits to count the event against. */
             limit_ids?: string[] | null;
+            /** Tags to record with the event. */
             request_tags?: string[] | null;
             /** The scope of the resource. */
             scope?: string | null;
+            /** The use case instance the event belongs to. */
             use_case_id?: string | null;
+            /** The use case the event belongs to. */
             use_case_name?: string | null;
+            /** The step of the use case the event was made in. */
             use_case_step?: string | null;
+            /** The version of the use case definition. */
             use_case_version?: number | null;
             /** The user to attribute the cost to. */
             user_id?: string | null;
@@ -1118,6 +1139,7 @@ export interface components {
         BulkIngestError: {
             /** The index of the event in the request. */
             item_index?: number | null;
+            /** What Pay-i recorded for the refused event, if anything. */
             xproxy_result?: components["schemas"]["ErrorResponse"] | null;
         };
         /** What the service answered to a bulk ingest: how many events it took and which it refused. */
@@ -1132,6 +1154,7 @@ export interface components {
             error_count?: number | null;
             /** The refused events, each with its index in the batch and the reason. */
             errors?: components["schemas"]["BulkIngestError"][] | null;
+            /** How many of the batch's events had an error. */
             item_error_count?: number | null;
             /** How many events the batch held. */
             total_count?: number | null;
@@ -1242,21 +1265,33 @@ export interface components {
             /** The price of one output unit. */
             output_price?: number | null;
         };
+        /** What AWS Bedrock provisioned for the resource. */
         AwsBedrockResource: {
+            /** The model units provisioned. */
             model_units: number;
         };
+        /** The Azure deployment behind the resource. */
         AzureResource: {
             /** Provisioned throughput units. */
             ptus: number;
         };
+        /** What Google Vertex AI provisioned for the resource. */
         GoogleVertexResource: {
+            /** The generative AI scale units provisioned. */
             gsus: number;
         };
+        /** The resource whose prices this one uses. */
         MappedResource: {
+            /** The category of the resource mapped to. */
             category?: string | null;
+            /** The resource mapped to. */
             resource?: string | null;
-            /** @enum {string|null} */
+            /**
+             * The scope of the mapping.
+             * @enum {string|null}
+             */
             scope?: "global" | "datazone" | "region" | null;
+            /** The sub-scope of the mapping. */
             sub_scope?: string | null;
         };
         /** One version of a resource and its prices. */
@@ -1279,10 +1314,13 @@ export interface components {
             };
             /** The resource this one is an alias of, if any. */
             aliased_resource?: string | null;
+            /** For a resource provisioned on AWS Bedrock: what was provisioned. */
             aws_bedrock_resource?: components["schemas"]["AwsBedrockResource"] | null;
+            /** For an Azure resource: its deployment. */
             azure_resource?: components["schemas"]["AzureResource"] | null;
             /** Whether the resource bills by characters rather than tokens. */
             character_billing?: boolean | null;
+            /** For provisioned capacity: the cost of an hour. */
             cost_per_hour?: number | null;
             /** When the resource was deprecated, if it was. */
             deprecated_timestamp?: string | null;
@@ -1290,9 +1328,11 @@ export interface components {
             description?: string | null;
             /** When this version stopped applying (a newer one started), or null while it applies. */
             end_timestamp?: string | null;
+            /** For a resource provisioned on Google Vertex AI: what was provisioned. */
             google_vertex_resource?: components["schemas"]["GoogleVertexResource"] | null;
             /** The input size from which large-context prices apply. */
             large_context_threshold?: number | null;
+            /** The resource whose prices this one uses, if it maps to one. */
             mapped_resource?: components["schemas"]["MappedResource"] | null;
             /** The most input units a request may use. */
             max_input_units?: number | null;
@@ -1300,6 +1340,7 @@ export interface components {
             max_output_units?: number | null;
             /** The most units, in and out, a request may use. */
             max_total_units?: number | null;
+            /** For provisioned capacity: the reservation's id. */
             reservation_id?: string | null;
         };
         /** A page of resources, or of the versions of one resource. */
@@ -1313,12 +1354,14 @@ export interface components {
         CategoryDeleteResponse: components["schemas"]["CategoryResourceResponse"][];
         /** The versions of the resource that were deleted. */
         CategoryDeleteResourceResponse: components["schemas"]["CategoryResourceResponse"][];
+        /** The prices of one kind of unit. */
         ResourcePrice: {
             /** Price of one input unit. */
             input_price?: number;
             /** Price of one output unit. */
             output_price?: number;
         };
+        /** A new version of a resource and its prices. */
         ResourceCreateRequest: {
             /** Prices by unit kind: `{ text: { input_price: 0.0000025, output_price: 0.00001 } }`. */
             units: {
@@ -1333,7 +1376,10 @@ export interface components {
             /** When these prices start to apply; defaults to now. Set it before your oldest event to backfill history. */
             start_timestamp?: string | Date | null;
         };
-        /** @enum {string} */
+        /**
+         * How a KPI is scored.
+         * @enum {string}
+         */
         KpiType: "boolean" | "number" | "percentage" | "likert5" | "likert7" | "likert10";
         /** An instance of a use case. */
         UseCaseInstanceResponse: {
@@ -1366,21 +1412,31 @@ export interface components {
             /** The cursor of the next page; absent, null or empty on the last one. */
             cursor?: string | null;
         };
+        /** Scores to give KPIs. */
         KpiScoreRequest: {
             /** The score; a boolean for boolean KPIs. */
             score?: boolean | number | null;
         };
         /** The limit each instance of a use case gets. */
         LimitConfig: {
+            /** The maximum cost of each instance's limit. */
             max: number;
+            /** `block` or `allow`, as for a limit. */
             limit_type?: components["schemas"]["LimitType"] | null;
+            /** Properties of each instance's limit. */
             properties?: components["schemas"]["PropertyMap"] | null;
+            /** The fraction of `max` at which to warn. */
             threshold?: number | null;
         };
+        /** The limit each instance of a use case gets. */
         LimitConfigCreateRequest: {
+            /** The maximum cost of each instance's limit. */
             max: number;
+            /** `block` or `allow`, as for a limit. */
             limit_type?: components["schemas"]["LimitType"];
+            /** Properties of each instance's limit. */
             properties?: components["schemas"]["PropertyMap"] | null;
+            /** The fraction of `max` at which to warn. */
             threshold?: number | null;
         };
         /** A use case definition. */
@@ -1405,6 +1461,7 @@ export interface components {
             /** The cursor of the next page; absent, null or empty on the last one. */
             cursor?: string | null;
         };
+        /** A new use case definition. */
         UseCaseDefinitionCreateRequest: {
             /** What the use case is. */
             description: string;
@@ -1415,8 +1472,11 @@ export interface components {
             /** Whether to log the use case's requests. */
             logging_enabled?: boolean | null;
         };
+        /** The changes to a use case definition. */
         UseCaseDefinitionUpdateRequest: {
+            /** A new description. */
             description?: string | null;
+            /** Whether to log the use case's requests. */
             logging_enabled?: boolean | null;
         };
         /** A KPI of a use case definition. */
@@ -1425,12 +1485,15 @@ export interface components {
             description: string;
             /** The name of the KPI. */
             name: string;
+            /** The id of this call, for support. */
             request_id: string;
+            /** When the KPI was created. */
             created_timestamp?: string | null;
             /** The score the KPI aims for. */
             goal?: number | null;
             /** How the KPI is scored. */
             kpi_type?: components["schemas"]["KpiType"] | null;
+            /** When the KPI last changed. */
             updated_timestamp?: string | null;
         };
         KpiCreateResponse: components["schemas"]["KpiDefinition"];
@@ -1438,61 +1501,129 @@ export interface components {
         KpiUpdateResponse: components["schemas"]["KpiDefinition"];
         KpiDeleteResponse: components["schemas"]["KpiDefinition"];
         DefinitionKpiListResponse: components["schemas"]["KpiDefinition"];
+        /** A page of KPIs. */
         DefinitionKpiListResponsePage: {
+            /** The items of this page. */
             items: components["schemas"]["DefinitionKpiListResponse"][];
+            /** The cursor of the next page; absent, null or empty on the last one. */
             cursor?: string | null;
         };
+        /** A new KPI. */
         KpiCreateRequest: {
+            /** What the KPI measures. */
             description: string;
             /** The target value. */
             goal: number;
+            /** How the KPI is scored. */
             kpi_type: components["schemas"]["KpiType"];
+            /** The name of the KPI. */
             name: string;
         };
+        /** The changes to a KPI. */
         KpiUpdateRequest: {
+            /** A new description. */
             description?: string | null;
+            /** A new goal score. */
             goal?: number | null;
         };
+        /**
+         * @deprecated
+         * An experience instance (deprecated: use cases replace experiences).
+         */
         ExperienceInstanceResponse: {
+            /** The id of the instance. */
             experience_id: string;
+            /** The limit the instance counts against, if any. */
             limit_id?: string | null;
+            /** The version of the experience type. */
             type_version?: number | null;
         };
+        /**
+         * @deprecated
+         * The limit each experience instance gets.
+         */
         ExperienceLimitConfig: {
+            /** The maximum cost of each instance's limit. */
             max: number;
+            /** Tags of each instance's limit. */
             limit_tags?: string[] | null;
+            /** `block` or `allow`, as for a limit. */
             limit_type?: components["schemas"]["LimitType"] | null;
+            /** The fraction of `max` at which to warn. */
             threshold?: number | null;
         };
+        /**
+         * @deprecated
+         * The limit each experience instance gets.
+         */
         ExperienceLimitConfigRequest: {
+            /** The maximum cost of each instance's limit. */
             max: number;
+            /** Tags of each instance's limit. */
             limit_tags?: string[] | null;
+            /** `block` or `allow`, as for a limit. */
             limit_type?: components["schemas"]["LimitType"];
+            /** The fraction of `max` at which to warn. */
             threshold?: number | null;
         };
+        /**
+         * @deprecated
+         * An experience type (deprecated: use case definitions replace them).
+         */
         ExperienceType: {
+            /** What the experience is. */
             description: string;
+            /** The name of the experience type. */
             name: string;
+            /** The id of this call, for support. */
             request_id: string;
+            /** The limit each instance gets, if any. */
             limit_config?: components["schemas"]["ExperienceLimitConfig"] | null;
+            /** Whether the experience's requests are logged. */
             logging_enabled?: boolean | null;
+            /** The version of the type. */
             type_version?: number | null;
         };
+        /**
+         * @deprecated
+         * A page of experience types.
+         */
         ExperienceTypePage: {
+            /** The items of this page. */
             items: components["schemas"]["ExperienceType"][];
+            /** The cursor of the next page; absent, null or empty on the last one. */
             cursor?: string | null;
         };
+        /**
+         * @deprecated
+         * A new experience type.
+         */
         ExperienceTypeCreateRequest: {
+            /** What the experience is. */
             description: string;
+            /** The name of the experience type. */
             name: string;
+            /** The limit each instance gets, if any. */
             limit_config?: components["schemas"]["ExperienceLimitConfigRequest"];
+            /** Whether to log the experience's requests. */
             logging_enabled?: boolean | null;
         };
+        /**
+         * @deprecated
+         * The changes to an experience type.
+         */
         ExperienceTypeUpdateRequest: {
+            /** A new description. */
             description?: string | null;
+            /** Whether to log the experience's requests. */
             logging_enabled?: boolean | null;
         };
+        /**
+         * @deprecated
+         * Properties to set on an experience.
+         */
         ExperiencePropertiesRequest: {
+            /** The properties to set; a null value removes one. */
             properties: {
                 [key: string]: string;
             };

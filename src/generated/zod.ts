@@ -148,6 +148,9 @@ export const zPropertyUpdateResponse = z.array(zLimitResponse);
  */
 export const zPropertyMap = z.record(z.string(), z.nullable(z.string()));
 
+/**
+ * A new limit.
+ */
 export const zLimitCreateRequest = z.object({
     limit_name: z.string(),
     max: z.number(),
@@ -157,11 +160,17 @@ export const zLimitCreateRequest = z.object({
     threshold: z.nullish(z.number())
 });
 
+/**
+ * The changes to a limit; what is left out keeps its value.
+ */
 export const zLimitUpdateRequest = z.object({
     limit_name: z.nullish(z.string()),
     max: z.nullish(z.number())
 });
 
+/**
+ * Properties to set.
+ */
 export const zPropertiesRequest = z.object({
     properties: zPropertyMap
 });
@@ -374,18 +383,30 @@ export const zResourceUnitPrices = z.object({
     output_price: z.nullish(z.number())
 });
 
+/**
+ * What AWS Bedrock provisioned for the resource.
+ */
 export const zAwsBedrockResource = z.object({
     model_units: z.int().check(z.minimum(-2147483648), z.maximum(2147483647))
 });
 
+/**
+ * The Azure deployment behind the resource.
+ */
 export const zAzureResource = z.object({
     ptus: z.int().check(z.minimum(-2147483648), z.maximum(2147483647))
 });
 
+/**
+ * What Google Vertex AI provisioned for the resource.
+ */
 export const zGoogleVertexResource = z.object({
     gsus: z.int().check(z.minimum(-2147483648), z.maximum(2147483647))
 });
 
+/**
+ * The resource whose prices this one uses.
+ */
 export const zMappedResource = z.object({
     category: z.nullish(z.string()),
     resource: z.nullish(z.string()),
@@ -443,11 +464,17 @@ export const zCategoryDeleteResponse = z.array(zCategoryResourceResponse);
  */
 export const zCategoryDeleteResourceResponse = z.array(zCategoryResourceResponse);
 
+/**
+ * The prices of one kind of unit.
+ */
 export const zResourcePrice = z.object({
     input_price: z.optional(z.number()),
     output_price: z.optional(z.number())
 });
 
+/**
+ * A new version of a resource and its prices.
+ */
 export const zResourceCreateRequest = z.object({
     units: z.record(z.string(), zResourcePrice),
     max_input_units: z.nullish(z.int()),
@@ -456,6 +483,9 @@ export const zResourceCreateRequest = z.object({
     start_timestamp: z.nullish(z.iso.datetime({ offset: true, local: true }))
 });
 
+/**
+ * How a KPI is scored.
+ */
 export const zKpiType = z.enum([
     'boolean',
     'number',
@@ -494,6 +524,9 @@ export const zKpiListResponsePage = z.object({
     cursor: z.nullish(z.string())
 });
 
+/**
+ * Scores to give KPIs.
+ */
 export const zKpiScoreRequest = z.object({
     score: z.nullish(z.union([
         z.boolean(),
@@ -511,6 +544,9 @@ export const zLimitConfig = z.object({
     threshold: z.nullish(z.number())
 });
 
+/**
+ * The limit each instance of a use case gets.
+ */
 export const zLimitConfigCreateRequest = z.object({
     max: z.number(),
     limit_type: z.optional(zLimitType),
@@ -538,6 +574,9 @@ export const zUseCaseDefinitionResponsePage = z.object({
     cursor: z.nullish(z.string())
 });
 
+/**
+ * A new use case definition.
+ */
 export const zUseCaseDefinitionCreateRequest = z.object({
     description: z.string(),
     name: z.string(),
@@ -545,6 +584,9 @@ export const zUseCaseDefinitionCreateRequest = z.object({
     logging_enabled: z.nullish(z.boolean())
 });
 
+/**
+ * The changes to a use case definition.
+ */
 export const zUseCaseDefinitionUpdateRequest = z.object({
     description: z.nullish(z.string()),
     logging_enabled: z.nullish(z.boolean())
@@ -573,11 +615,17 @@ export const zKpiDeleteResponse = zKpiDefinition;
 
 export const zDefinitionKpiListResponse = zKpiDefinition;
 
+/**
+ * A page of KPIs.
+ */
 export const zDefinitionKpiListResponsePage = z.object({
     items: z.array(zKpiDefinition),
     cursor: z.nullish(z.string())
 });
 
+/**
+ * A new KPI.
+ */
 export const zKpiCreateRequest = z.object({
     description: z.string(),
     goal: z.number(),
@@ -585,17 +633,30 @@ export const zKpiCreateRequest = z.object({
     name: z.string()
 });
 
+/**
+ * The changes to a KPI.
+ */
 export const zKpiUpdateRequest = z.object({
     description: z.nullish(z.string()),
     goal: z.nullish(z.number())
 });
 
+/**
+ * An experience instance (deprecated: use cases replace experiences).
+ *
+ * @deprecated
+ */
 export const zExperienceInstanceResponse = z.object({
     experience_id: z.string(),
     limit_id: z.nullish(z.string()),
     type_version: z.nullish(z.int().check(z.minimum(-2147483648), z.maximum(2147483647)))
 });
 
+/**
+ * The limit each experience instance gets.
+ *
+ * @deprecated
+ */
 export const zExperienceLimitConfig = z.object({
     max: z.number(),
     limit_tags: z.nullish(z.array(z.string())),
@@ -603,6 +664,11 @@ export const zExperienceLimitConfig = z.object({
     threshold: z.nullish(z.number())
 });
 
+/**
+ * The limit each experience instance gets.
+ *
+ * @deprecated
+ */
 export const zExperienceLimitConfigRequest = z.object({
     max: z.number(),
     limit_tags: z.nullish(z.array(z.string())),
@@ -610,6 +676,11 @@ export const zExperienceLimitConfigRequest = z.object({
     threshold: z.nullish(z.number())
 });
 
+/**
+ * An experience type (deprecated: use case definitions replace them).
+ *
+ * @deprecated
+ */
 export const zExperienceType = z.object({
     description: z.string(),
     name: z.string(),
@@ -619,11 +690,21 @@ export const zExperienceType = z.object({
     type_version: z.nullish(z.int().check(z.minimum(-2147483648), z.maximum(2147483647)))
 });
 
+/**
+ * A page of experience types.
+ *
+ * @deprecated
+ */
 export const zExperienceTypePage = z.object({
     items: z.array(zExperienceType),
     cursor: z.nullish(z.string())
 });
 
+/**
+ * A new experience type.
+ *
+ * @deprecated
+ */
 export const zExperienceTypeCreateRequest = z.object({
     description: z.string(),
     name: z.string(),
@@ -631,11 +712,21 @@ export const zExperienceTypeCreateRequest = z.object({
     logging_enabled: z.nullish(z.boolean())
 });
 
+/**
+ * The changes to an experience type.
+ *
+ * @deprecated
+ */
 export const zExperienceTypeUpdateRequest = z.object({
     description: z.nullish(z.string()),
     logging_enabled: z.nullish(z.boolean())
 });
 
+/**
+ * Properties to set on an experience.
+ *
+ * @deprecated
+ */
 export const zExperiencePropertiesRequest = z.object({
     properties: z.record(z.string(), z.string())
 });

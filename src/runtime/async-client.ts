@@ -58,7 +58,10 @@ export class AsyncPayi {
 
   /** A new client with these options changed and the rest kept. */
   withOptions(options: ClientOptions): AsyncPayi {
-    return new AsyncPayi({ ...this.#given, apiKey: this.#options.apiKey, baseURL: this.#options.baseURL, ...options });
+    // Through the constructor rather than by name: a class that names itself inside its body is
+    // renamed _AsyncPayi by the bundler, and browser stack traces would say so.
+    const Client = this.constructor as typeof AsyncPayi;
+    return new Client({ ...this.#given, apiKey: this.#options.apiKey, baseURL: this.#options.baseURL, ...options });
   }
 
   /** Keeps the key out of console.log and util.inspect. */

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const file = `${root}hover-sample.ts`;
-const source = `import { AsyncPayi, type LimitsCreateParams } from "payi";
+const source = `import { AsyncPayi, type ExperienceType, type LimitsCreateParams } from "payi";
 const client = new AsyncPayi();
 const ingested = await client.ingest.units({ category: "system.openai", units: { text: { input: 1 } } });
 const page = await client.limits.list();
@@ -17,7 +17,7 @@ const params: LimitsCreateParams = { limit_name: "monthly", max: 100 };
 params.max;
 ingested.xproxy_result;
 await client.experiences.retrieve({ experience_id: "e" });
-export {};
+export let kind: ExperienceType | undefined;
 `;
 
 let service: ts.LanguageService;
@@ -86,5 +86,6 @@ describe("hovers", () => {
   it("document calls, and mark deprecated ones", () => {
     expect(hover("units", 0).docs).toMatch(/\S/);
     expect(hover("retrieve", 0).tags).toEqual([expect.stringMatching(/^@deprecated .*useCases/)]);
+    expect(hover("ExperienceType", 1).tags).toEqual(["@deprecated"]);
   });
 });

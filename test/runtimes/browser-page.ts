@@ -13,6 +13,7 @@ const result: Record<string, unknown> = {};
     result.guard = e instanceof PayiError ? e.message : `unexpected ${String(e)}`;
   }
   const client = new AsyncPayi({ apiKey: "browser-key", baseURL: url, dangerouslyAllowBrowser: true });
+  result.className = client.withOptions({}).constructor.name;
   const r = await client.ingest.units({ category: "system.openai", resource: "gpt-4o", units: { text: { input: 10, output: 50 } }, limit_ids: ["monthly-budget"] });
   result.requestId = r.xproxy_result.request_id;
   const items: string[] = [];

@@ -66,6 +66,7 @@ describe("runtimes", () => {
       await tab.goto(`${origin}/?mock=${encodeURIComponent(inject("prismURL"))}`);
       const result = await tab.waitForFunction(() => (window as unknown as { __result?: unknown }).__result, undefined, { timeout: 15_000 }).then((h) => h.jsonValue());
       expect(result).toEqual({
+        className: "AsyncPayi",
         guard: expect.stringMatching(/^AsyncPayi is refusing to run in a browser.*dangerouslyAllowBrowser: true/),
         requestId: "req_5f0c6a1e9b2d4c7a",
         items: ["lim_7d3f2a9c", "lim_1b84e0d2"],
