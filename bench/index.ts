@@ -16,6 +16,7 @@ import type { paths } from "../src/generated/openapi.js";
 import { operations } from "../src/generated/operations.js";
 import { normalize } from "../src/runtime/params.js";
 import { validateParams } from "../src/runtime/validate.js";
+import { instrumentRows } from "./instrument.js";
 import { callsPerSecond, fmt, median, printTable, startServer, type Row } from "./lib.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -218,6 +219,7 @@ const server = await startServer();
 try {
   if (want("ingest")) await ingest(server.baseURL);
   if (want("python")) await python(server.baseURL);
+  if (want("instrument")) rows.push(...(await instrumentRows()));
 } finally {
   server.stop();
 }

@@ -8,8 +8,9 @@ export interface BenchServer {
   stop(): void;
 }
 
-export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
-  const child: ChildProcess = fork(fileURLToPath(new URL("./server.mjs", import.meta.url)), [], { stdio: ["ignore", "pipe", "inherit", "ipc"], env: { ...process.env, ...env } });
+/** A bench server (`script`, beside this file: the Pay-i stand-in by default) in its own process. */
+export async function startServer(env: Record<string, string> = {}, script = "./server.mjs"): Promise<BenchServer> {
+  const child: ChildProcess = fork(fileURLToPath(new URL(script, import.meta.url)), [], { stdio: ["ignore", "pipe", "inherit", "ipc"], env: { ...process.env, ...env } });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once("data", (d) => resolve(String(d).trim()));
     child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));

@@ -58,15 +58,22 @@ export interface CallReport {
   host?: string;
   /** The request body (a JSON value), logged unless prompt logging is off. */
   request?: unknown;
+  /** The request body as JSON text, as the caller sent it; logged in preference to `request` (no re-serializing). */
+  requestText?: string;
   /** The response body (a JSON object), or a stream's events in order (an array). */
   response?: unknown;
+  /** The response as JSON text, or a stream's events' data texts; logged in preference to `response`. */
+  responseText?: string | string[];
   functionCalls?: FunctionCall[];
   /** A resource scope the provider's answer implies (Anthropic's inference geo), beating the context's. */
   resourceScope?: string;
   /** Properties of this call, merged over the context's request properties. */
   properties?: Record<string, string>;
-  /** Replaces inline base64 images in logged bodies unless the user asked to keep them. */
-  redact?: { request?: (body: unknown) => unknown; response?: (body: unknown) => unknown };
+  /**
+   * Replaces inline base64 images in logged bodies unless the user asked to keep them. With
+   * `test`, a body given as text is parsed and redacted only when the test matches it.
+   */
+  redact?: { request?: (body: unknown) => unknown; response?: (body: unknown) => unknown; test?: RegExp };
 }
 
 /** What a provider module gets from the instrumentor. */

@@ -47,8 +47,20 @@ export function normalizeHost(host: string): string {
   }
 }
 
+type Redact = CallReport["redact"];
+
 function json(value: unknown, redact: ((b: unknown) => unknown) | undefined, keepInline: boolean): string {
   return JSON.stringify(redact && !keepInline ? redact(structuredClone(value)) : value);
+}
+
+/** A body given as JSON text: as it is, unless it may hold inline data to replace. */
+function text(value: string, redact: ((b: unknown) => unknown) | undefined, r: Redact, keepInline: boolean): string {
+  if (!redact || keepInline || (r?.test && !r.test.test(value))) return value;
+  try {
+    return JSON.stringify(redact(JSON.parse(value)));
+  } catch {
+    return value;
+  }
 }
 
 export function buildEvent(call: CallReport, ctx: PayiContext, o: EventOptions): IngestUnitsParams {
@@ -80,10 +92,15 @@ export function buildEvent(call: CallReport, ctx: PayiContext, o: EventOptions):
 
   const logging = ctx.log_prompt_and_response ?? o.logPromptAndResponse;
   if (logging) {
-    if (call.request !== undefined) e.provider_request_json = json(call.request, call.redact?.request, o.instrumentInlineData);
-    if (call.response !== undefined) {
+    const keep = o.instrumentInlineData;
+    if (call.requestText !== undefined) e.provider_request_json = text(call.requestText, call.redact?.request, call.redact, keep);
+    else if (call.request !== undefined) e.provider_request_json = json(call.request, call.redact?.request, keep);
+    if (call.responseText !== undefined) {
+      const r = call.responseText;
+      e.provider_response_json = Array.isArray(r) ? r.map((x) => text(x, call.redact?.response, call.redact, keep)) : text(r, call.redact?.response, call.redact, keep);
+    } else if (call.response !== undefined) {
       const r = call.response;
-      e.provider_response_json = Array.isArray(r) ? r.map((x) => json(x, call.redact?.response, o.instrumentInlineData)) : json(r, call.redact?.response, o.instrumentInlineData);
+      e.provider_response_json = Array.isArray(r) ? r.map((x) => json(x, call.redact?.response, keep)) : json(r, call.redact?.response, keep);
     }
   }
 

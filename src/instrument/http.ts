@@ -21,7 +21,7 @@
 import type { CallReport, FunctionCall, InstrumentCore } from "./call.js";
 import type { PayiContext } from "./context.js";
 import { stripPayiHeaders } from "./context.js";
-import { SseSplitter } from "./sse.js";
+import { SseSplitter, type SseEvent } from "./sse.js";
 import type { Units } from "./units.js";
 
 /** What a provider module fills in while a call's answer passes by. */
@@ -45,12 +45,18 @@ export interface Endpoint {
   send?: unknown;
   /** The request body as logged (defaults to what is sent). */
   logged?: unknown;
-  /** A JSON answer (success or error). */
+  /** A JSON answer (success or error), read once the caller has it. */
   json?(body: unknown, d: Draft, headers: Headers): void;
-  /** One server-sent event; returning false leaves it out of what the caller reads. */
+  /**
+   * One server-sent event, in order. With `hide()`, events are read once the stream is over,
+   * off the caller's path; without it (and with `hides`), as they pass, and returning false
+   * leaves the event out of what the caller reads.
+   */
   event?(data: unknown, d: Draft, name: string | undefined): boolean | void;
-  /** `event()` may leave events out: the stream is then passed on event by event. */
+  /** Events may be left out of what the caller reads: the stream is then cut event by event. */
   hides?: boolean;
+  /** With `hides`: whether to leave this event out, from its raw `data:` text (decided as it passes, so keep it cheap). */
+  hide?(data: string, name: string | undefined): boolean;
   redact?: CallReport["redact"];
 }
 
@@ -186,29 +192,32 @@ export function instrumentedFetch(core: InstrumentCore, provider: HttpProvider, 
     let endpoint: Endpoint | undefined;
     let url: URL;
     let method: string;
+    /** The request body, parsed once if an endpoint asks for it. */
+    let parsedBody: (() => unknown) | undefined;
     try {
-      headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-      ctx = core.context(headers);
+      const given = init?.headers ?? (input instanceof Request ? input.headers : undefined);
+      // A copy of the caller's headers only when ours are to be read, removed or added.
+      const headersIn = given instanceof Headers ? given : new Headers(given);
+      const payiHeaders = hasPayiHeaders(headersIn);
+      headers = payiHeaders ? new Headers(headersIn) : headersIn;
+      ctx = core.context(payiHeaders ? headers : undefined);
       if (ctx.proxy) {
+        if (headers === given) headers = new Headers(headers);
         core.proxyHeaders(ctx, headers);
         return base(input, { ...init, headers });
       }
-      stripPayiHeaders(headers);
+      if (payiHeaders) stripPayiHeaders(headers);
       url = new URL(urlOf(input));
       method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
       const rawBody = init?.body;
       let parsed: unknown;
       let wasParsed = false;
-      endpoint = provider.match({
-        url,
-        method,
-        headers,
-        body: () => {
-          if (!wasParsed) parsed = typeof rawBody === "string" ? parseJson(rawBody) : undefined;
-          wasParsed = true;
-          return parsed;
-        },
-      });
+      parsedBody = () => {
+        if (!wasParsed) parsed = typeof rawBody === "string" ? parseJson(rawBody) : undefined;
+        wasParsed = true;
+        return parsed;
+      };
+      endpoint = provider.match({ url, method, headers, body: parsedBody });
       if (!endpoint) return base(input, { ...init, headers });
     } catch (err) {
       // A fault of ours: the call goes out as the caller made it, minus our headers.
@@ -220,43 +229,62 @@ export function instrumentedFetch(core: InstrumentCore, provider: HttpProvider, 
 
     const ep = endpoint;
     const body = ep.send !== undefined ? JSON.stringify(ep.send) : init?.body;
-    if (ep.send !== undefined) headers.delete("content-length");
+    if (ep.send !== undefined && headers.has("content-length")) {
+      headers = new Headers(headers);
+      headers.delete("content-length");
+    }
     const retryCount = Number.parseInt(headers.get("x-stainless-retry-count") ?? "0", 10) || 0;
-    const key = `${method} ${url.href} ${typeof init?.body === "string" ? init.body : ""}`;
-    const now = Date.now();
-    const startedAt = (retryCount > 0 ? pending.take(key, retryCount) : undefined) ?? now;
-    const logged = ep.logged !== undefined ? ep.logged : ep.send !== undefined ? ep.send : typeof init?.body === "string" ? parseJson(init.body) : undefined;
+    const requestText = typeof init?.body === "string" ? init.body : undefined;
+    const key = `${method} ${url.href} ${requestText ?? ""}`;
+    const startedAt = (retryCount > 0 ? pending.take(key, retryCount) : undefined) ?? Date.now();
     const draft: Draft = { units: {}, model: ep.model, done: false };
-    const events: unknown[] = [];
     const keepBodies = ctx.log_prompt_and_response !== false;
 
-    const finish = (status: number | undefined, res: Response | undefined, failure?: { name: string; description?: string }, extra?: Partial<CallReport>) => {
-      try {
-        const report: CallReport = {
-          provider: provider.name,
-          category: ep.category,
-          model: draft.model,
-          units: draft.units,
-          status,
-          startedAt,
-          endedAt: Date.now(),
-          responseId: draft.responseId,
-          uri: url.href,
-          host: url.host,
-          request: logged,
-          functionCalls: draft.functionCalls,
-          resourceScope: draft.resourceScope,
-          properties: draft.properties,
-          redact: ep.redact,
-          ...extra,
-        };
-        if (failure) {
-          report.failure = failure.name;
-          if (failure.description) report.failureDescription = failure.description;
+    /**
+     * Ends the attempt: whether it is held for a retry is decided now; reading what was seen
+     * (`read`) and reporting happen after the caller has its answer, off its path.
+     */
+    const finish = (status: number | undefined, res: Response | undefined, failure: Failure | undefined, read?: () => Seen) => {
+      const endedAt = Date.now();
+      const report = () => {
+        try {
+          const seen = read?.();
+          const f = seen && seen.failure !== undefined ? (seen.failure ?? undefined) : failure;
+          const r: CallReport = {
+            provider: provider.name,
+            category: ep.category,
+            model: draft.model,
+            units: draft.units,
+            status,
+            startedAt,
+            endedAt,
+            responseId: draft.responseId,
+            uri: url.href,
+            host: url.host,
+            functionCalls: draft.functionCalls,
+            resourceScope: draft.resourceScope,
+            properties: draft.properties,
+            redact: ep.redact,
+          };
+          if (keepBodies) {
+            // What the caller sent; the text itself goes into the event, not parsed and re-serialized.
+            r.request = ep.logged !== undefined ? ep.logged : parsedBody?.();
+            if (ep.logged === undefined && requestText !== undefined) r.requestText = requestText;
+          }
+          if (seen) Object.assign(r, seen.fields);
+          if (f) {
+            r.failure = f.name;
+            if (f.description) r.failureDescription = f.description;
+          }
+          core.report(r, ctx);
+        } catch (err) {
+          core.fault(err);
         }
+      };
+      try {
         const mayRetry = retryCount < options.maxRetries() && (failure && !res ? true : status !== undefined && status >= 400 && retryable(res));
-        if (mayRetry) pending.hold(key, retryCount, startedAt, retryWait(res), () => core.report(report, ctx));
-        else core.report(report, ctx);
+        if (mayRetry) pending.hold(key, retryCount, startedAt, retryWait(res), report);
+        else deferred.run(report);
       } catch (err) {
         core.fault(err);
       }
@@ -273,93 +301,156 @@ export function instrumentedFetch(core: InstrumentCore, provider: HttpProvider, 
     try {
       const source = res.body;
       if (!source || NULL_BODY.has(res.status)) {
-        finish(res.status, res);
+        finish(res.status, res, undefined);
         return res;
       }
+      const status = res.status;
       const isSse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
-      const sse = isSse ? new SseSplitter() : undefined;
       const chunks: Uint8Array[] = [];
-      const encoder = new TextEncoder();
+      /** Events already cut (when some may be left out), in order, and those left out. */
+      const cut: SseEvent[] = [];
+      const hidden = new Set<SseEvent>();
+      const splitter = isSse && ep.hides ? new SseSplitter() : undefined;
       let firstTokenAt: number | undefined;
       let settled = false;
-      const settle = (failure?: { name: string; description?: string }) => {
-        if (settled) return;
-        settled = true;
-        try {
-          if (!sse) {
-            const text = new TextDecoder().decode(concat(chunks));
-            const json = parseJson(text);
-            if (json !== undefined && !failure) ep.json?.(json, draft, res.headers);
-            const response = json !== undefined ? json : text ? text : undefined;
-            // An error answer whose body the SDK discards (before a retry) is not a failure of the call's own.
-            finish(res.status, res, res.status < 400 ? failure : undefined, keepBodies && response !== undefined ? { response } : undefined);
-          } else {
-            const f = failure && !draft.done ? failure : undefined;
-            finish(res.status, res, f, { firstTokenAt, ...(keepBodies ? { response: events } : {}) });
-          }
-        } catch (err) {
-          core.fault(err);
-        }
+
+      /** The JSON answer as text, once decoded. */
+      let decoded: string | undefined;
+      const readJson = () => {
+        const text = decoded ?? new TextDecoder().decode(concat(chunks));
+        const json = parseJson(text);
+        if (json !== undefined) ep.json?.(json, draft, res.headers);
+        return { fields: keepBodies && text ? { response: json !== undefined ? json : text, responseText: text } : {} };
       };
-      const onEvents = (list: ReturnType<SseSplitter["push"]>): Uint8Array | undefined => {
-        let kept = "";
-        for (const e of list) {
-          let keep: boolean | void = true;
+      const readEvents = (failure: Failure | undefined) => {
+        let events = cut;
+        if (!splitter) {
+          const s = new SseSplitter();
+          events = chunks.flatMap((c) => s.push(c));
+          events.push(...s.end());
+        }
+        const texts: string[] = [];
+        const objects: unknown[] = [];
+        for (const e of events) {
           if (e.data === "[DONE]") draft.done = true;
           else if (e.data) {
-            firstTokenAt ??= Date.now();
             const data = parseJson(e.data);
-            if (data !== undefined) {
-              try {
-                keep = ep.event?.(data, draft, e.event);
-              } catch (err) {
-                core.fault(err);
-              }
-              if (keep !== false && keepBodies) events.push(data);
+            if (data === undefined) continue;
+            try {
+              ep.event?.(data, draft, e.event);
+            } catch (err) {
+              core.fault(err);
+            }
+            // An event left out of what the caller read is not logged either.
+            if (keepBodies && !hidden.has(e)) {
+              texts.push(e.data);
+              objects.push(data);
             }
           }
-          if (keep !== false) kept += e.raw;
         }
+        const f = failure ?? (draft.done ? undefined : INCOMPLETE);
+        return { fields: { firstTokenAt, ...(keepBodies ? { response: objects, responseText: texts } : {}) }, failure: draft.done ? null : f };
+      };
+      const settle = (failure?: Failure) => {
+        if (settled) return;
+        settled = true;
+        // An error answer whose body the SDK discards (before a retry) is not a failure of the call's own.
+        if (!isSse) finish(status, res, status < 400 ? failure : undefined, readJson);
+        else finish(status, res, failure, () => readEvents(failure));
+      };
+
+      /** The body handed on through a stream of ours that pulls from the provider's, seeing each chunk. */
+      const tap = () => {
+        const reader = source.getReader();
+        return new ReadableStream<Uint8Array>(
+          {
+            async pull(controller) {
+              let step: ReadableStreamReadResult<Uint8Array>;
+              try {
+                step = await reader.read();
+              } catch (err) {
+                settle({ name: errorName(err), description: errorMessage(err) });
+                controller.error(err);
+                return;
+              }
+              if (step.done) {
+                if (splitter) {
+                  const rest = passOn(splitter.end(), false);
+                  if (rest && rest !== true) controller.enqueue(rest);
+                }
+                settle();
+                controller.close();
+                return;
+              }
+              const chunk = step.value;
+              if (!splitter) {
+                if (isSse) firstTokenAt ??= Date.now();
+                chunks.push(chunk);
+                controller.enqueue(chunk);
+                return;
+              }
+              const wasEmpty = splitter.empty;
+              const events = splitter.push(chunk);
+              const out = passOn(events, wasEmpty && splitter.empty);
+              if (out === true) controller.enqueue(chunk);
+              else if (out) controller.enqueue(out);
+            },
+            cancel(reason) {
+              settle({ name: "stream_abandoned", description: "the caller stopped reading the answer" });
+              return reader.cancel(reason);
+            },
+          },
+          { highWaterMark: 0 },
+        );
+      };
+      if (!isSse) {
+        // JSON: the caller reads it whole anyway (json(), text()); it is read once, as it would
+        // be, and seen on the way. A caller that takes the body as a stream gets one of ours.
+        let bytes: Promise<Uint8Array> | undefined;
+        let tapped: ReadableStream<Uint8Array> | undefined;
+        // The answer's own class (a fetch of the user's may not be the platform's).
+        const proto = Object.getPrototypeOf(res) as Response;
+        const bodyOf = inherited(res, "body");
+        const read = () =>
+          (bytes ??= tapped
+            ? new Response(tapped).arrayBuffer().then((b) => new Uint8Array(b))
+            : proto.arrayBuffer.call(res).then(
+                (b) => {
+                  chunks.push(new Uint8Array(b));
+                  settle();
+                  return chunks[0];
+                },
+                (err: unknown) => {
+                  settle({ name: errorName(err), description: errorMessage(err) });
+                  throw err;
+                },
+              ));
+        const text = () => read().then((u) => (decoded ??= new TextDecoder().decode(u)));
+        Object.defineProperties(res, {
+          arrayBuffer: { value: () => read().then((u) => u.slice().buffer), configurable: true, writable: true },
+          blob: { value: () => read().then((u) => new Blob([u.slice()], { type: res.headers.get("content-type") ?? "" })), configurable: true, writable: true },
+          text: { value: text, configurable: true, writable: true },
+          json: { value: () => text().then((t) => JSON.parse(t) as unknown), configurable: true, writable: true },
+          body: { get: () => (bytes && !tapped ? bodyOf?.call(res) : (tapped ??= tap())), configurable: true },
+        });
+        return res;
+      }
+      const tapped = tap();
+      /** Events cut from the stream: what to pass on (true: the chunk as it came, when it holds exactly these events and all are kept). */
+      const passOn = (events: SseEvent[], whole: boolean): Uint8Array | true | undefined => {
+        let kept = "";
+        let any = false;
+        for (const e of events) {
+          if (e.data && e.data !== "[DONE]") firstTokenAt ??= Date.now();
+          cut.push(e);
+          if (e.data && e.data !== "[DONE]" && isHidden(ep, e, draft, core)) {
+            hidden.add(e);
+            any = true;
+          } else kept += e.raw;
+        }
+        if (!any && whole) return events.length ? true : undefined;
         return kept ? encoder.encode(kept) : undefined;
       };
-      const reader = source.getReader();
-      const tapped = new ReadableStream<Uint8Array>(
-        {
-          async pull(controller) {
-            let step: ReadableStreamReadResult<Uint8Array>;
-            try {
-              step = await reader.read();
-            } catch (err) {
-              settle({ name: errorName(err), description: errorMessage(err) });
-              controller.error(err);
-              return;
-            }
-            if (step.done) {
-              if (sse) {
-                const rest = onEvents(sse.end());
-                if (rest && ep.hides) controller.enqueue(rest);
-              }
-              settle(sse && !draft.done ? { name: "stream_incomplete", description: "the stream ended before its final event" } : undefined);
-              controller.close();
-              return;
-            }
-            const chunk = step.value;
-            if (sse) {
-              const out = onEvents(sse.push(chunk));
-              if (!ep.hides) controller.enqueue(chunk);
-              else if (out) controller.enqueue(out);
-            } else {
-              chunks.push(chunk);
-              controller.enqueue(chunk);
-            }
-          },
-          cancel(reason) {
-            settle({ name: "stream_abandoned", description: "the caller stopped reading the answer" });
-            return reader.cancel(reason);
-          },
-        },
-        { highWaterMark: 0 },
-      );
       const wrapped = new Response(tapped, { status: res.status, statusText: res.statusText, headers: res.headers });
       Object.defineProperty(wrapped, "url", { value: res.url });
       return wrapped;
@@ -369,6 +460,64 @@ export function instrumentedFetch(core: InstrumentCore, provider: HttpProvider, 
     }
   };
 }
+
+function hasPayiHeaders(headers: Headers): boolean {
+  let found = false;
+  headers.forEach((_v, k) => {
+    if (!found && k.startsWith("xproxy-")) found = true;
+  });
+  return found;
+}
+
+/** The getter `name` has on the prototype chain of `o`. */
+function inherited(o: object, name: string): (() => unknown) | undefined {
+  for (let p = Object.getPrototypeOf(o); p; p = Object.getPrototypeOf(p)) {
+    const d = Object.getOwnPropertyDescriptor(p, name);
+    if (d) return d.get;
+  }
+  return undefined;
+}
+
+type Failure = { name: string; description?: string };
+/** What was read from an answer: report fields, and the failure when reading tells it (null: none). */
+type Seen = { fields: Partial<CallReport>; failure?: Failure | null };
+const INCOMPLETE: Failure = { name: "stream_incomplete", description: "the stream ended before its final event" };
+const encoder = new TextEncoder();
+
+/** Whether an event is left out of what the caller reads: by the endpoint's `hide()`, else (older form) by `event()` returning false. */
+function isHidden(ep: Endpoint, e: SseEvent, draft: Draft, core: InstrumentCore): boolean {
+  try {
+    if (ep.hide) return ep.hide(e.data, e.event);
+    const data = parseJson(e.data);
+    return data !== undefined && ep.event?.(data, draft, e.event) === false;
+  } catch (err) {
+    core.fault(err);
+    return false;
+  }
+}
+
+/**
+ * Work moved off the caller's path: run after the caller's own continuation (setImmediate),
+ * counted so that flush() can wait for it.
+ */
+export const deferred = {
+  pending: 0,
+  waiters: [] as (() => void)[],
+  run(fn: () => void): void {
+    this.pending++;
+    setImmediate(() => {
+      try {
+        fn();
+      } finally {
+        if (--this.pending === 0) for (const w of this.waiters.splice(0)) w();
+      }
+    });
+  },
+  /** Resolves once the work deferred so far has run. */
+  idle(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  },
+};
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0];

@@ -11,7 +11,7 @@ import type { CallReport, InstrumentCore } from "./call.js";
 import { addProxyHeaders, applyHeaders, checkContext, currentContext, track, type PayiContext } from "./context.js";
 import { Delivery, type DeliveryMode } from "./delivery.js";
 import { buildEvent, normalizeHost, type EventOptions, type ModelMapping } from "./event.js";
-import { withInstrumentedFetch, type FetchOptionClient } from "./http.js";
+import { deferred, withInstrumentedFetch, type FetchOptionClient } from "./http.js";
 import { anthropicProvider } from "./providers/anthropic.js";
 import { isAzureClient, openaiProvider } from "./providers/openai.js";
 import { aiSdkMiddleware, type PayiLanguageModelMiddleware } from "./providers/ai-sdk.js";
@@ -207,6 +207,8 @@ export class Instrumentor {
     if (response && typeof response === "object" && "xproxy_result" in response) return (response as { xproxy_result: XproxyResult }).xproxy_result;
     const id = typeof response === "string" ? response : (response as { id?: unknown } | null)?.id;
     if (typeof id !== "string" || !id) throw new PayiError("instrument.result: expected a provider answer with an id, or the id");
+    // The call is reported just after its caller got the answer.
+    await deferred.idle();
     return this.#delivery.result(id);
   }
 
@@ -225,13 +227,17 @@ export class Instrumentor {
    * waiting for a retry of their provider SDK are reported as they stand.
    */
   async flush(): Promise<void> {
+    await deferred.idle();
     this.#settleHeld();
+    await deferred.idle();
     await this.#delivery.flush();
   }
 
   /** Flushes and stops an ingest queue made here (one of yours stays open). */
   async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
+    await deferred.idle();
     this.#settleHeld();
+    await deferred.idle();
     await this.#delivery.shutdown(options);
   }
 }

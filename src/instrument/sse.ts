@@ -14,6 +14,11 @@ export class SseSplitter {
   readonly #decoder = new TextDecoder();
   #buffer = "";
 
+  /** Nothing held back: the last chunk ended at an event's end. */
+  get empty(): boolean {
+    return this.#buffer === "";
+  }
+
   /** The events completed by this chunk. */
   push(chunk: Uint8Array): SseEvent[] {
     this.#buffer += this.#decoder.decode(chunk, { stream: true });

@@ -37,6 +37,8 @@ describe("generateContent", () => {
     const out = await ai(core).models.generateContent({ model: "gemini-2.5-flash", contents: [{ role: "user", parts: [{ text: "hello" }, { inlineData: { mimeType: "image/png", data: "iVBORw0KGgo=" } }] }] });
     expect(out.text).toBe("hi");
     expect(fake.received[0].url).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
+    // Reported just after the caller has the answer, off its path.
+    await core.reported();
     expect(core.reports).toHaveLength(1);
     const { call } = core.reports[0];
     expect(call).toMatchObject({ provider: "google", category: "system.google.vertex", model: "google.gemini-2.5-flash", status: 200, responseId: "resp-gemini-1", units, functionCalls: [{ name: "lookup", arguments: '{"q":1}' }] });
@@ -50,6 +52,7 @@ describe("generateContent", () => {
     fake.handle((_req, res) => geminiError(res, 429, "RESOURCE_EXHAUSTED", "quota"));
     const core = recordingCore();
     await expect(ai(core).models.generateContent({ model: "gemini-2.5-flash", contents: "hi" })).rejects.toThrow(/quota/);
+    await core.reported();
     expect(core.reports).toHaveLength(1);
     expect(core.reports[0].call).toMatchObject({ status: 429, units: {}, response: { error: { code: 429, status: "RESOURCE_EXHAUSTED" } } });
   });

@@ -135,6 +135,24 @@ describe("payi/instrument with openai: JSON answers", () => {
     expect(events[1].limit_ids).toBeUndefined();
   });
 
+  it(".withResponse() and .asResponse() keep working, and the answer is tracked however its body is read", async () => {
+    provider.handle((_req, res) => json(res, 200, chatCompletion(`chatcmpl-r${provider.received.length}`, openaiUsage(2, 1))));
+    const pi = instrument(payiClient());
+    const client = pi.openai(openai());
+    const ask = () => client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "Hi" }] });
+    const { data, response } = await ask().withResponse();
+    expect(data.id).toBe("chatcmpl-r1");
+    expect(response.status).toBe(200);
+    expect(((await (await ask().asResponse()).json()) as { id: string }).id).toBe("chatcmpl-r2");
+    const raw = await ask().asResponse();
+    let text = "";
+    for await (const chunk of raw.body as unknown as AsyncIterable<Uint8Array>) text += new TextDecoder().decode(chunk);
+    expect(JSON.parse(text).id).toBe("chatcmpl-r3");
+    expect(Buffer.from(await (await ask().asResponse()).arrayBuffer()).toString()).toContain("chatcmpl-r4");
+    const events = await flushed(pi);
+    expect(events.map((e) => [e.provider_response_id, e.units.text])).toEqual([1, 2, 3, 4].map((n) => [`chatcmpl-r${n}`, { input: 2, output: 1 }]));
+  });
+
   it("the original client is untouched and not tracked", async () => {
     provider.handle((_req, res) => json(res, 200, chatCompletion("chatcmpl-4", openaiUsage(1, 1))));
     const original = openai();

@@ -49,7 +49,7 @@ function messages(body: Obj): Endpoint {
     category: "system.anthropic",
     model: str(body.model),
     stream: body.stream === true,
-    redact: { request: redactRequest },
+    redact: { request: redactRequest, test: /"base64"/ },
     json(answer, d) {
       const a = obj(answer);
       if (!a) return;

@@ -55,7 +55,8 @@ function redactResponse(body: unknown): unknown {
   return body;
 }
 
-const redact = { request: redactRequest, response: redactResponse };
+/** Inline data shows as a data: URL in requests, and as generated images in Responses API answers. */
+const redact = { request: redactRequest, response: redactResponse, test: /data:|image_generation_call|partial_image_b64/ };
 
 function chatFunctionCalls(message: Obj | undefined): FunctionCall[] {
   const calls: FunctionCall[] = [];
@@ -82,8 +83,9 @@ function chat(body: Obj, category: string, model: string | undefined): Endpoint 
     category,
     model,
     stream,
-    logged: body,
     hides: added,
+    // The usage chunk (no choices) asked for by us alone: the caller does not expect it.
+    hide: (data) => data.includes('"usage"') && /"choices"\s*:\s*\[\s*\]/.test(data),
     redact,
     json(answer, d) {
       const a = obj(answer);
@@ -109,8 +111,6 @@ function chat(body: Obj, category: string, model: string | undefined): Endpoint 
         d.units = unitsFrom.openai(obj(c.usage));
         d.done = true;
         if (building.size) d.functionCalls = [...building.values()].filter((f) => f.name);
-        // The usage chunk (no choices) was asked for by us alone: the caller does not expect it.
-        if (added && arr(c.choices).length === 0) return false;
       }
     },
   };
