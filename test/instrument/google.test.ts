@@ -97,6 +97,7 @@ it("Vertex AI (express mode): the publisher model path is tracked the same way",
   const vertex = new GoogleGenAI({ vertexai: true, apiKey: "local-key", httpOptions: { baseUrl: fake.url, fetch: googleFetch(core) } });
   await vertex.models.generateContent({ model: "gemini-2.5-pro", contents: "hi" });
   expect(fake.received[0].url).toMatch(/\/publishers\/google\/models\/gemini-2\.5-pro:generateContent$/);
+  await core.reported();
   expect(core.reports[0].call).toMatchObject({ category: "system.google.vertex", model: "google.gemini-2.5-pro", units: { text: u(4, 2) } });
 });
 
@@ -107,5 +108,7 @@ it("other calls pass through unreported", async () => {
   });
   const core = recordingCore();
   expect((await ai(core).models.countTokens({ model: "gemini-2.5-flash", contents: "hi" })).totalTokens).toBe(5);
+  // Tracked calls are reported just after the caller has the answer: past that point, none was.
+  await new Promise((r) => setImmediate(r));
   expect(core.reports).toHaveLength(0);
 });
