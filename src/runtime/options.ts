@@ -1,6 +1,7 @@
 /** Client and per-request options, and how the environment fills them in. */
 import { PayiError, PayiValidationError, type ValidationIssue } from "./errors.js";
 import { headerIssues, headerValueProblem } from "./header-values.js";
+import { urlIssues } from "./params.js";
 import { parseLogLevel, type Logger, type LogLevel } from "./logger.js";
 import { Timeout } from "./timeout.js";
 import type { FetchLike } from "./send.js";
@@ -107,7 +108,11 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   const keyProblem = typeof apiKey !== "string" ? "must be a string" : apiKey.trim() !== apiKey ? "starts or ends with whitespace: trim it" : headerValueProblem(apiKey);
   if (keyProblem) issues.push({ path: options.apiKey === undefined ? "PAYI_API_KEY" : "apiKey", message: keyProblem });
   const fromEnv = parseHeaderLines(env("PAYI_CUSTOM_HEADERS"), issues);
-  issues.push(...headerIssues(fromEnv, "PAYI_CUSTOM_HEADERS"), ...headerIssues(options.defaultHeaders, "defaultHeaders"));
+  issues.push(
+    ...headerIssues(fromEnv, "PAYI_CUSTOM_HEADERS"),
+    ...headerIssues(options.defaultHeaders, "defaultHeaders"),
+    ...urlIssues(Object.keys(options.defaultQuery ?? {}), options.defaultQuery, "defaultQuery."),
+  );
   if (issues.length) throw new PayiValidationError("the client", issues, "options");
   return {
     ...options,

@@ -108,6 +108,8 @@ export class WorkerBridge implements Bridge {
         const received = this.#threads.receiveMessageOnPort(this.#port);
         if (received) return received.message as Reply;
       }
+      // The usual case: the answer comes within the slice; the checks below run between slices.
+      if (Atomics.wait(this.#signal, 0, seen, SLICE_MS) !== "timed-out") continue;
       if (this.#threadEnded()) {
         this.#stopped ??= "its thread ended (it exited, was terminated or ran out of memory)";
         throw this.#deathError();
@@ -119,7 +121,6 @@ export class WorkerBridge implements Bridge {
         void this.#worker.terminate();
         throw new PayiError(`The sync client's worker did not answer within ${budgetMs} ms; it was stopped, and the next call starts a new one.`);
       }
-      Atomics.wait(this.#signal, 0, seen, Math.min(left, SLICE_MS));
     }
   }
 

@@ -27,13 +27,20 @@ function nodeBuiltin<T>(name: string): T | undefined {
   return p?.getBuiltinModule?.(name) as T | undefined;
 }
 
+let threads: typeof import("node:worker_threads") | undefined;
+
 /** The worker, started on first use or after the last one stopped. */
 function worker(): WorkerBridge {
-  const threads = nodeBuiltin<typeof import("node:worker_threads")>("node:worker_threads");
-  const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
-  const url = nodeBuiltin<typeof import("node:url")>("node:url");
-  if (!threads || !fs || !url) throw new PayiError("Payi needs Node.js 20.16 or later (worker threads); use AsyncPayi here.");
-  return bridge(threads, () => workerPath(fs, url));
+  threads ??= nodeBuiltin<typeof import("node:worker_threads")>("node:worker_threads");
+  const node = threads;
+  if (!node) throw new PayiError("Payi needs Node.js 20.16 or later (worker threads); use AsyncPayi here.");
+  // The script is looked up only when a worker starts, not on every call.
+  return bridge(node, () => {
+    const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
+    const url = nodeBuiltin<typeof import("node:url")>("node:url");
+    if (!fs || !url) throw new PayiError("Payi needs Node.js 20.16 or later (worker threads); use AsyncPayi here.");
+    return workerPath(fs, url);
+  });
 }
 
 /**
@@ -79,6 +86,7 @@ export class Payi {
   readonly #id: number;
   /** The worker that holds this client's options, if any. */
   #knownBy: WorkerBridge | undefined;
+  #defaultBudget: number | undefined;
 
   constructor(options: SyncClientOptions = {}) {
     for (const key of ["fetch", "logger"] as const) {
@@ -121,6 +129,7 @@ export class Payi {
 
   /** Longer than every attempt and every wait the call may make, so only a stuck worker times out. */
   #budget(opts?: SyncRequestOptions): number {
+    if (opts?.timeout === undefined && opts?.maxRetries === undefined) return (this.#defaultBudget ??= this.#budget({ maxRetries: this.#options.maxRetries ?? 2 }));
     const t = Timeout.from(opts?.timeout ?? this.#options.timeout);
     const retries = opts?.maxRetries ?? this.#options.maxRetries ?? 2;
     return (retries + 1) * (t.timeout + t.connect) + maxBackoffBudgetMs(retries) + 5_000;

@@ -163,6 +163,11 @@ describe("headers, query and body", () => {
     expect(server.received).toHaveLength(0);
   });
 
+  it("a defaultQuery value a URL cannot carry (a lone surrogate) is refused at construction", () => {
+    expect(() => client({ defaultQuery: { tenant: "acme\uD800" } })).toThrow(PayiValidationError);
+    expect(() => client({ defaultQuery: { tenant: "acme\uD800" } })).toThrow(/defaultQuery\.tenant: holds a lone UTF-16 surrogate/);
+  });
+
   it("bad per-request headers are a PayiValidationError naming them, and nothing is sent", async () => {
     ok();
     const err = await client().ingest.units(event, { headers: { "X-Trace": "a\nb", "Bad Name": "x" } }).catch((e) => e);

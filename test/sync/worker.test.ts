@@ -3,12 +3,16 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Payi, PayiError, PayiValidationError } from "../../src/index.js";
 import { workerSettings, workerStats } from "../../src/runtime/sync-bridge.js";
 import { workerTables } from "../../src/runtime/sync-client.js";
+import type { OperationId } from "../../src/generated/api.js";
+import { operations } from "../../src/generated/operations.js";
+import { operationFixtures } from "../fixtures/operations.js";
 
 const KEY = "sk-sync-worker-0123456789";
 let child: ChildProcess;
@@ -56,6 +60,19 @@ describe("Payi's worker", () => {
     expect(workerTables().clients).toBeLessThanOrEqual(base);
   });
 
+  it("drops a streamed body nobody read once its response is garbage-collected", async () => {
+    const base = workerTables().streams;
+    (() => {
+      for (let i = 0; i < 5; i++) client().withStreamingResponse.limits.reset({ limit_id: `s${i}` });
+    })();
+    expect(workerTables().streams).toBe(base + 5);
+    for (let i = 0; i < 20 && workerTables().streams > base; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(workerTables().streams).toBe(base);
+  });
+
   it("holds a bounded number of clients' state while they live; one dropped gets it back on its next call", () => {
     const MAX_CLIENTS = workerTables().maxClients;
     const live = Array.from({ length: MAX_CLIENTS + 20 }, (_, i) => client({ defaultHeaders: { "x-test-id": `live${i}` } }));
@@ -70,6 +87,41 @@ describe("Payi's worker", () => {
     expect(() => client().ingest.units(params)).toThrow(PayiValidationError);
     expect(() => client().ingest.units(params)).toThrow(/resource: could not be read/);
     expect(() => client().ingest.units({ ...event, properties: { f: (() => 1) as never } })).toThrow(/properties\.f: a function/);
+  });
+
+  it("refuses hostile params for any operation with a PayiValidationError, nothing sent, the params untouched", async () => {
+    const total = async () => Object.values((await (await fetch(`${url}/__stats`)).json()) as Record<string, number>).reduce((a, b) => a + b, 0);
+    const before = await total();
+    const c = client({ maxRetries: 0 });
+    const loop: Record<string, unknown> = {};
+    loop.loop = loop;
+    const hostile: [unknown, string][] = [
+      [loop, ".loop"],
+      [Object.defineProperty({}, "x", { enumerable: true, get: () => { throw new Error("getter"); } }), ".x"],
+      [new Map([["a", 1]]), ""],
+      [Symbol("s"), ""],
+      [() => 1, ""],
+      [{ deep: [1n] }, ".deep.0"],
+    ];
+    const ids = Object.keys(operations) as OperationId[];
+    for (let run = 0; run < 120; run++) {
+      const id = ids[run % ids.length];
+      const names = [...Object.keys(operationFixtures[id].full), "not_a_field"];
+      const name = names[(run * 7) % names.length];
+      const [value, at] = hostile[run % hostile.length];
+      const params = run % 2 ? Object.assign(Object.create(null), operationFixtures[id].full, { [name]: value }) : { ...operationFixtures[id].full, [name]: value };
+      const shown = inspect(params, { depth: Infinity, showHidden: true });
+      let err: unknown;
+      try {
+        (id.split(".").reduce((node: any, part) => node[part], c) as (p: unknown) => unknown)(params);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `${id} with ${name}: ${String(err)}`).toBeInstanceOf(PayiValidationError);
+      expect((err as PayiValidationError).issues.map((i) => i.path)).toContain(name + at);
+      expect(inspect(params, { depth: Infinity, showHidden: true })).toBe(shown);
+    }
+    expect(await total()).toBe(before);
   });
 
   for (const fault of ["exit", "oom"] as const) {
