@@ -34,6 +34,8 @@ export interface Draft {
   properties?: Record<string, string>;
   /** The answer is complete by the provider's protocol (a stream's final event seen). */
   done: boolean;
+  /** A failure the provider reported inside the answer (a stream's error event). */
+  failure?: { name: string; description?: string };
 }
 
 export interface Endpoint {
@@ -348,8 +350,8 @@ export function instrumentedFetch(core: InstrumentCore, provider: HttpProvider, 
             }
           }
         }
-        const f = failure ?? (draft.done ? undefined : INCOMPLETE);
-        return { fields: { firstTokenAt, ...(keepBodies ? { response: objects, responseText: texts } : {}) }, failure: draft.done ? null : f };
+        const f = draft.failure ?? failure ?? (draft.done ? undefined : INCOMPLETE);
+        return { fields: { firstTokenAt, ...(keepBodies ? { response: objects, responseText: texts } : {}) }, failure: draft.done && !draft.failure ? null : f };
       };
       const settle = (failure?: Failure) => {
         if (settled) return;

@@ -134,6 +134,17 @@ describe("payi/instrument with @anthropic-ai/sdk", () => {
     ]);
   });
 
+  it("an error event midway (overloaded) is ingested with what was seen and the provider's error type", async () => {
+    provider.handle((_req, res) =>
+      sse(res, [...streamEvents("msg_e", { input_tokens: 20, output_tokens: 1 }, { output_tokens: 2 }).slice(0, 3), { event: "error", data: { type: "error", error: { type: "overloaded_error", message: "Overloaded" } } }]),
+    );
+    const { pi, client } = setup();
+    await expect(client.messages.stream(ask).finalMessage()).rejects.toThrow(/Overloaded/);
+    await pi.flush();
+    const [e] = payi.events();
+    expect(e).toMatchObject({ provider_response_id: "msg_e", http_status_code: 200, units: { text: { input: 20, output: 1 } }, properties: { "system.failure": "overloaded_error", "system.failure.description": "Overloaded" } });
+  });
+
   it("a 429 then a success is one event; a 500 without retries left is ingested with its status", async () => {
     provider.handle((_req, res, n) => (n === 1 ? json(res, 429, { type: "error", error: { type: "rate_limit_error", message: "slow" } }, { "retry-after-ms": "20" }) : json(res, 200, message("msg_r", { input_tokens: 1, output_tokens: 1 }))));
     const { pi, client } = setup({}, 2);

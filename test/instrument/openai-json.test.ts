@@ -153,6 +153,17 @@ describe("payi/instrument with openai: JSON answers", () => {
     expect(events.map((e) => [e.provider_response_id, e.units.text])).toEqual([1, 2, 3, 4].map((n) => [`chatcmpl-r${n}`, { input: 2, output: 1 }]));
   });
 
+  it("inline base64 images are replaced in the logged request, never in what the provider gets", async () => {
+    provider.handle((_req, res) => json(res, 200, chatCompletion("chatcmpl-img", openaiUsage(300, 2))));
+    const pi = instrument(payiClient());
+    const client = pi.openai(openai());
+    const image = "data:image/png;base64,iVBORw0KGgo=";
+    await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: [{ type: "text", text: "what is it?" }, { type: "image_url", image_url: { url: image } }, { type: "image_url", image_url: { url: "https://example.com/cat.png" } }] }] });
+    expect(JSON.parse(provider.received[0].body).messages[0].content[1].image_url.url).toBe(image);
+    const [e] = await flushed(pi);
+    expect(JSON.parse(e.provider_request_json!).messages[0].content.map((p: { image_url?: { url: string } }) => p.image_url?.url)).toEqual([undefined, "<not_instrumented>", "https://example.com/cat.png"]);
+  });
+
   it("the original client is untouched and not tracked", async () => {
     provider.handle((_req, res) => json(res, 200, chatCompletion("chatcmpl-4", openaiUsage(1, 1))));
     const original = openai();

@@ -91,6 +91,12 @@ function messages(body: Obj): Endpoint {
         case "message_stop":
           d.done = true;
           break;
+        case "error": {
+          // Anthropic ends a stream it cannot finish (overloaded, ...) with an error event.
+          const err = obj(e.error);
+          d.failure = { name: str(err?.type) ?? "error", description: str(err?.message) };
+          return;
+        }
         default:
           return;
       }
