@@ -1,5 +1,5 @@
 // The public entry of `payi`: both clients, their options, errors, pages and every model and params type.
-export { AsyncPayi } from "./runtime/async-client.js";
+export { AsyncPayi } from "./client.js";
 export { Payi, SyncRawResponse, SyncStreamingResponse, type SyncClientOptions, type SyncRequestOptions } from "./runtime/sync-client.js";
 export { SyncPage } from "./runtime/sync-page.js";
 export { Timeout } from "./runtime/timeout.js";

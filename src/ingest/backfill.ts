@@ -7,7 +7,7 @@
  */
 import { appendText, checkFiles, fileLines, loadCheckpoint, replaceText } from "./files.js";
 import type { BulkIngestRequest, IngestUnitsParams } from "../generated/api.js";
-import type { AsyncPayi } from "../runtime/async-client.js";
+import type { AsyncClient } from "../runtime/async-client.js";
 import { PayiError, PayiValidationError } from "../runtime/errors.js";
 import { toBulkEvent } from "./event.js";
 import { Settled } from "./checkpoint.js";
@@ -67,7 +67,7 @@ interface Item {
   reason?: string;
 }
 
-export async function backfill(client: AsyncPayi, source: Source, options: BackfillOptions = {}): Promise<BackfillSummary> {
+export async function backfill(client: AsyncClient, source: Source, options: BackfillOptions = {}): Promise<BackfillSummary> {
   const batchSize = options.batchSize ?? 500;
   const concurrency = options.concurrency ?? 4;
   for (const [k, v] of Object.entries({ batchSize, concurrency })) {

@@ -1,6 +1,6 @@
 /** What `client.ingest` offers beyond the API's own calls. */
 import type { IngestUnitsParams } from "../generated/api.js";
-import type { AsyncPayi } from "../runtime/async-client.js";
+import type { AsyncClient } from "../runtime/async-client.js";
 import type { Logger } from "../runtime/logger.js";
 import { backfill, type BackfillOptions, type BackfillSummary } from "./backfill.js";
 import { IngestQueue, type IngestQueueOptions } from "./queue.js";
@@ -12,7 +12,7 @@ export interface IngestHelpers {
   backfill(source: Iterable<IngestUnitsParams> | AsyncIterable<IngestUnitsParams> | string, options?: BackfillOptions): Promise<BackfillSummary>;
 }
 
-export function ingestHelpers(client: AsyncPayi, logger?: Logger): IngestHelpers {
+export function ingestHelpers(client: AsyncClient, logger?: Logger): IngestHelpers {
   return {
     queue: (options) => new IngestQueue(client, options, logger),
     backfill: (source, options) => backfill(client, source, options),

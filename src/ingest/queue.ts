@@ -6,7 +6,7 @@
  * Delivery is at least once: after a crash, the batches that were in flight are sent again.
  */
 import type { BulkIngestRequest, IngestUnitsParams } from "../generated/api.js";
-import type { AsyncPayi } from "../runtime/async-client.js";
+import type { AsyncClient } from "../runtime/async-client.js";
 import { APIUserAbortError, PayiError, type APIError } from "../runtime/errors.js";
 import type { Logger } from "../runtime/logger.js";
 import { retryAfterMs } from "../runtime/retry.js";
@@ -79,9 +79,9 @@ interface Entry {
 }
 
 export class IngestQueue {
-  readonly #client: AsyncPayi;
+  readonly #client: AsyncClient;
   readonly #log: Logger;
-  readonly #o: Required<Pick<IngestQueueOptions, "flushAt" | "flushInterval" | "maxQueueSize" | "overflow" | "concurrency" | "retryDelayMs" | "maxRetryDelayMs">> & IngestQueueOptions;
+  readonly #options: Required<Pick<IngestQueueOptions, "flushAt" | "flushInterval" | "maxQueueSize" | "overflow" | "concurrency" | "retryDelayMs" | "maxRetryDelayMs">> & IngestQueueOptions;
   readonly #spool: Spool<BulkIngestRequest> | undefined;
   #waiting: Entry[] = [];
   readonly #inFlight = new Map<Promise<void>, Entry[]>();
@@ -105,21 +105,21 @@ export class IngestQueue {
   readonly #abort = new AbortController();
   readonly #stats = { accepted: 0, delivered: 0, failed: 0, dropped: 0 };
 
-  constructor(client: AsyncPayi, options: IngestQueueOptions = {}, logger: Logger = console) {
+  constructor(client: AsyncClient, options: IngestQueueOptions = {}, logger: Logger = console) {
     this.#client = client;
     this.#log = logger;
     // An option passed as undefined takes its default.
     const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)) as IngestQueueOptions;
-    this.#o = { flushAt: 100, flushInterval: 5_000, maxQueueSize: 10_000, overflow: "throw", concurrency: 4, retryDelayMs: 1_000, maxRetryDelayMs: 60_000, ...given };
+    this.#options = { flushAt: 100, flushInterval: 5_000, maxQueueSize: 10_000, overflow: "throw", concurrency: 4, retryDelayMs: 1_000, maxRetryDelayMs: 60_000, ...given };
     for (const k of ["flushAt", "flushInterval", "maxQueueSize", "concurrency", "retryDelayMs", "maxRetryDelayMs"] as const) {
-      if (!Number.isInteger(this.#o[k]) || this.#o[k] < 1) throw new PayiError(`ingest.queue: ${k} must be a positive integer, got ${String(this.#o[k])}`);
+      if (!Number.isInteger(this.#options[k]) || this.#options[k] < 1) throw new PayiError(`ingest.queue: ${k} must be a positive integer, got ${String(this.#options[k])}`);
     }
-    if (!["throw", "wait", "drop-newest", "drop-oldest"].includes(this.#o.overflow)) {
-      throw new PayiError(`ingest.queue: overflow must be "throw", "wait", "drop-newest" or "drop-oldest", got ${String(this.#o.overflow)}`);
+    if (!["throw", "wait", "drop-newest", "drop-oldest"].includes(this.#options.overflow)) {
+      throw new PayiError(`ingest.queue: overflow must be "throw", "wait", "drop-newest" or "drop-oldest", got ${String(this.#options.overflow)}`);
     }
-    if (this.#o.spool !== undefined) {
-      if (typeof this.#o.spool !== "string" || !this.#o.spool) throw new PayiError(`ingest.queue: spool must be a directory path, got ${JSON.stringify(this.#o.spool)}`);
-      this.#spool = new Spool(this.#o.spool, { fsync: this.#o.fsync, warn: (m) => this.#log.warn(m), retryMs: this.#o.retryDelayMs });
+    if (this.#options.spool !== undefined) {
+      if (typeof this.#options.spool !== "string" || !this.#options.spool) throw new PayiError(`ingest.queue: spool must be a directory path, got ${JSON.stringify(this.#options.spool)}`);
+      this.#spool = new Spool(this.#options.spool, { fsync: this.#options.fsync, warn: (m) => this.#log.warn(m), retryMs: this.#options.retryDelayMs });
       let recovered;
       try {
         recovered = this.#spool.recover();
@@ -154,8 +154,8 @@ export class IngestQueue {
         const bulk = await toBulkEvent(event, "ingest.queue enqueue");
         // Batches are due but every request slot is taken: let the event loop run, so that a
         // producer awaiting enqueue() in a loop does not starve the requests it waits on.
-        if (this.#waiting.length >= this.#o.flushAt && this.#inFlight.size >= this.#o.concurrency) await nextTurn();
-        while (this.#o.overflow === "wait" && this.#full() && !this.#closed) {
+        if (this.#waiting.length >= this.#options.flushAt && this.#inFlight.size >= this.#options.concurrency) await nextTurn();
+        while (this.#options.overflow === "wait" && this.#full() && !this.#closed) {
           await new Promise<void>((r) => {
             this.#roomWaiters.push(r);
             this.#holdOpen();
@@ -219,18 +219,18 @@ export class IngestQueue {
   }
 
   #full(): boolean {
-    return this.#waiting.length + this.#inFlightCount >= this.#o.maxQueueSize;
+    return this.#waiting.length + this.#inFlightCount >= this.#options.maxQueueSize;
   }
 
   #accept(bulk: BulkIngestRequest): void {
     let dropOldest = false;
     if (this.#full()) {
-      if (this.#o.overflow === "throw" || this.#o.overflow === "wait") throw new PayiError(`ingest.queue is full (${this.#o.maxQueueSize} events); the event was not accepted.`);
+      if (this.#options.overflow === "throw" || this.#options.overflow === "wait") throw new PayiError(`ingest.queue is full (${this.#options.maxQueueSize} events); the event was not accepted.`);
       // Nothing waiting (all in flight): the new event is the one dropped.
-      if (this.#o.overflow === "drop-newest" || !this.#waiting.length) {
+      if (this.#options.overflow === "drop-newest" || !this.#waiting.length) {
         this.#stats.accepted++;
         this.#stats.dropped++;
-        this.#report(() => this.#o.onDrop?.(bulk));
+        this.#report(() => this.#options.onDrop?.(bulk));
         return;
       }
       dropOldest = true;
@@ -242,7 +242,7 @@ export class IngestQueue {
       const oldest = this.#waiting.shift()!;
       this.#stats.dropped++;
       this.#spool?.ack([oldest.id]);
-      this.#report(() => this.#o.onDrop?.(oldest.event));
+      this.#report(() => this.#options.onDrop?.(oldest.event));
     }
     this.#waiting.push({ seq: ++this.#seq, id, event: bulk, tried: 0 });
     this.#pump();
@@ -252,11 +252,11 @@ export class IngestQueue {
   #pump(): void {
     if (this.#abort.signal.aborted) return this.#clearTimer();
     const now = Date.now();
-    while (this.#waiting.length && this.#inFlight.size < this.#o.concurrency) {
+    while (this.#waiting.length && this.#inFlight.size < this.#options.concurrency) {
       let batch: Entry[];
       if (now >= this.#pausedUntil) {
-        if (this.#waiting.length < this.#o.flushAt && this.#waiting[0].seq > this.#due) break;
-        batch = this.#waiting.splice(0, this.#o.flushAt);
+        if (this.#waiting.length < this.#options.flushAt && this.#waiting[0].seq > this.#due) break;
+        batch = this.#waiting.splice(0, this.#options.flushAt);
       } else {
         // During a retry wait, only what a flush() asked for and has not tried yet.
         batch = this.#take((e) => e.seq <= this.#flushTarget && e.tried < this.#round);
@@ -266,7 +266,7 @@ export class IngestQueue {
     }
     if (!this.#waiting.length) return this.#clearTimer();
     // One timer: the end of a retry wait, else the age of the oldest waiting event (set once, not pushed back by new events).
-    const at = this.#pausedUntil > now ? this.#pausedUntil : this.#timer ? this.#timerAt : now + this.#o.flushInterval;
+    const at = this.#pausedUntil > now ? this.#pausedUntil : this.#timer ? this.#timerAt : now + this.#options.flushInterval;
     if (this.#timer && at === this.#timerAt) return;
     this.#clearTimer();
     this.#timerAt = at;
@@ -288,7 +288,7 @@ export class IngestQueue {
   /** Takes up to flushAt waiting entries that match, keeping the others in order. */
   #take(match: (e: Entry) => boolean): Entry[] {
     const taken: Entry[] = [];
-    this.#waiting = this.#waiting.filter((e) => (taken.length < this.#o.flushAt && match(e) ? (taken.push(e), false) : true));
+    this.#waiting = this.#waiting.filter((e) => (taken.length < this.#options.flushAt && match(e) ? (taken.push(e), false) : true));
     return taken;
   }
 
@@ -327,8 +327,8 @@ export class IngestQueue {
     const refused = [...out.refused.map(([i, r]) => ({ i, reason: describe(r) })), ...out.failed.flatMap((f) => f.at.map((i) => ({ i, reason: f.error.message })))];
     this.#stats.failed += refused.length;
     if (!spool || spool.deadLetter(refused.map(({ i, reason }) => ({ event: events[i], reason })))) settled.push(...refused.map(({ i }) => batch[i]));
-    for (const [i, r] of out.refused) this.#report(() => this.#o.onEventError?.(r, events[i]));
-    if (out.refused.length && !this.#o.onEventError) {
+    for (const [i, r] of out.refused) this.#report(() => this.#options.onEventError?.(r, events[i]));
+    if (out.refused.length && !this.#options.onEventError) {
       this.#log.warn(`ingest.queue: ${out.refused.length} event(s) refused (${describe(out.refused[0][1])}); ${spool ? `see ${spool.deadLetterFile}` : "no onEventError is set: they are lost"}.`);
     }
     for (const f of out.failed) this.#failed(f.error, entries(f.at), spool ? `see ${spool.deadLetterFile}` : "");
@@ -348,7 +348,7 @@ export class IngestQueue {
 
   #failed(error: Error, entries: Entry[], where: string): void {
     const events = entries.map((e) => e.event);
-    if (this.#o.onError) this.#report(() => this.#o.onError!(error, events));
+    if (this.#options.onError) this.#report(() => this.#options.onError!(error, events));
     else this.#log.warn(`ingest.queue: a batch of ${events.length} event(s) failed (${error.message}); ${where || "no onError is set: they are lost"}.`);
   }
 
@@ -363,8 +363,8 @@ export class IngestQueue {
   /** The wait before the next try after a transient failure: the server's Retry-After, else a growing delay, bounded. */
   #backOff(error: Error): void {
     const asked = retryAfterMs((error as APIError).headers);
-    const grown = this.#o.retryDelayMs * 2 ** Math.min(this.#failuresInARow++, 30) * (1 - 0.25 * Math.random());
-    const wait = Math.min(asked !== undefined && asked >= 0 ? asked : grown, this.#o.maxRetryDelayMs);
+    const grown = this.#options.retryDelayMs * 2 ** Math.min(this.#failuresInARow++, 30) * (1 - 0.25 * Math.random());
+    const wait = Math.min(asked !== undefined && asked >= 0 ? asked : grown, this.#options.maxRetryDelayMs);
     this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + wait);
     if (this.#failuresInARow === 1) this.#log.warn(`ingest.queue: delivery failed (${error.message}); the events stay in the spool and are tried again.`);
   }

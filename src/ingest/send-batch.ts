@@ -5,7 +5,7 @@
  * to the events it is about. What comes back says, event by event (by index), what happened.
  */
 import type { BulkIngestRequest, BulkIngestResponse } from "../generated/api.js";
-import type { AsyncPayi } from "../runtime/async-client.js";
+import type { AsyncClient } from "../runtime/async-client.js";
 import { APIConnectionError, APIError, APIUserAbortError, PayiValidationError } from "../runtime/errors.js";
 
 export type Refusal = { message: string; code?: string; statusCode?: number };
@@ -19,7 +19,7 @@ export interface BatchOutcome {
   again: { error: Error; at: number[] }[];
 }
 
-export async function sendBatch(client: AsyncPayi, events: BulkIngestRequest[], signal?: AbortSignal): Promise<BatchOutcome> {
+export async function sendBatch(client: AsyncClient, events: BulkIngestRequest[], signal?: AbortSignal): Promise<BatchOutcome> {
   const out: BatchOutcome = { delivered: [], refused: [], failed: [], again: [] };
   await attempt(client, events, [...events.keys()], out, signal);
   return out;
@@ -32,7 +32,7 @@ export function describe(r: Refusal): string {
   return [status, r.code, r.message].filter((x) => x !== undefined && x !== null && x !== "").join(" ") || "refused";
 }
 
-async function attempt(client: AsyncPayi, all: BulkIngestRequest[], at: number[], out: BatchOutcome, signal: AbortSignal | undefined): Promise<void> {
+async function attempt(client: AsyncClient, all: BulkIngestRequest[], at: number[], out: BatchOutcome, signal: AbortSignal | undefined): Promise<void> {
   if (signal?.aborted) return void out.again.push({ error: new APIUserAbortError(), at });
   let answer: BulkIngestResponse;
   try {

@@ -7,7 +7,7 @@
  */
 import type { IngestUnitsParams, XproxyResult } from "../generated/api.js";
 import type { IngestQueue, IngestQueueOptions } from "../ingest/queue.js";
-import type { AsyncPayi } from "../runtime/async-client.js";
+import type { AsyncPayi } from "../client.js";
 import { PayiError } from "../runtime/errors.js";
 
 export type DeliveryMode = "ingest" | "direct";

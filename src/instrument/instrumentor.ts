@@ -5,7 +5,7 @@
  */
 import type { IngestUnitsParams, XproxyResult } from "../generated/api.js";
 import type { IngestQueue, IngestQueueOptions } from "../ingest/queue.js";
-import type { AsyncPayi } from "../runtime/async-client.js";
+import type { AsyncPayi } from "../client.js";
 import { PayiError } from "../runtime/errors.js";
 import type { CallReport, InstrumentCore } from "./call.js";
 import { addProxyHeaders, applyHeaders, checkContext, currentContext, track, type PayiContext } from "./context.js";

@@ -1,14 +1,16 @@
-/** AsyncPayi: every call returns a promise. Namespaces and methods come from the operation table. */
+/**
+ * The client of every API call, each returning a promise; namespaces and methods come from the
+ * operation table. AsyncPayi (src/client.ts) is this with the ingest helpers plugged in.
+ */
 import createClient, { createQuerySerializer } from "openapi-fetch";
 import { operations } from "../generated/operations.js";
 import type { OperationId } from "../generated/api.js";
 import { OutgoingRequest } from "./outgoing-request.js";
 import { buildTree, type AsyncApi, type RawApi, type StreamingApi } from "./facade.js";
-import { makeLogger } from "./logger.js";
+import { makeLogger, type Logger } from "./logger.js";
 import { resolveOptions, type ClientOptions, type RequestOptions, type ResolvedOptions } from "./options.js";
 import { call, type CallContext } from "./request.js";
 import { PayiError } from "./errors.js";
-import { ingestHelpers, type IngestHelpers } from "../ingest/index.js";
 
 const ids = Object.keys(operations) as OperationId[];
 
@@ -18,11 +20,13 @@ function isBrowser(): boolean {
   return typeof g.window === "object" && g.window !== null && typeof g.window.document !== "undefined" && typeof g.navigator !== "undefined";
 }
 
-export interface AsyncPayi extends Omit<AsyncApi, "ingest"> {
-  ingest: AsyncApi["ingest"] & IngestHelpers;
-}
+/** Each client's logger (the key redacted from what it writes), for what is built on the client. */
+const loggers = new WeakMap<AsyncClient, Logger>();
+export const clientLogger = (client: AsyncClient): Logger | undefined => loggers.get(client);
 
-export class AsyncPayi {
+export interface AsyncClient extends AsyncApi {}
+
+export class AsyncClient {
   /** The same calls, resolving to the HTTP response with `status`, `headers` and `parse()`. */
   readonly withRawResponse!: RawApi;
   /** The same calls, resolving as soon as headers arrive; the body is read on demand. */
@@ -45,8 +49,7 @@ export class AsyncPayi {
     const ctx: CallContext = { options: resolved, http, logger: makeLogger(resolved.logLevel, resolved.logger ?? console, resolved.apiKey) };
     const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: RequestOptions) => call(ctx, id, params, opts, mode);
     Object.assign(this, buildTree(ids, bind("parsed")));
-    // The ingest queue and backfill, built on the API's own calls.
-    Object.assign(this.ingest, ingestHelpers(this, ctx.logger));
+    loggers.set(this, ctx.logger);
     Object.defineProperty(this, "withRawResponse", { value: buildTree(ids, bind("raw")), enumerable: false });
     Object.defineProperty(this, "withStreamingResponse", { value: buildTree(ids, bind("stream")), enumerable: false });
   }
@@ -57,10 +60,11 @@ export class AsyncPayi {
   }
 
   /** A new client with these options changed and the rest kept. */
-  withOptions(options: ClientOptions): AsyncPayi {
-    // Through the constructor rather than by name: a class that names itself inside its body is
-    // renamed _AsyncPayi by the bundler, and browser stack traces would say so.
-    const Client = this.constructor as typeof AsyncPayi;
+  withOptions(options: ClientOptions): this {
+    // Through the constructor rather than by name: it makes the subclass (AsyncPayi) when called
+    // on one, and a class that names itself inside its body is renamed by the bundler, which
+    // browser stack traces would show.
+    const Client = this.constructor as new (options: ClientOptions) => this;
     return new Client({ ...this.#given, apiKey: this.#options.apiKey, baseURL: this.#options.baseURL, ...options });
   }
 

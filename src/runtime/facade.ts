@@ -3,11 +3,11 @@
  * cannot drift from the spec or from each other. Method docs come from the tree.
  */
 import type { ApiTree, OperationId, OperationRef, OperationTypes } from "../generated/api.js";
-import type { RequestOptions } from "./options.js";
+import type { RequestOptions, SyncRequestOptions } from "./options.js";
 import type { APIPromise } from "./api-promise.js";
 import type { PagePromise } from "./pagination.js";
 import type { RawResponse, StreamingResponse } from "./responses.js";
-import type { SyncRawResponse, SyncRequestOptions, SyncStreamingResponse } from "./sync-client.js";
+import type { SyncRawResponse, SyncStreamingResponse } from "./sync-responses.js";
 import type { SyncPage } from "./sync-page.js";
 
 type Args<Id extends OperationId, Opts> = OperationTypes[Id]["paramsRequired"] extends true

@@ -1,6 +1,6 @@
 /**
  * The fetch handed to openapi-fetch. openapi-fetch builds the request; this sends it through
- * a transport (send.ts) and owns what a middleware cannot do: resending. Per attempt it
+ * a transport (exchange.ts) and owns what a middleware cannot do: resending. Per attempt it
  * applies a fresh deadline (deadline.ts), follows redirects itself (the key never goes to
  * another origin), reads the body within the attempt, and retries by the policy in retry.ts.
  */
@@ -8,12 +8,12 @@ import { APIConnectionError, APITimeoutError, APIUserAbortError } from "./errors
 import { CREDENTIAL_HEADERS } from "./redact.js";
 import { isRetryableResponse, retryDelayMs } from "./retry.js";
 import { Deadline } from "./deadline.js";
-import type { Send } from "./send.js";
+import type { Exchange } from "./exchange.js";
 import type { Logger } from "./logger.js";
 import type { OutgoingRequest } from "./outgoing-request.js";
 
 export interface SendSettings {
-  send: Send | Promise<Send>;
+  exchange: Exchange | Promise<Exchange>;
   /** Per-attempt timeout, ms. */
   timeoutMs: number;
   /** The connect timeout the transport applies (transport.ts), ms; named when it fires. */
@@ -39,7 +39,7 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 export function createFetch(settings: SendSettings): (request: OutgoingRequest) => Promise<Response> {
   return async (request) => {
-    const send = await settings.send;
+    const exchange = await settings.exchange;
     // A string: every attempt sends the same bytes.
     const body = request.body;
     const userSignal = settings.signal ?? undefined;
@@ -50,7 +50,7 @@ export function createFetch(settings: SendSettings): (request: OutgoingRequest) 
       const attemptNote = () => `in ${Date.now() - started} ms, attempt ${attempt + 1} of ${settings.maxRetries + 1}`;
       let retryable: { delayHeaders?: Headers; error?: Error } | undefined;
       try {
-        const response = await sendFollowingRedirects(send, request, body, deadline, settings.configuredHeaders, settings.maxResponseSize);
+        const response = await exchangeFollowingRedirects(exchange, request, body, deadline, settings.configuredHeaders, settings.maxResponseSize);
         const final = settings.stream ? response : await buffered(response, settings.maxResponseSize);
         const requestId = final.headers.get("x-request-id") ?? final.headers.get("xproxy-request-id");
         settings.logger.debug(`${request.method} ${pathOf(request.url)} answered ${final.status} (${attemptNote()}${requestId ? `, request id ${requestId}` : ""})`);
@@ -95,8 +95,8 @@ class RedirectError extends APIConnectionError {}
 class ResponseTooLargeError extends APIConnectionError {}
 const TOO_LARGE = "PAYI_RESPONSE_TOO_LARGE";
 
-async function sendFollowingRedirects(
-  send: Send,
+async function exchangeFollowingRedirects(
+  exchange: Exchange,
   request: OutgoingRequest,
   body: string | undefined,
   deadline: Deadline,
@@ -110,7 +110,7 @@ async function sendFollowingRedirects(
   let headers = request.headers;
   const origin = new URL(url).origin;
   for (let hop = 0; ; hop++) {
-    const response = await send(url, { method, headers, body: payload, deadline, maxBodyBytes });
+    const response = await exchange(url, { method, headers, body: payload, deadline, maxBodyBytes });
     if (response.type === "opaqueredirect") {
       throw new RedirectError("The service answered a redirect, which this runtime cannot follow without exposing it; set baseURL to the final address.");
     }

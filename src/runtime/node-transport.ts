@@ -1,6 +1,6 @@
 /**
  * The transport on Node: undici's request API over one Agent per connect timeout, as a
- * `Send` (send.ts) for fetch.ts to drive. It does what the SDK needs of a fetch and no more:
+ * `Exchange` (exchange.ts) for fetch.ts to drive. It does what the SDK needs of a fetch and no more:
  * it asks for compressed bodies and decodes them, names itself, and bounds the connect phase
  * (which fetch cannot). It does not follow redirects; fetch.ts
  * does, so the key never goes to another origin.
@@ -9,24 +9,24 @@ import { pipeline, Transform, type Readable } from "node:stream";
 import zlib from "node:zlib";
 import { Agent, buildConnector, errors, request } from "undici";
 import { NodeResponse } from "./node-response.js";
-import type { Send, SendInit } from "./send.js";
+import type { Exchange, ExchangeInit } from "./exchange.js";
 
 /** Set by the build (tsup.config.ts); run from source, the SDK says so. */
 declare const __PAYI_VERSION__: string | undefined;
 const USER_AGENT = `payi-typescript/${typeof __PAYI_VERSION__ === "string" ? __PAYI_VERSION__ : "source"} node/${process.version}`;
 
-export function nodeTransport(connectTimeoutMs: number): Send {
+export function nodeTransport(connectTimeoutMs: number): Exchange {
   // Our per-attempt deadline bounds headers and body; undici's own 300 s bounds would cut a
   // longer timeout the user chose.
   const dispatcher = new Agent({ connect: preciseConnect(connectTimeoutMs), headersTimeout: 0, bodyTimeout: 0 });
-  const send = async (url: string, { method, headers, body, deadline, maxBodyBytes }: SendInit): Promise<NodeResponse> => {
+  const exchange = async (url: string, { method, headers, body, deadline, maxBodyBytes }: ExchangeInit): Promise<NodeResponse> => {
     // The deadline is an emitter undici takes as its signal (see deadline.ts).
     const answer = await request(url, { method: method as "GET", headers: headerList(headers, url), body, signal: deadline, dispatcher });
     const received = answer.headers as Record<string, string | string[] | undefined>;
     return new NodeResponse(url, answer.statusCode, received, decoded(answer.body, received, maxBodyBytes), method === "HEAD");
   };
   // A Response in all a call reads of one (node-response.ts).
-  return send as unknown as Send;
+  return exchange as unknown as Exchange;
 }
 
 /** The headers as undici takes them, with what fetch would have added when absent. */

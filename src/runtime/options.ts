@@ -4,7 +4,7 @@ import { headerIssues, headerValueProblem } from "./header-values.js";
 import { urlIssues } from "./params.js";
 import { parseLogLevel, type Logger, type LogLevel } from "./logger.js";
 import { Timeout } from "./timeout.js";
-import type { FetchLike } from "./send.js";
+import type { FetchLike } from "./exchange.js";
 
 export type HeadersInit = Record<string, string | null | undefined>;
 export type QueryInit = Record<string, string | number | boolean | null | undefined>;
@@ -52,6 +52,9 @@ export interface RequestOptions {
   /** Aborts the call, including a wait between retries. */
   signal?: AbortSignal;
 }
+
+/** The options of one call of the sync client: no `signal`, as nothing can abort a call that blocks its thread. */
+export type SyncRequestOptions = Omit<RequestOptions, "signal">;
 
 export const DEFAULT_BASE_URL = "https://api.pay-i.com";
 export const DEFAULT_MAX_RETRIES = 2;

@@ -9,8 +9,8 @@ import { operations } from "../generated/operations.js";
 import { APIError, APIResponseValidationError, PayiValidationError, type ValidationIssue } from "./errors.js";
 import { withKey } from "./auth.js";
 import { bodyText, createFetch } from "./fetch.js";
-import { defaultSend } from "./transport.js";
-import { fetchSend } from "./send.js";
+import { defaultExchange } from "./transport.js";
+import { fetchExchange } from "./exchange.js";
 import { warnOnce, type Logger } from "./logger.js";
 import { normalize, plainCopy, split, urlIssues } from "./params.js";
 import { headerIssues } from "./header-values.js";
@@ -36,20 +36,20 @@ export function call(ctx: CallContext, id: OperationId, params: unknown, options
   if (spec.paginated && mode === "parsed") {
     const base = (params ?? {}) as Record<string, unknown>;
     const fetchPage = (cursor: string | undefined, previous?: Page<unknown>): Promise<Page<unknown>> =>
-      send(ctx, id, cursor === undefined ? base : { ...base, cursor }, options, "parsed").then(
+      perform(ctx, id, cursor === undefined ? base : { ...base, cursor }, options, "parsed").then(
         (body) => new Page(body as PageBody<unknown>, fetchPage, cursor ?? (base.cursor as string | undefined), previous),
       );
-    const first = send(ctx, id, base, options, "answer") as Promise<Answer<PageBody<unknown>>>;
+    const first = perform(ctx, id, base, options, "answer") as Promise<Answer<PageBody<unknown>>>;
     return PagePromise.from(
       () => first.then(async (a) => new Page(await a.parse(), fetchPage, base.cursor as string | undefined)),
       () => first.then((a) => unread(a.response)),
     );
   }
-  if (mode === "parsed") return new APIPromise(send(ctx, id, params, options, "answer") as Promise<Answer<unknown>>);
-  return send(ctx, id, params, options, mode);
+  if (mode === "parsed") return new APIPromise(perform(ctx, id, params, options, "answer") as Promise<Answer<unknown>>);
+  return perform(ctx, id, params, options, mode);
 }
 
-async function send(ctx: CallContext, id: OperationId, params: unknown, options: RequestOptions = {}, mode: Mode): Promise<unknown> {
+async function perform(ctx: CallContext, id: OperationId, params: unknown, options: RequestOptions = {}, mode: Mode): Promise<unknown> {
   const spec = operations[id];
   // One warning per deprecated namespace and process: enough to notice, never noise in a loop.
   if (spec.deprecated) warnOnce(ctx.logger, `deprecated:${id.split(".")[0]}`, `client.${id} is deprecated. ${spec.deprecated}`);
@@ -70,7 +70,7 @@ async function send(ctx: CallContext, id: OperationId, params: unknown, options:
   if (options.body && body && typeof body === "object" && !Array.isArray(body)) body = { ...body, ...options.body };
 
   const fetch = createFetch({
-    send: o.fetch ? fetchSend(o.fetch) : defaultSend(timeout.connect),
+    exchange: o.fetch ? fetchExchange(o.fetch) : defaultExchange(timeout.connect),
     timeoutMs: timeout.timeout,
     // A fetch of the user's own applies its own connect timeout, if any.
     connectTimeoutMs: o.fetch ? undefined : timeout.connect,

@@ -8,17 +8,19 @@ import type { OperationId } from "../generated/api.js";
 import { PayiError, PayiValidationError } from "./errors.js";
 import { reviveError } from "./error-transfer.js";
 import { buildTree, type SyncApi, type SyncRawApi, type SyncStreamingApi } from "./facade.js";
-import { resolveOptions, type ClientOptions, type RequestOptions } from "./options.js";
+import { resolveOptions, type ClientOptions, type RequestOptions, type SyncRequestOptions } from "./options.js";
 import { normalize } from "./params.js";
 import { maxBackoffBudgetMs } from "./retry.js";
 import { bridge, UncopyableError, type WorkerBridge } from "./sync-bridge.js";
 import { SyncPage } from "./sync-page.js";
 import { Timeout } from "./timeout.js";
-import type { WireResponse, WorkerNotice, WorkerReply, WorkerRequest } from "./sync-worker.js";
+import { SyncRawResponse, SyncStreamingResponse } from "./sync-responses.js";
+import type { WorkerNotice, WorkerReply, WorkerRequest } from "./sync-worker.js";
+
+export { SyncRawResponse, SyncStreamingResponse, type SyncRequestOptions };
 
 /** The options of AsyncPayi that can cross a thread. */
 export type SyncClientOptions = Omit<ClientOptions, "fetch" | "logger">;
-export type SyncRequestOptions = Omit<RequestOptions, "signal">;
 
 const ids = Object.keys(operations) as OperationId[];
 
@@ -135,7 +137,7 @@ export class Payi {
     return (retries + 1) * (t.timeout + t.connect) + maxBackoffBudgetMs(retries) + 5_000;
   }
 
-  #send(req: WorkerRequest, budget: number, to: WorkerBridge = worker()): Extract<WorkerReply, { ok: true }> {
+  #toWorker(req: WorkerRequest, budget: number, to: WorkerBridge = worker()): Extract<WorkerReply, { ok: true }> {
     let reply: WorkerReply;
     if (req.kind === "call") {
       // A worker that has not seen this client gets its options with the call.
@@ -161,7 +163,7 @@ export class Payi {
     const requestOptions = opts?.timeout instanceof Timeout ? { ...opts, timeout: { timeout: opts.timeout.timeout, connect: opts.timeout.connect } as Timeout } : opts;
     const run = (p: unknown) => {
       try {
-        return this.#send({ kind: "call", client: this.#id, id, params: p, requestOptions, mode }, budget);
+        return this.#toWorker({ kind: "call", client: this.#id, id, params: p, requestOptions, mode }, budget);
       } catch (err) {
         // Params the thread boundary cannot copy (a function, a getter that throws) are named
         // as the async client names them; nothing was sent.
@@ -187,54 +189,12 @@ export class Payi {
       const holder = worker();
       const response: SyncStreamingResponse<unknown> = new SyncStreamingResponse(
         reply.stream,
-        (as) => (collected.unregister(response), this.#send({ kind: "read", stream: handle, as }, budget, holder).value),
-        () => void (collected.unregister(response), this.#send({ kind: "close", stream: handle }, budget, holder)),
+        (as) => (collected.unregister(response), this.#toWorker({ kind: "read", stream: handle, as }, budget, holder).value),
+        () => void (collected.unregister(response), this.#toWorker({ kind: "close", stream: handle }, budget, holder)),
       );
       collected.register(response, { to: holder, notice: { kind: "drop", stream: handle } }, response);
       return response;
     }
     return reply.value;
-  }
-}
-
-/** What `Payi.withRawResponse` returns. */
-export class SyncRawResponse<T> {
-  readonly status: number;
-  readonly statusText: string;
-  readonly headers: Headers;
-  readonly url: string;
-  readonly #parse: () => T;
-  constructor(r: WireResponse, parse: () => T) {
-    this.status = r.status;
-    this.statusText = r.statusText;
-    this.headers = new Headers(r.headers);
-    this.url = r.url;
-    this.#parse = parse;
-  }
-  get ok(): boolean {
-    return this.status >= 200 && this.status < 300;
-  }
-  parse(): T {
-    return this.#parse();
-  }
-}
-
-/** What `Payi.withStreamingResponse` returns: the body stays in the worker until read (once) or closed. */
-export class SyncStreamingResponse<T> extends SyncRawResponse<T> {
-  readonly #read: (as: "text" | "parse") => unknown;
-  readonly #close: () => void;
-  constructor(r: WireResponse, read: (as: "text" | "parse") => unknown, close: () => void) {
-    super(r, () => read("parse") as T);
-    this.#read = read;
-    this.#close = close;
-  }
-  text(): string {
-    return this.#read("text") as string;
-  }
-  json(): unknown {
-    return JSON.parse(this.text());
-  }
-  close(): void {
-    this.#close();
   }
 }

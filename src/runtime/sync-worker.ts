@@ -6,8 +6,9 @@
  * without end.
  */
 import { workerData, type MessagePort } from "node:worker_threads";
-import { AsyncPayi } from "./async-client.js";
+import { AsyncClient } from "./async-client.js";
 import { serializeError, type SerializedError } from "./error-transfer.js";
+import type { WireResponse } from "./sync-responses.js";
 import type { OperationId } from "../generated/api.js";
 import type { ClientOptions, RequestOptions } from "./options.js";
 import type { Page } from "./pagination.js";
@@ -23,12 +24,6 @@ export type WorkerRequest =
 /** Messages that get no answer: what the main thread garbage-collected. */
 export type WorkerNotice = { kind: "release"; client: number } | { kind: "drop"; stream: number };
 
-export interface WireResponse {
-  status: number;
-  statusText: string;
-  headers: [string, string][];
-  url: string;
-}
 
 export type WorkerReply =
   | { ok: true; value?: unknown; page?: { items: unknown[]; cursor: string | null }; raw?: WireResponse & { parsed: unknown }; stream?: WireResponse & { handle: number } }
@@ -41,8 +36,8 @@ type Method = (p: unknown, o?: RequestOptions) => Promise<unknown>;
 /** Clients whose calls have not been seen for longer are dropped beyond this many (they come back with their options). */
 const MAX_CLIENTS = 64;
 
-/** One AsyncPayi per client (so connections are reused), and its methods by mode and operation; oldest use first. */
-const clients = new Map<number, { client: AsyncPayi; methods: Map<string, Method> }>();
+/** One AsyncClient per client (so connections are reused), and its methods by mode and operation; oldest use first. */
+const clients = new Map<number, { client: AsyncClient; methods: Map<string, Method> }>();
 const streams = new Map<number, StreamingResponse<unknown>>();
 let nextStream = 1;
 
@@ -54,7 +49,7 @@ function methodFor(req: Extract<WorkerRequest, { kind: "call" }>): Method | unde
     clients.set(req.client, entry);
   } else {
     if (!req.options) return undefined;
-    entry = { client: new AsyncPayi(req.options), methods: new Map() };
+    entry = { client: new AsyncClient(req.options), methods: new Map() };
     clients.set(req.client, entry);
     if (clients.size > MAX_CLIENTS) clients.delete(clients.keys().next().value!);
   }

@@ -4,7 +4,7 @@
  * about twice the time per call that the request API does. Elsewhere (Bun, Deno, browsers)
  * it is the platform's fetch, and the whole-attempt timeout is the only bound.
  */
-import { fetchSend, type Send } from "./send.js";
+import { fetchExchange, type Exchange } from "./exchange.js";
 
 const isNode =
   typeof process !== "undefined" &&
@@ -12,23 +12,23 @@ const isNode =
   !(process.versions as Record<string, string | undefined>).bun &&
   typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
 
-const transports = new Map<number, Promise<Send>>();
+const transports = new Map<number, Promise<Exchange>>();
 
 /**
- * The sender with the connect timeout applied where the runtime allows it. One per
+ * The exchange with the connect timeout applied where the runtime allows it. One per
  * connect timeout, shared by every client, so connections are pooled.
  */
-export function defaultSend(connectTimeoutMs: number): Promise<Send> {
-  if (!isNode) return Promise.resolve(fetchSend(globalThis.fetch.bind(globalThis)));
-  let send = transports.get(connectTimeoutMs);
-  if (!send) {
-    send = import("./node-transport.js").then(
+export function defaultExchange(connectTimeoutMs: number): Promise<Exchange> {
+  if (!isNode) return Promise.resolve(fetchExchange(globalThis.fetch.bind(globalThis)));
+  let exchange = transports.get(connectTimeoutMs);
+  if (!exchange) {
+    exchange = import("./node-transport.js").then(
       (m) => m.nodeTransport(connectTimeoutMs),
       // Bundled as ESM, undici cannot load (its require() of Node's builtins has no require to
       // call): Node's own fetch does the job, the connect phase bounded by the attempt's timeout.
-      () => fetchSend(globalThis.fetch.bind(globalThis)),
+      () => fetchExchange(globalThis.fetch.bind(globalThis)),
     );
-    transports.set(connectTimeoutMs, send);
+    transports.set(connectTimeoutMs, exchange);
   }
-  return send;
+  return exchange;
 }

@@ -70,7 +70,7 @@ function diagnostics(list: Sample[], placeholders: Map<string, Set<string>>): re
     skipLibCheck: true,
     noEmit: true,
     baseUrl: root,
-    paths: { payi: ["./src/index.ts"], "payi/errors": ["./src/errors.ts"], "payi/instrument": ["./src/instrument/index.ts"], "payi/testing": ["./src/testing/index.ts"] },
+    paths: { payi: ["./src/index.ts"], "payi/errors": ["./src/errors/index.ts"], "payi/instrument": ["./src/instrument/index.ts"], "payi/testing": ["./src/testing/index.ts"] },
   };
   const byFile = new Map(list.map((s) => [s.file, `${prelude(s.code, placeholders.get(s.file))}\n${s.code}`]));
   const host = ts.createCompilerHost(options);

@@ -1,7 +1,7 @@
 // Each status becomes its class, with what the service said; the key never appears anywhere.
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import * as errors from "../../src/errors.js";
+import * as errors from "../../src/errors/index.js";
 import { APIError, APIResponseValidationError, AsyncPayi, InternalServerError, PayiError, type Logger } from "../../src/index.js";
 import { event, json, startServer, type TestServer } from "../helpers/server.js";
 import { leaks } from "../helpers/secret-scan.js";

@@ -17,4 +17,4 @@ export {
   APIResponseValidationError,
   type ValidationIssue,
   type Violation,
-} from "./runtime/errors.js";
+} from "../runtime/errors.js";

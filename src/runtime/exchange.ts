@@ -1,13 +1,13 @@
 /**
- * How fetch.ts hands one HTTP exchange to a transport: a `Send`. The Node transport
+ * How fetch.ts hands one HTTP exchange to a transport: an `Exchange`. The Node transport
  * implements it directly; any fetch (the platform's, or one given in the options) is
- * adapted by `fetchSend`.
+ * adapted by `fetchExchange`.
  */
 import type { Deadline } from "./deadline.js";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-export interface SendInit {
+export interface ExchangeInit {
   method: string;
   headers: Headers;
   body: string | undefined;
@@ -18,8 +18,8 @@ export interface SendInit {
 }
 
 /** One exchange, redirects not followed (fetch.ts follows them, minding the key). */
-export type Send = (url: string, init: SendInit) => Promise<Response>;
+export type Exchange = (url: string, init: ExchangeInit) => Promise<Response>;
 
-export function fetchSend(fetchImpl: FetchLike): Send {
+export function fetchExchange(fetchImpl: FetchLike): Exchange {
   return (url, { method, headers, body, deadline }) => fetchImpl(url, { method, headers, body, signal: deadline.signal, redirect: "manual" });
 }
