@@ -27,11 +27,13 @@ export function isRetryableResponse(response: { status: number; headers: Headers
 export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
   if (!headers) return undefined;
   const ms = headers.get("retry-after-ms");
+  // Stryker disable next-line MethodExpression: equivalent, Headers strips a value's surrounding whitespace.
   if (ms !== null && ms.trim() !== "") {
     const n = Number(ms);
     if (Number.isFinite(n)) return n;
   }
   const ra = headers.get("retry-after");
+  // Stryker disable next-line MethodExpression: equivalent, Headers strips a value's surrounding whitespace.
   if (ra === null || ra.trim() === "") return undefined;
   const seconds = Number(ra);
   if (Number.isFinite(seconds)) return seconds * 1000;
