@@ -21,7 +21,15 @@ const browserVariants: NonNullable<Options["esbuildPlugins"]>[number] = {
 /** The package's version, for the user-agent the Node transport sends (node-transport.ts). */
 const define = { __PAYI_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) };
 
-const nodeEntries = { index: "src/index.ts", errors: "src/errors/index.ts", instrument: "src/instrument/index.ts", "sync-worker": "src/runtime/sync-worker.ts", cli: "src/cli.ts", testing: "src/testing/index.ts", "testing-server": "src/testing/server-worker.ts" };
+const nodeEntries = {
+  index: "src/index.ts",
+  errors: "src/errors/index.ts",
+  instrument: "src/instrument/index.ts",
+  "sync-worker": "src/runtime/sync-worker.ts",
+  cli: "src/cli.ts",
+  testing: "src/testing/index.ts",
+  "testing-server": "src/testing/server-worker.ts",
+};
 /** Entries that run as threads or commands, which nobody imports: no declarations for them. */
 const threads = new Set(["sync-worker", "cli", "testing-server"]);
 

@@ -11,7 +11,9 @@ import { build } from "esbuild";
 import { Agent, request } from "undici";
 import { createSyncFn } from "synckit";
 // The clients as users get them: the build (npm run bench builds first).
-const { AsyncPayi, Payi } = (await import(new URL("../dist/index.js", import.meta.url).href)) as typeof import("../src/index.js");
+const { AsyncPayi, Payi } = (await import(
+  new URL("../dist/index.js", import.meta.url).href
+)) as typeof import("../src/index.js");
 import type { paths } from "../src/generated/openapi.js";
 import { operations } from "../src/generated/operations.js";
 import { normalize } from "../src/runtime/params.js";
@@ -21,9 +23,25 @@ import { callsPerSecond, fmt, median, printTable, startServer, type Row } from "
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const rows: Row[] = [];
-const row = (measure: string, subject: string, value: number, baseline: number, unit: string, target: string, ok?: (ratio: number) => boolean) => {
+const row = (
+  measure: string,
+  subject: string,
+  value: number,
+  baseline: number,
+  unit: string,
+  target: string,
+  ok?: (ratio: number) => boolean,
+) => {
   const ratio = value / baseline;
-  rows.push({ measure, subject, value: fmt(value, unit), baseline: fmt(baseline, unit), ratio: `${ratio.toFixed(2)}x`, target, ok: ok?.(ratio) });
+  rows.push({
+    measure,
+    subject,
+    value: fmt(value, unit),
+    baseline: fmt(baseline, unit),
+    ratio: `${ratio.toFixed(2)}x`,
+    target,
+    ok: ok?.(ratio),
+  });
 };
 
 const event = {
@@ -40,20 +58,57 @@ async function ingest(baseURL: string) {
   const client = new AsyncPayi({ apiKey: key, baseURL, maxRetries: 0 });
   const direct = createClient<paths>({ baseUrl: baseURL, headers: { "xProxy-api-key": key } });
   const raw = () =>
-    fetch(`${baseURL}/api/v1/ingest`, { method: "POST", headers: { "content-type": "application/json", "xProxy-api-key": key }, body: JSON.stringify(event) }).then((r) => r.json());
+    fetch(`${baseURL}/api/v1/ingest`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "xProxy-api-key": key },
+      body: JSON.stringify(event),
+    }).then((r) => r.json());
   const sdk = () => client.ingest.units(event);
   const viaOpenapiFetch = () => direct.POST("/api/v1/ingest", { body: event });
   // The transport AsyncPayi rides on under Node, used directly: what is left is the SDK's own cost.
   const agent = new Agent();
   const transport = () =>
-    request(`${baseURL}/api/v1/ingest`, { method: "POST", headers: { "content-type": "application/json", "xProxy-api-key": key }, body: JSON.stringify(event), dispatcher: agent }).then((r) => r.body.json());
+    request(`${baseURL}/api/v1/ingest`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "xProxy-api-key": key },
+      body: JSON.stringify(event),
+      dispatcher: agent,
+    }).then((r) => r.body.json());
 
   for (const concurrency of [1, 64]) {
-    const times = <T>(fn: () => Promise<T>) => (concurrency === 1 ? fn : () => Promise.all(Array.from({ length: concurrency }, fn)));
-    const r = await callsPerSecond({ raw: times(raw), openapiFetch: times(viaOpenapiFetch), transport: times(transport), sdk: times(sdk) }, concurrency);
-    row("ingest.units calls/s", `AsyncPayi vs raw fetch, c=${concurrency}`, r.sdk, r.raw, "/s", ">= 0.9x", (x) => x >= 0.9);
-    row("ingest.units calls/s", `AsyncPayi vs openapi-fetch, c=${concurrency}`, r.sdk, r.openapiFetch, "/s", "", undefined);
-    row("ingest.units calls/s", `AsyncPayi vs undici request(), c=${concurrency}`, r.sdk, r.transport, "/s", "", undefined);
+    const times = <T>(fn: () => Promise<T>) =>
+      concurrency === 1 ? fn : () => Promise.all(Array.from({ length: concurrency }, fn));
+    const r = await callsPerSecond(
+      { raw: times(raw), openapiFetch: times(viaOpenapiFetch), transport: times(transport), sdk: times(sdk) },
+      concurrency,
+    );
+    row(
+      "ingest.units calls/s",
+      `AsyncPayi vs raw fetch, c=${concurrency}`,
+      r.sdk,
+      r.raw,
+      "/s",
+      ">= 0.9x",
+      (x) => x >= 0.9,
+    );
+    row(
+      "ingest.units calls/s",
+      `AsyncPayi vs openapi-fetch, c=${concurrency}`,
+      r.sdk,
+      r.openapiFetch,
+      "/s",
+      "",
+      undefined,
+    );
+    row(
+      "ingest.units calls/s",
+      `AsyncPayi vs undici request(), c=${concurrency}`,
+      r.sdk,
+      r.transport,
+      "/s",
+      "",
+      undefined,
+    );
   }
 
   // Validation: the same call, and the share of it that checking the params takes.
@@ -85,19 +140,36 @@ async function ingest(baseURL: string) {
   // A fresh AsyncPayi too: the one above holds the 64 connections of the c=64 runs.
   const single = new AsyncPayi({ apiKey: key, baseURL, maxRetries: 0 });
   // What Payi's hand-off is made of: a bare synckit worker answering at once, and making the same call.
-  const bare = createSyncFn(fileURLToPath(new URL("./synckit-worker.mjs", import.meta.url))) as (kind: "echo" | "call", options: object, params: object) => unknown;
+  const bare = createSyncFn(fileURLToPath(new URL("./synckit-worker.mjs", import.meta.url))) as (
+    kind: "echo" | "call",
+    options: object,
+    params: object,
+  ) => unknown;
   const options = { apiKey: key, baseURL, maxRetries: 0 };
   for (let i = 0; i < 1000; i++) bare("call", options, event);
-  const s = await callsPerSecond({
-    async: () => single.ingest.units(event),
-    sync: () => sync.ingest.units(event),
-    bareCall: () => bare("call", options, event),
-    echo: () => bare("echo", options, event),
-    // More runs than elsewhere: this ratio moves most from run to run on a shared machine.
-  }, 1, 600, 9);
+  const s = await callsPerSecond(
+    {
+      async: () => single.ingest.units(event),
+      sync: () => sync.ingest.units(event),
+      bareCall: () => bare("call", options, event),
+      echo: () => bare("echo", options, event),
+      // More runs than elsewhere: this ratio moves most from run to run on a shared machine.
+    },
+    1,
+    600,
+    9,
+  );
   row("sync vs async calls/s", "Payi vs AsyncPayi, c=1", s.sync, s.async, "/s", ">= 0.7x", (x) => x >= 0.7);
   // Payi's own bridge (one worker, per-call budgets, a liveness check between wait slices) against synckit's.
-  row("sync vs async calls/s", "Payi vs a bare synckit worker making the call", s.sync, s.bareCall, "/s", ">= 0.9x", (x) => x >= 0.9);
+  row(
+    "sync vs async calls/s",
+    "Payi vs a bare synckit worker making the call",
+    s.sync,
+    s.bareCall,
+    "/s",
+    ">= 0.9x",
+    (x) => x >= 0.9,
+  );
   rows.push({
     measure: "sync hand-off",
     subject: "synckit round trip with the call's params, no call (the floor of any Payi call)",
@@ -119,16 +191,31 @@ async function python(baseURL: string) {
   try {
     execFileSync(py, ["-c", "import payi"], { stdio: "ignore" });
   } catch {
-    rows.push({ measure: "vs the Python SDK", subject: `skipped: ${py} cannot import payi (pip install payi, or set PAYI_PYTHON)`, value: "", baseline: "", ratio: "", target: "> 1x", ok: undefined });
+    rows.push({
+      measure: "vs the Python SDK",
+      subject: `skipped: ${py} cannot import payi (pip install payi, or set PAYI_PYTHON)`,
+      value: "",
+      baseline: "",
+      ratio: "",
+      target: "> 1x",
+      ok: undefined,
+    });
     return;
   }
   const script = fileURLToPath(new URL("./python_ingest.py", import.meta.url));
-  const theirs = JSON.parse(execFileSync(py, [script, baseURL], { encoding: "utf8" })) as { sync_c1: number; async_c1: number; async_c64: number };
+  const theirs = JSON.parse(execFileSync(py, [script, baseURL], { encoding: "utf8" })) as {
+    sync_c1: number;
+    async_c1: number;
+    async_c64: number;
+  };
   const client = new AsyncPayi({ apiKey: key, baseURL, maxRetries: 0 });
   const sync = new Payi({ apiKey: key, baseURL, maxRetries: 0 });
   for (let i = 0; i < 1000; i++) sync.ingest.units(event); // starts and warms the worker
   const c1 = await callsPerSecond({ sdk: () => client.ingest.units(event) });
-  const c64 = await callsPerSecond({ sdk: () => Promise.all(Array.from({ length: 64 }, () => client.ingest.units(event))) }, 64);
+  const c64 = await callsPerSecond(
+    { sdk: () => Promise.all(Array.from({ length: 64 }, () => client.ingest.units(event))) },
+    64,
+  );
   const s = await callsPerSecond({ sync: () => sync.ingest.units(event) });
   const faster = (x: number) => x > 1;
   row("vs the Python SDK", "AsyncPayi vs Python AsyncPayi, c=1", c1.sdk, theirs.async_c1, "/s", "> 1x", faster);
@@ -145,7 +232,9 @@ async function pagination() {
       let cursor: string | null = null;
       let n = 0;
       do {
-        const res = await fetch(`${server.baseURL}/api/v1/limits?limit=100${cursor ? `&cursor=${cursor}` : ""}`, { headers: { "xProxy-api-key": key } });
+        const res = await fetch(`${server.baseURL}/api/v1/limits?limit=100${cursor ? `&cursor=${cursor}` : ""}`, {
+          headers: { "xProxy-api-key": key },
+        });
         const page = (await res.json()) as { items: unknown[]; cursor: string | null };
         n += page.items.length;
         cursor = page.cursor;
@@ -173,7 +262,15 @@ async function pagination() {
       if (n !== total || rawCount !== total) throw new Error(`expected ${total} items, got ${n} and ${rawCount}`);
       runs.push({ sdk: n / ((performance.now() - t) / 1000), raw: rawRate, heap: (peak - base) / 2 ** 20 });
     }
-    row("auto-pagination items/s", "100,000 items, pages of 100", median(runs.map((r) => r.sdk)), median(runs.map((r) => r.raw)), "/s", "", undefined);
+    row(
+      "auto-pagination items/s",
+      "100,000 items, pages of 100",
+      median(runs.map((r) => r.sdk)),
+      median(runs.map((r) => r.raw)),
+      "/s",
+      "",
+      undefined,
+    );
     rows.push({
       measure: "auto-pagination heap growth",
       subject: `retained while iterating, peak over start${gc ? "" : " (needs --expose-gc)"}`,
@@ -191,7 +288,15 @@ async function pagination() {
 async function coldStart() {
   const dist = new URL("../dist/index.js", import.meta.url).href;
   const timeImport = (specifier: string) => {
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", `const t = performance.now(); await import(${JSON.stringify(specifier)}); console.log(performance.now() - t);`], { cwd: root });
+    const out = execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const t = performance.now(); await import(${JSON.stringify(specifier)}); console.log(performance.now() - t);`,
+      ],
+      { cwd: root },
+    );
     return Number(String(out).trim());
   };
   const sdk: number[] = [];
@@ -200,17 +305,41 @@ async function coldStart() {
     sdk.push(timeImport(dist));
     base.push(timeImport("openapi-fetch"));
   }
-  rows.push({ measure: "cold start", subject: "import { AsyncPayi } from \"payi\" (dist)", value: `${median(sdk).toFixed(1)} ms`, baseline: `${median(base).toFixed(1)} ms openapi-fetch`, ratio: `${(median(sdk) / median(base)).toFixed(2)}x`, target: "< 50 ms", ok: median(sdk) < 50 });
+  rows.push({
+    measure: "cold start",
+    subject: 'import { AsyncPayi } from "payi" (dist)',
+    value: `${median(sdk).toFixed(1)} ms`,
+    baseline: `${median(base).toFixed(1)} ms openapi-fetch`,
+    ratio: `${(median(sdk) / median(base)).toFixed(2)}x`,
+    target: "< 50 ms",
+    ok: median(sdk) < 50,
+  });
 
   const size = async (contents: string) => {
-    const result = await build({ stdin: { contents, resolveDir: root, loader: "ts" }, bundle: true, minify: true, write: false, format: "esm", platform: "browser", logLevel: "silent" });
+    const result = await build({
+      stdin: { contents, resolveDir: root, loader: "ts" },
+      bundle: true,
+      minify: true,
+      write: false,
+      format: "esm",
+      platform: "browser",
+      logLevel: "silent",
+    });
     // As size-limit measures it (gzip level 9; 1 kB = 1000 bytes), so this row and `npm run size` agree.
     return gzipSync(result.outputFiles[0].contents, { level: 9 }).length / 1000;
   };
   // The entry size-limit writes for `import: "{ AsyncPayi }"`.
   const sdkSize = await size(`import { AsyncPayi } from "./dist/browser/index.js";\nconsole.log(AsyncPayi);`);
   const baseSize = await size(`export { default } from "openapi-fetch";`);
-  rows.push({ measure: "bundle size", subject: "AsyncPayi only, min+gzip", value: `${sdkSize.toFixed(2)} kB`, baseline: `${baseSize.toFixed(2)} kB openapi-fetch`, ratio: `${(sdkSize / baseSize).toFixed(1)}x`, target: "< 25 kB", ok: sdkSize < 25 });
+  rows.push({
+    measure: "bundle size",
+    subject: "AsyncPayi only, min+gzip",
+    value: `${sdkSize.toFixed(2)} kB`,
+    baseline: `${baseSize.toFixed(2)} kB openapi-fetch`,
+    ratio: `${(sdkSize / baseSize).toFixed(1)}x`,
+    target: "< 25 kB",
+    ok: sdkSize < 25,
+  });
 }
 
 const only = process.argv.slice(2);
@@ -225,5 +354,7 @@ try {
 }
 if (want("pagination")) await pagination();
 if (want("cold")) await coldStart();
-console.log(`\npayi benchmarks — node ${process.version}, ${(await import("node:os")).cpus()[0]?.model ?? "unknown cpu"} x${(await import("node:os")).cpus().length}\n`);
+console.log(
+  `\npayi benchmarks — node ${process.version}, ${(await import("node:os")).cpus()[0]?.model ?? "unknown cpu"} x${(await import("node:os")).cpus().length}\n`,
+);
 printTable(rows);

@@ -10,8 +10,12 @@ import OpenAI from "openai";
 import { callsPerSecond, startServer, type Row } from "./lib.js";
 
 // As users get them: the build (npm run bench builds first).
-const { AsyncPayi } = (await import(new URL("../dist/index.js", import.meta.url).href)) as typeof import("../src/index.js");
-const { instrument } = (await import(new URL("../dist/instrument.js", import.meta.url).href)) as typeof import("../src/instrument/index.js");
+const { AsyncPayi } = (await import(
+  new URL("../dist/index.js", import.meta.url).href
+)) as typeof import("../src/index.js");
+const { instrument } = (await import(
+  new URL("../dist/instrument.js", import.meta.url).href
+)) as typeof import("../src/instrument/index.js");
 
 const messages = [{ role: "user" as const, content: "What are the key features of quantum computing?" }];
 
@@ -31,10 +35,26 @@ const percentile = (xs: number[], p: number) => {
 
 export async function instrumentRows(): Promise<Row[]> {
   const rows: Row[] = [];
-  const ratioRow = (measure: string, subject: string, value: number, baseline: number, unit: string, target: string, ok?: (r: number) => boolean) => {
+  const ratioRow = (
+    measure: string,
+    subject: string,
+    value: number,
+    baseline: number,
+    unit: string,
+    target: string,
+    ok?: (r: number) => boolean,
+  ) => {
     const r = value / baseline;
     const f = (n: number) => `${n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2)}${unit}`;
-    rows.push({ measure, subject, value: f(value), baseline: f(baseline), ratio: `${r.toFixed(2)}x`, target, ok: ok?.(r) });
+    rows.push({
+      measure,
+      subject,
+      value: f(value),
+      baseline: f(baseline),
+      ratio: `${r.toFixed(2)}x`,
+      target,
+      ok: ok?.(r),
+    });
   };
   const provider = await startServer({}, "./provider.mjs");
   const payi = await startServer({}, "./provider.mjs");
@@ -43,7 +63,9 @@ export async function instrumentRows(): Promise<Row[]> {
   try {
     const openai = () => new OpenAI({ apiKey: "sk-bench", baseURL: `${provider.baseURL}/v1`, maxRetries: 0 });
     const plain = openai();
-    const up = instrument(new AsyncPayi({ apiKey: "bench-key", baseURL: payiURL, maxRetries: 0 }), { onError: () => errors++ });
+    const up = instrument(new AsyncPayi({ apiKey: "bench-key", baseURL: payiURL, maxRetries: 0 }), {
+      onError: () => errors++,
+    });
     const tracked = up.openai(openai());
     const chat = (c: OpenAI) => () => c.chat.completions.create({ model: "gpt-4o", messages });
     const stream = (c: OpenAI) => async () => {
@@ -54,17 +76,46 @@ export async function instrumentRows(): Promise<Row[]> {
     const parallel = (fn: () => Promise<unknown>, n: number) => () => Promise.all(Array.from({ length: n }, fn));
 
     const json = await callsPerSecond({ plain: chat(plain), tracked: chat(tracked) });
-    ratioRow("instrumented calls/s", "chat completion (JSON), c=1, Pay-i up", json.tracked, json.plain, "/s", ">= 0.95x", (r) => r >= 0.95);
+    ratioRow(
+      "instrumented calls/s",
+      "chat completion (JSON), c=1, Pay-i up",
+      json.tracked,
+      json.plain,
+      "/s",
+      ">= 0.95x",
+      (r) => r >= 0.95,
+    );
     const json16 = await callsPerSecond({ plain: parallel(chat(plain), 16), tracked: parallel(chat(tracked), 16) }, 16);
-    ratioRow("instrumented calls/s", "chat completion (JSON), c=16, Pay-i up", json16.tracked, json16.plain, "/s", ">= 0.95x", (r) => r >= 0.95);
+    ratioRow(
+      "instrumented calls/s",
+      "chat completion (JSON), c=16, Pay-i up",
+      json16.tracked,
+      json16.plain,
+      "/s",
+      ">= 0.95x",
+      (r) => r >= 0.95,
+    );
     const streamed = await callsPerSecond({ plain: stream(plain), tracked: stream(tracked) });
-    ratioRow("instrumented calls/s", "chat completion streamed (8 chunks), c=1, Pay-i up", streamed.tracked, streamed.plain, "/s", ">= 0.95x", (r) => r >= 0.95);
+    ratioRow(
+      "instrumented calls/s",
+      "chat completion streamed (8 chunks), c=1, Pay-i up",
+      streamed.tracked,
+      streamed.plain,
+      "/s",
+      ">= 0.95x",
+      (r) => r >= 0.95,
+    );
     await up.shutdown();
 
     // Pay-i down: the same calls, interleaved one by one with the plain client's, every latency kept.
-    const down = instrument(new AsyncPayi({ apiKey: "bench-key", baseURL: await refusedURL() }), { onError: () => errors++ });
+    const down = instrument(new AsyncPayi({ apiKey: "bench-key", baseURL: await refusedURL() }), {
+      onError: () => errors++,
+    });
     const trackedDown = down.openai(openai());
-    for (const [name, make] of [["JSON", chat], ["streamed", stream]] as const) {
+    for (const [name, make] of [
+      ["JSON", chat],
+      ["streamed", stream],
+    ] as const) {
       const a = make(plain);
       const b = make(trackedDown);
       const times = { plain: [] as number[], tracked: [] as number[] };
@@ -78,7 +129,15 @@ export async function instrumentRows(): Promise<Row[]> {
         }
       }
       for (const p of [50, 99]) {
-        ratioRow(`latency p${p} while Pay-i is down`, `chat completion (${name}), 4,000 calls each`, percentile(times.tracked, p) * 1000, percentile(times.plain, p) * 1000, " µs", p === 99 ? "<= 1.10x" : "", p === 99 ? (r) => r <= 1.1 : undefined);
+        ratioRow(
+          `latency p${p} while Pay-i is down`,
+          `chat completion (${name}), 4,000 calls each`,
+          percentile(times.tracked, p) * 1000,
+          percentile(times.plain, p) * 1000,
+          " µs",
+          p === 99 ? "<= 1.10x" : "",
+          p === 99 ? (r) => r <= 1.1 : undefined,
+        );
       }
     }
     await down.shutdown({ timeoutMs: 100 });
@@ -86,6 +145,14 @@ export async function instrumentRows(): Promise<Row[]> {
     provider.stop();
     payi.stop();
   }
-  rows.push({ measure: "instrumentation faults", subject: "onError calls (Pay-i down: failed batches and drops)", value: String(errors), baseline: "", ratio: "", target: "", ok: undefined });
+  rows.push({
+    measure: "instrumentation faults",
+    subject: "onError calls (Pay-i down: failed batches and drops)",
+    value: String(errors),
+    baseline: "",
+    ratio: "",
+    target: "",
+    ok: undefined,
+  });
   return rows;
 }

@@ -10,7 +10,10 @@ export interface BenchServer {
 
 /** A bench server (`script`, beside this file: the Pay-i stand-in by default) in its own process. */
 export async function startServer(env: Record<string, string> = {}, script = "./server.mjs"): Promise<BenchServer> {
-  const child: ChildProcess = fork(fileURLToPath(new URL(script, import.meta.url)), [], { stdio: ["ignore", "pipe", "inherit", "ipc"], env: { ...process.env, ...env } });
+  const child: ChildProcess = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+    env: { ...process.env, ...env },
+  });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once("data", (d) => resolve(String(d).trim()));
     child.once("exit", (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -23,7 +26,12 @@ export async function startServer(env: Record<string, string> = {}, script = "./
  * interleaved run by run so that drift on a shared machine hits them alike; the median
  * latency of each run, then the median over runs.
  */
-export async function callsPerSecond(tasks: Record<string, () => unknown>, callsPerIteration = 1, time = 600, runs = 5): Promise<Record<string, number>> {
+export async function callsPerSecond(
+  tasks: Record<string, () => unknown>,
+  callsPerIteration = 1,
+  time = 600,
+  runs = 5,
+): Promise<Record<string, number>> {
   const perRun: Record<string, number[]> = {};
   for (let run = 0; run < runs; run++) {
     const bench = new Bench({ time, warmupTime: 150, warmupIterations: 10 });
@@ -62,9 +70,15 @@ export function printTable(rows: Row[]): void {
   const all = [[...head, ""], ...cells];
   const widths = all[0].map((_, i) => Math.max(...all.map((row) => row[i].length)));
   for (const [i, row] of all.entries()) {
-    console.log(row.map((c, j) => c.padEnd(widths[j])).join("  ").trimEnd());
+    console.log(
+      row
+        .map((c, j) => c.padEnd(widths[j]))
+        .join("  ")
+        .trimEnd(),
+    );
     if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
   }
 }
 
-export const fmt = (n: number, unit = "") => `${n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2)}${unit}`;
+export const fmt = (n: number, unit = "") =>
+  `${n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2)}${unit}`;

@@ -6,15 +6,48 @@
 // then serves until killed.
 import http from "node:http";
 
-const usage = { prompt_tokens: 1200, completion_tokens: 350, total_tokens: 1550, prompt_tokens_details: { cached_tokens: 200, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 } };
-const base = { id: "chatcmpl-bench", created: 1_700_000_000, model: "gpt-4o-2024-08-06", system_fingerprint: "fp_bench" };
-const json = JSON.stringify({ ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Qubits, superposition and entanglement.", refusal: null }, finish_reason: "stop", logprobs: null }], usage });
-const chunk = (choices, extra = {}) => `data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices, ...extra })}\n\n`;
-const pieces = ["Qubits,", " superposition", " and", " entanglement", "."].map((p) => chunk([{ index: 0, delta: { content: p }, finish_reason: null }]));
+const usage = {
+  prompt_tokens: 1200,
+  completion_tokens: 350,
+  total_tokens: 1550,
+  prompt_tokens_details: { cached_tokens: 200, audio_tokens: 0 },
+  completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+};
+const base = {
+  id: "chatcmpl-bench",
+  created: 1_700_000_000,
+  model: "gpt-4o-2024-08-06",
+  system_fingerprint: "fp_bench",
+};
+const json = JSON.stringify({
+  ...base,
+  object: "chat.completion",
+  choices: [
+    {
+      index: 0,
+      message: { role: "assistant", content: "Qubits, superposition and entanglement.", refusal: null },
+      finish_reason: "stop",
+      logprobs: null,
+    },
+  ],
+  usage,
+});
+const chunk = (choices, extra = {}) =>
+  `data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices, ...extra })}\n\n`;
+const pieces = ["Qubits,", " superposition", " and", " entanglement", "."].map((p) =>
+  chunk([{ index: 0, delta: { content: p }, finish_reason: null }]),
+);
 const head = chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]);
 const tail = chunk([{ index: 0, delta: {}, finish_reason: "stop" }]);
 const usageChunk = chunk([], { usage });
-const bulkAnswer = JSON.stringify({ ingest_count: 100, ingest_timestamp: "2025-02-03T10:00:01Z", request_id: "req_bulk", error_count: 0, errors: [], total_count: 100 });
+const bulkAnswer = JSON.stringify({
+  ingest_count: 100,
+  ingest_timestamp: "2025-02-03T10:00:01Z",
+  request_id: "req_bulk",
+  error_count: 0,
+  errors: [],
+  total_count: 100,
+});
 
 const server = http.createServer((req, res) => {
   const chunks = [];

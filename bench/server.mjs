@@ -18,18 +18,38 @@ const ingest = JSON.stringify({
     warnings: [],
   },
 });
-const totals = { cost: { input: { base: 12.5 }, output: { base: 30.75 }, total: { base: 43.25, overrun_base: 0 } }, requests: { blocked: 0, blocked_external: 0, exceeded: 0, failed: 2, ok: 1520, overrun: 0, total: 1522 } };
+const totals = {
+  cost: { input: { base: 12.5 }, output: { base: 30.75 }, total: { base: 43.25, overrun_base: 0 } },
+  requests: { blocked: 0, blocked_external: 0, exceeded: 0, failed: 2, ok: 1520, overrun: 0, total: 1522 },
+};
 const TOTAL = Number(process.env.BENCH_ITEMS ?? 100_000);
 function limitsPage(cursor, size) {
   const start = Number(cursor ?? 0);
   const end = Math.min(start + size, TOTAL);
   const items = [];
   for (let i = start; i < end; i++) {
-    items.push({ limit_creation_timestamp: "2025-01-06T09:15:00Z", limit_id: `lim_${i}`, limit_name: `budget-${i}`, limit_type: "block", limit_update_timestamp: "2025-02-01T00:00:00Z", max: 500, totals, threshold: 0.8 });
+    items.push({
+      limit_creation_timestamp: "2025-01-06T09:15:00Z",
+      limit_id: `lim_${i}`,
+      limit_name: `budget-${i}`,
+      limit_type: "block",
+      limit_update_timestamp: "2025-02-01T00:00:00Z",
+      max: 500,
+      totals,
+      threshold: 0.8,
+    });
   }
   return JSON.stringify({ items, cursor: end < TOTAL ? String(end) : null });
 }
-const bulk = (n) => JSON.stringify({ ingest_count: n, ingest_timestamp: "2025-02-03T10:00:01Z", request_id: "req_bulk", error_count: 0, errors: [], total_count: n });
+const bulk = (n) =>
+  JSON.stringify({
+    ingest_count: n,
+    ingest_timestamp: "2025-02-03T10:00:01Z",
+    request_id: "req_bulk",
+    error_count: 0,
+    errors: [],
+    total_count: n,
+  });
 
 const server = http.createServer((req, res) => {
   const chunks = [];
@@ -38,8 +58,10 @@ const server = http.createServer((req, res) => {
     res.setHeader("content-type", "application/json");
     const url = new URL(req.url, "http://x");
     if (url.pathname === "/api/v1/ingest") return res.end(ingest);
-    if (url.pathname === "/api/v1/ingest/bulk") return res.end(bulk(JSON.parse(Buffer.concat(chunks).toString() || "[]").length));
-    if (url.pathname === "/api/v1/limits") return res.end(limitsPage(url.searchParams.get("cursor"), Number(url.searchParams.get("limit") ?? 25)));
+    if (url.pathname === "/api/v1/ingest/bulk")
+      return res.end(bulk(JSON.parse(Buffer.concat(chunks).toString() || "[]").length));
+    if (url.pathname === "/api/v1/limits")
+      return res.end(limitsPage(url.searchParams.get("cursor"), Number(url.searchParams.get("limit") ?? 25)));
     res.statusCode = 404;
     res.end(JSON.stringify({ message: "not found", statusCode: 404 }));
   });

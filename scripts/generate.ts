@@ -63,7 +63,10 @@ interface Operation {
   deprecationNote?: string;
   paginated: boolean;
   params: Param[];
-  body: null | { kind: "object"; schema: Json; required: boolean; example?: Json } | { kind: "array"; name: string; schema: Json; required: boolean; example?: Json };
+  body:
+    | null
+    | { kind: "object"; schema: Json; required: boolean; example?: Json }
+    | { kind: "array"; name: string; schema: Json; required: boolean; example?: Json };
   /** The operation whose array body takes this operation's params as one event (`x-payi-bulk`). */
   bulk?: string;
   /** The JSON Schema of the 2xx body, or null when the operation answers no content. */
@@ -81,7 +84,10 @@ function deref(doc: Json, node: Json): Json {
   let seen = 0;
   while (node && typeof node === "object" && typeof node.$ref === "string") {
     if (++seen > 20) throw new Error(`$ref cycle at ${node.$ref}`);
-    const parts = node.$ref.replace(/^#\//, "").split("/").map((p: string) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const parts = node.$ref
+      .replace(/^#\//, "")
+      .split("/")
+      .map((p: string) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
     node = parts.reduce((acc: Json, key: string) => acc?.[key], doc);
     if (node === undefined) throw new Error(`unresolved $ref`);
   }
@@ -103,15 +109,19 @@ export function collectOperations(doc: Json): Operation[] {
       if (!op) continue;
       const id: string = op.operationId;
       if (!id || !/^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)*$/.test(id)) {
-        throw new Error(`${method.toUpperCase()} ${path}: operationId must be the SDK method path (a.b.c), got ${JSON.stringify(id)}`);
+        throw new Error(
+          `${method.toUpperCase()} ${path}: operationId must be the SDK method path (a.b.c), got ${JSON.stringify(id)}`,
+        );
       }
       if (ids.has(id)) throw new Error(`duplicate operationId ${id}`);
       ids.add(id);
-      if (!op.summary || !op.description) throw new Error(`${id}: summary and description are required (they become TSDoc)`);
+      if (!op.summary || !op.description)
+        throw new Error(`${id}: summary and description are required (they become TSDoc)`);
 
       const params: Param[] = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((raw: Json) => {
         const p = deref(doc, raw);
-        if (!["path", "query", "header"].includes(p.in)) throw new Error(`${id}: unsupported parameter location ${p.in}`);
+        if (!["path", "query", "header"].includes(p.in))
+          throw new Error(`${id}: unsupported parameter location ${p.in}`);
         return {
           sdkName: p["x-payi-name"] ?? p.name,
           wireName: p.name,
@@ -127,7 +137,8 @@ export function collectOperations(doc: Json): Operation[] {
         };
       });
       for (const seg of path.matchAll(/\{([^}]+)\}/g)) {
-        if (!params.some((p) => p.in === "path" && p.wireName === seg[1])) throw new Error(`${id}: path parameter ${seg[1]} is not declared`);
+        if (!params.some((p) => p.in === "path" && p.wireName === seg[1]))
+          throw new Error(`${id}: path parameter ${seg[1]} is not declared`);
       }
 
       let body: Operation["body"] = null;
@@ -155,7 +166,8 @@ export function collectOperations(doc: Json): Operation[] {
       const paginated = op["x-payi-paginated"] === true;
       if (paginated) {
         const page = deref(doc, response);
-        if (!page?.properties?.items || !page?.properties?.cursor) throw new Error(`${id}: a paginated response must be { items, cursor }`);
+        if (!page?.properties?.items || !page?.properties?.cursor)
+          throw new Error(`${id}: a paginated response must be { items, cursor }`);
       }
 
       ops.push({
@@ -165,7 +177,8 @@ export function collectOperations(doc: Json): Operation[] {
         summary: op.summary,
         description: op.description,
         deprecated: op.deprecated === true,
-        deprecationNote: op.deprecated === true ? (doc.tags ?? []).find((t: Json) => t.name === op.tags?.[0])?.description : undefined,
+        deprecationNote:
+          op.deprecated === true ? (doc.tags ?? []).find((t: Json) => t.name === op.tags?.[0])?.description : undefined,
         paginated,
         params,
         body,
@@ -201,7 +214,12 @@ function paramsJsonSchema(doc: Json, op: Operation): Json {
   const required: string[] = [];
   for (const p of op.params) {
     if (properties[p.sdkName]) throw new Error(`${op.id}: two parameters are named ${p.sdkName}`);
-    properties[p.sdkName] = p.in === "path" ? { type: "string", minLength: 1 } : p.list ? { type: "array", items: toJsonSchema(p.schema) } : toJsonSchema(p.schema);
+    properties[p.sdkName] =
+      p.in === "path"
+        ? { type: "string", minLength: 1 }
+        : p.list
+          ? { type: "array", items: toJsonSchema(p.schema) }
+          : toJsonSchema(p.schema);
     if (p.required) required.push(p.sdkName);
   }
   if (op.body?.kind === "array") {
@@ -233,13 +251,24 @@ function stringifiedFields(doc: Json, op: Operation): string[] {
 // ---------------------------------------------------------------------------
 // TypeScript
 
-const pascal = (id: string) => id.split(".").map((s) => s[0].toUpperCase() + s.slice(1)).join("");
+const pascal = (id: string) =>
+  id
+    .split(".")
+    .map((s) => s[0].toUpperCase() + s.slice(1))
+    .join("");
 export const paramsTypeName = (id: string) => `${pascal(id)}Params`;
 
 function tsdoc(lines: (string | undefined)[], indent = ""): string {
-  const text = lines.filter((l): l is string => Boolean(l && l.trim())).join("\n\n").replace(/\*\//g, "*\\/").trim();
+  const text = lines
+    .filter((l): l is string => Boolean(l && l.trim()))
+    .join("\n\n")
+    .replace(/\*\//g, "*\\/")
+    .trim();
   if (!text) return "";
-  const body = text.split("\n").map((l) => `${indent} *${l ? " " + l : ""}`).join("\n");
+  const body = text
+    .split("\n")
+    .map((l) => `${indent} *${l ? " " + l : ""}`)
+    .join("\n");
   return `${indent}/**\n${body}\n${indent} */\n`;
 }
 
@@ -284,13 +313,17 @@ async function openapiTypes(doc: Json, ops: Operation[]): Promise<string> {
       }
       if (schema["x-payi-stringify-values"] === true) {
         const value = ts.factory.createUnionTypeNode(
-          (["StringKeyword", "NumberKeyword", "BooleanKeyword"] as const).map((k) => ts.factory.createKeywordTypeNode(ts.SyntaxKind[k])) as ts.TypeNode[],
+          (["StringKeyword", "NumberKeyword", "BooleanKeyword"] as const).map((k) =>
+            ts.factory.createKeywordTypeNode(ts.SyntaxKind[k]),
+          ) as ts.TypeNode[],
         );
         const record = ts.factory.createTypeReferenceNode("Record", [
           ts.factory.createKeywordTypeNode(ts.SyntaxKind.StringKeyword),
           ts.factory.createUnionTypeNode([value, ts.factory.createLiteralTypeNode(ts.factory.createNull())]),
         ]);
-        return nullable(schema) ? ts.factory.createUnionTypeNode([record, ts.factory.createLiteralTypeNode(ts.factory.createNull())]) : record;
+        return nullable(schema)
+          ? ts.factory.createUnionTypeNode([record, ts.factory.createLiteralTypeNode(ts.factory.createNull())])
+          : record;
       }
       return undefined;
     },
@@ -317,9 +350,13 @@ function plainDocs(code: string): string {
 function responseType(doc: Json, op: Operation): { result: string; item: string } {
   if (!op.response) return { result: "void", item: "never" };
   const name = op.response.$ref ? componentName(op.response.$ref) : undefined;
-  const ref = name ?? `NonNullable<operations[${JSON.stringify(op.id)}]["responses"][${op.responseStatus}]["content"]>["application/json"]`;
+  const ref =
+    name ??
+    `NonNullable<operations[${JSON.stringify(op.id)}]["responses"][${op.responseStatus}]["content"]>["application/json"]`;
   if (!op.paginated) return { result: ref, item: "never" };
-  const itemRef: string | undefined = name ? doc.components?.schemas?.[name]?.properties?.items?.items?.$ref : undefined;
+  const itemRef: string | undefined = name
+    ? doc.components?.schemas?.[name]?.properties?.items?.items?.$ref
+    : undefined;
   return { result: ref, item: itemRef ? componentName(itemRef) : `${ref}["items"][number]` };
 }
 
@@ -327,17 +364,33 @@ function responseType(doc: Json, op: Operation): { result: string; item: string 
 function isPlainObject(schema: Json, doc?: Json): boolean {
   if (schema.$ref && doc) return isPlainObject(doc.components?.schemas?.[componentName(schema.$ref)] ?? {}, doc);
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-  return types.includes("object") && !types.includes("null") && schema.properties && !schema.oneOf && !schema.anyOf && !schema.enum && schema.additionalProperties === undefined;
+  return (
+    types.includes("object") &&
+    !types.includes("null") &&
+    schema.properties &&
+    !schema.oneOf &&
+    !schema.anyOf &&
+    !schema.enum &&
+    schema.additionalProperties === undefined
+  );
 }
 
 function apiTypes(doc: Json, ops: Operation[]): string {
-  const out: string[] = [BANNER, `import type { components, operations } from "./openapi.js";\n\ntype Schemas = components["schemas"];\n/** A model of the spec; an interface extends it by this name (it cannot extend \`Schemas[N]\`). */\ntype Schema<N extends keyof Schemas> = Schemas[N];\n`];
+  const out: string[] = [
+    BANNER,
+    `import type { components, operations } from "./openapi.js";\n\ntype Schemas = components["schemas"];\n/** A model of the spec; an interface extends it by this name (it cannot extend \`Schemas[N]\`). */\ntype Schema<N extends keyof Schemas> = Schemas[N];\n`,
+  ];
 
   out.push(`// Every model of the API, by its name in the spec.\n`);
   for (const [name, schema] of Object.entries<Json>(doc.components?.schemas ?? {})) {
     const comment = tsdoc([schema.title, schema.description, schema.deprecated ? "@deprecated" : undefined]);
     // An interface shows by its name in hovers and errors; an alias of an object type would not.
-    out.push(comment + (isPlainObject(schema, doc) ? `export interface ${name} extends Schema<${JSON.stringify(name)}> {}\n` : `export type ${name} = Schemas[${JSON.stringify(name)}];\n`));
+    out.push(
+      comment +
+        (isPlainObject(schema, doc)
+          ? `export interface ${name} extends Schema<${JSON.stringify(name)}> {}\n`
+          : `export type ${name} = Schemas[${JSON.stringify(name)}];\n`),
+    );
   }
 
   out.push(`\n// The params object of each call: path, query, header and body parameters by their SDK names.\n`);
@@ -349,15 +402,24 @@ function apiTypes(doc: Json, ops: Operation[]): string {
       if (op.body.schema.$ref) base = componentName(op.body.schema.$ref);
       else {
         base = `${name}Body`;
-        out.push(`type ${base} = NonNullable<operations[${JSON.stringify(op.id)}]["requestBody"]>["content"]["application/json"];\n`);
+        out.push(
+          `type ${base} = NonNullable<operations[${JSON.stringify(op.id)}]["requestBody"]>["content"]["application/json"];\n`,
+        );
       }
     }
     const members: string[] = [];
     for (const p of op.params) {
       const wireType = `NonNullable<operations[${JSON.stringify(op.id)}]["parameters"][${JSON.stringify(p.in)}]>[${JSON.stringify(p.wireName)}]`;
-      const type = p.in === "path" ? "string" : p.list ? `NonNullable<${wireType}>[]` : p.boolean ? "boolean" : wireType;
-      const wire = p.sdkName !== p.wireName ? `Sent as the ${p.in === "header" ? "header" : `${p.in} parameter`} \`${p.wireName}\`.` : undefined;
-      members.push(tsdoc([p.description, wire, p.deprecated ? "@deprecated" : undefined], "  ") + `  ${p.sdkName}${p.required ? "" : "?"}: ${type};\n`);
+      const type =
+        p.in === "path" ? "string" : p.list ? `NonNullable<${wireType}>[]` : p.boolean ? "boolean" : wireType;
+      const wire =
+        p.sdkName !== p.wireName
+          ? `Sent as the ${p.in === "header" ? "header" : `${p.in} parameter`} \`${p.wireName}\`.`
+          : undefined;
+      members.push(
+        tsdoc([p.description, wire, p.deprecated ? "@deprecated" : undefined], "  ") +
+          `  ${p.sdkName}${p.required ? "" : "?"}: ${type};\n`,
+      );
     }
     if (op.body?.kind === "array") {
       const d = deref(doc, op.body.schema);
@@ -366,16 +428,27 @@ function apiTypes(doc: Json, ops: Operation[]): string {
           `  ${op.body.name}${op.body.required ? "" : "?"}: NonNullable<operations[${JSON.stringify(op.id)}]["requestBody"]>["content"]["application/json"];\n`,
       );
     }
-    out.push(tsdoc([`Params of \`client.${op.id}\`.`]) + `export interface ${name}${base ? ` extends ${base}` : ""} {\n${members.join("")}}\n`);
+    out.push(
+      tsdoc([`Params of \`client.${op.id}\`.`]) +
+        `export interface ${name}${base ? ` extends ${base}` : ""} {\n${members.join("")}}\n`,
+    );
   }
 
   out.push(`\n/** What the runtime needs to type each call. */\nexport interface OperationTypes {\n`);
   for (const op of ops) {
     const { result, item } = responseType(doc, op);
-    const anyRequired = op.params.some((p) => p.required) || (op.body?.kind === "array" ? op.body.required : op.body?.kind === "object" && (deref(doc, op.body.schema).required ?? []).length > 0);
-    out.push(`  ${JSON.stringify(op.id)}: { params: ${paramsTypeName(op.id)}; paramsRequired: ${anyRequired}; result: ${result}; item: ${item}; paginated: ${op.paginated} };\n`);
+    const anyRequired =
+      op.params.some((p) => p.required) ||
+      (op.body?.kind === "array"
+        ? op.body.required
+        : op.body?.kind === "object" && (deref(doc, op.body.schema).required ?? []).length > 0);
+    out.push(
+      `  ${JSON.stringify(op.id)}: { params: ${paramsTypeName(op.id)}; paramsRequired: ${anyRequired}; result: ${result}; item: ${item}; paginated: ${op.paginated} };\n`,
+    );
   }
-  out.push(`}\n\nexport type OperationId = keyof OperationTypes;\n\n/** A leaf of {@link ApiTree}: the facade decides what calling it returns. */\nexport interface OperationRef<Id extends OperationId> {\n  readonly __operation: Id;\n}\n\n`);
+  out.push(
+    `}\n\nexport type OperationId = keyof OperationTypes;\n\n/** A leaf of {@link ApiTree}: the facade decides what calling it returns. */\nexport interface OperationRef<Id extends OperationId> {\n  readonly __operation: Id;\n}\n\n`,
+  );
 
   // The namespace tree, with each method's TSDoc from the spec.
   type Node = { ops: Operation[]; children: Map<string, Node> };
@@ -466,7 +539,12 @@ ${rows.join("\n")}
 function toComponentRefs(node: Json): Json {
   if (Array.isArray(node)) return node.map(toComponentRefs);
   if (!node || typeof node !== "object") return node;
-  return Object.fromEntries(Object.entries<Json>(node).map(([k, v]) => [k, k === "$ref" ? v.replace("#/$defs/", "#/components/schemas/") : toComponentRefs(v)]));
+  return Object.fromEntries(
+    Object.entries<Json>(node).map(([k, v]) => [
+      k,
+      k === "$ref" ? v.replace("#/$defs/", "#/components/schemas/") : toComponentRefs(v),
+    ]),
+  );
 }
 
 /** int64 in the spec means "an integer" to us: JSON numbers, never the BigInt the converter would coerce to. */
@@ -476,7 +554,10 @@ function withoutInt64(node: Json): Json {
   const out: Json = {};
   for (const [k, v] of Object.entries<Json>(node)) {
     if (k === "format" && v === "int64") continue;
-    out[k] = k === "properties" ? Object.fromEntries(Object.entries<Json>(v).map(([n, sch]) => [n, withoutInt64(sch)])) : withoutInt64(v);
+    out[k] =
+      k === "properties"
+        ? Object.fromEntries(Object.entries<Json>(v).map(([n, sch]) => [n, withoutInt64(sch)]))
+        : withoutInt64(v);
   }
   return out;
 }
@@ -487,29 +568,49 @@ function withoutInt64(node: Json): Json {
  * @hey-api/openapi-ts's zod plugin from a document of schemas only. zod/mini keeps the
  * browser bundle small: only the checks the spec uses are kept.
  */
-async function zodModule(doc: Json, ops: Operation[]): Promise<{ code: string; params: Record<string, string>; responses: Record<string, string> }> {
+async function zodModule(
+  doc: Json,
+  ops: Operation[],
+): Promise<{ code: string; params: Record<string, string>; responses: Record<string, string> }> {
   const components: Record<string, Json> = { ...(doc.components?.schemas ?? {}) };
   const params: Record<string, string> = {};
   const responses: Record<string, string> = {};
   const add = (name: string, schema: Json) => {
-    if (components[name]) throw new Error(`the spec already has a component named ${name}; the generator needs that name`);
+    if (components[name])
+      throw new Error(`the spec already has a component named ${name}; the generator needs that name`);
     components[name] = schema;
     return name;
   };
   for (const op of ops) {
     params[op.id] = add(`${pascal(op.id)}Params`, toComponentRefs(paramsJsonSchema(doc, op)));
     if (!op.response) continue;
-    const ref = typeof op.response.$ref === "string" && Object.keys(op.response).length === 1 ? componentName(op.response.$ref) : undefined;
+    const ref =
+      typeof op.response.$ref === "string" && Object.keys(op.response).length === 1
+        ? componentName(op.response.$ref)
+        : undefined;
     responses[op.id] = ref ?? add(`${pascal(op.id)}ResponseBody`, op.response);
   }
-  const input = withoutInt64({ openapi: "3.1.0", info: { title: doc.info?.title ?? "schemas", version: doc.info?.version ?? "0" }, paths: {}, components: { schemas: components } });
+  const input = withoutInt64({
+    openapi: "3.1.0",
+    info: { title: doc.info?.title ?? "schemas", version: doc.info?.version ?? "0" },
+    paths: {},
+    components: { schemas: components },
+  });
   const { createClient } = await import("@hey-api/openapi-ts");
   const dir = mkdtempSync(join(tmpdir(), "payi-zod-"));
   try {
     await createClient({
       input,
       output: { path: dir },
-      plugins: [{ name: "zod", compatibilityVersion: "mini", requests: false, responses: false, dates: { local: true, offset: true } }],
+      plugins: [
+        {
+          name: "zod",
+          compatibilityVersion: "mini",
+          requests: false,
+          responses: false,
+          dates: { local: true, offset: true },
+        },
+      ],
       logs: { level: "silent" },
     } as Parameters<typeof createClient>[0]);
     let code = readFileSync(join(dir, "zod.gen.ts"), "utf8");
@@ -538,7 +639,9 @@ async function zodModule(doc: Json, ops: Operation[]): Promise<{ code: string; p
 
 function schemasModule(zod: { params: Record<string, string>; responses: Record<string, string> }): string {
   // One row per operation, so each id is written once.
-  const rows = Object.entries(zod.params).map(([id, p]) => `  ${JSON.stringify(id)}: [${p}${zod.responses[id] ? `, ${zod.responses[id]}` : ""}],`);
+  const rows = Object.entries(zod.params).map(
+    ([id, p]) => `  ${JSON.stringify(id)}: [${p}${zod.responses[id] ? `, ${zod.responses[id]}` : ""}],`,
+  );
   const names = [...new Set([...Object.values(zod.params), ...Object.values(zod.responses)])].sort();
   return `${BANNER}import type { ZodMiniType } from "zod/mini";
 import type { OperationId } from "./api.js";
@@ -573,7 +676,8 @@ function examplesModule(doc: Json, ops: Operation[]): string {
   const rows = ops.map((op) => {
     const raw = doc.paths[op.path][op.method].responses;
     const answers = Object.entries<Json>(raw).map(([status, response]) => {
-      const ref = typeof response.$ref === "string" ? /^#\/components\/responses\/(.+)$/.exec(response.$ref)?.[1] : undefined;
+      const ref =
+        typeof response.$ref === "string" ? /^#\/components\/responses\/(.+)$/.exec(response.$ref)?.[1] : undefined;
       return `${status}: ${ref ? `shared[${JSON.stringify(ref)}]` : JSON.stringify(examplesOf(response))}`;
     });
     return `  ${JSON.stringify(op.id)}: { ok: ${op.responseStatus}, answers: { ${answers.join(", ")} } },`;
@@ -603,17 +707,24 @@ function bulkModule(doc: Json, ops: Operation[]): string {
   const forms: Record<string, { operation: string; renamed: Record<string, string>; unsupported: string[] }> = {};
   for (const op of ops.filter((o) => o.bulk)) {
     const target = ops.find((o) => o.id === op.bulk);
-    if (target?.body?.kind !== "array") throw new Error(`${op.id}: x-payi-bulk names ${op.bulk}, which is not an operation with an array body`);
+    if (target?.body?.kind !== "array")
+      throw new Error(`${op.id}: x-payi-bulk names ${op.bulk}, which is not an operation with an array body`);
     const eventFields = new Set(Object.keys(deref(doc, deref(doc, target.body.schema).items).properties ?? {}));
     const form = { operation: target.id, renamed: {} as Record<string, string>, unsupported: [] as string[] };
     const fields: [string, string | false | undefined][] = [
       ...op.params.map((p): [string, string | false | undefined] => [p.sdkName, p.bulkField]),
-      ...(op.body?.kind === "object" ? Object.entries<Json>(deref(doc, op.body.schema).properties ?? {}).map(([name, s]): [string, string | false | undefined] => [name, deref(doc, s)["x-payi-bulk-field"]]) : []),
+      ...(op.body?.kind === "object"
+        ? Object.entries<Json>(deref(doc, op.body.schema).properties ?? {}).map(
+            ([name, s]): [string, string | false | undefined] => [name, deref(doc, s)["x-payi-bulk-field"]],
+          )
+        : []),
     ];
     for (const [name, bulkField] of fields) {
       if (bulkField === false) form.unsupported.push(name);
       else if (!eventFields.has(bulkField ?? name)) {
-        throw new Error(`${op.id}: ${bulkField ?? name} is not a field of a ${target.id} event; give ${name} an x-payi-bulk-field (its name there, or false when there is none)`);
+        throw new Error(
+          `${op.id}: ${bulkField ?? name} is not a field of a ${target.id} event; give ${name} an x-payi-bulk-field (its name there, or false when there is none)`,
+        );
       } else if (bulkField && bulkField !== name) form.renamed[name] = bulkField;
     }
     forms[op.id] = form;
@@ -644,19 +755,35 @@ function fixturesModule(doc: Json, ops: Operation[]): string {
     const full: Record<string, unknown> = {};
     const minimal: Record<string, unknown> = {};
     for (const p of op.params) {
-      if (p.example === undefined) throw new Error(`${op.id}: parameter ${p.wireName} needs an example (the tests send it)`);
-      const value = p.list ? String(p.example).split(",").map((v) => v.trim()).filter(Boolean) : p.boolean ? /^true$/i.test(String(p.example)) : p.example;
+      if (p.example === undefined)
+        throw new Error(`${op.id}: parameter ${p.wireName} needs an example (the tests send it)`);
+      const value = p.list
+        ? String(p.example)
+            .split(",")
+            .map((v) => v.trim())
+            .filter(Boolean)
+        : p.boolean
+          ? /^true$/i.test(String(p.example))
+          : p.example;
       full[p.sdkName] = value;
       if (p.required) minimal[p.sdkName] = value;
     }
     if (op.body) {
       const example = op.body.example;
-      if (example === undefined) throw new Error(`${op.id}: the request body needs a default example (the tests send it)`);
+      if (example === undefined)
+        throw new Error(`${op.id}: the request body needs a default example (the tests send it)`);
       const schema = deref(doc, op.body.schema);
       const fieldsOf = (s: Json) => Object.keys(deref(doc, s).properties ?? {});
-      const given = new Set((op.body.kind === "array" ? (Array.isArray(example) ? example : []) : [example]).flatMap((e: Json) => Object.keys(e ?? {})));
+      const given = new Set(
+        (op.body.kind === "array" ? (Array.isArray(example) ? example : []) : [example]).flatMap((e: Json) =>
+          Object.keys(e ?? {}),
+        ),
+      );
       const missing = fieldsOf(op.body.kind === "array" ? schema.items : schema).filter((f) => !given.has(f));
-      if (missing.length) throw new Error(`${op.id}: the request body's default example must give every field (the tests send it as the full params); missing: ${missing.join(", ")}`);
+      if (missing.length)
+        throw new Error(
+          `${op.id}: the request body's default example must give every field (the tests send it as the full params); missing: ${missing.join(", ")}`,
+        );
       if (op.body.kind === "array") {
         full[op.body.name] = example;
         if (op.body.required) minimal[op.body.name] = example;
@@ -702,8 +829,13 @@ async function main() {
   const spec = process.argv.find((a, i) => i > 1 && !a.startsWith("--"));
   const { files, fixtures } = await generate(loadSpec(spec ? resolve(spec) : specPath));
   if (check) {
-    const expected: [string, string][] = [...Object.entries(files).map(([name, text]): [string, string] => [join(outDir, name), text]), [fixturesPath, fixtures]];
-    const stale = expected.filter(([p, text]) => !existsSync(p) || readFileSync(p, "utf8") !== text).map(([p]) => relative(root, p));
+    const expected: [string, string][] = [
+      ...Object.entries(files).map(([name, text]): [string, string] => [join(outDir, name), text]),
+      [fixturesPath, fixtures],
+    ];
+    const stale = expected
+      .filter(([p, text]) => !existsSync(p) || readFileSync(p, "utf8") !== text)
+      .map(([p]) => relative(root, p));
     const extra = existsSync(outDir) ? readdirSync(outDir).filter((f) => !(f in files)) : [];
     if (stale.length || extra.length) {
       for (const path of stale) console.error(`${path} is stale`);

@@ -64,7 +64,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}\n`);
     return 0;
   }
-  if (command !== "backfill" || !file || positionals.length > 2) throw new UsageError(command && command !== "backfill" ? `unknown command: ${command}` : "which file?");
+  if (command !== "backfill" || !file || positionals.length > 2)
+    throw new UsageError(command && command !== "backfill" ? `unknown command: ${command}` : "which file?");
   const count = (name: "batch-size" | "concurrency") => {
     const v = values[name];
     if (v === undefined) return undefined;
@@ -82,11 +83,22 @@ async function main(argv: string[]): Promise<number> {
   }
   const rejects = values.rejects ?? `${file}.rejects.jsonl`;
   // Read while written to, it would never end.
-  if (resolve(rejects) === resolve(file)) throw new UsageError(`--rejects must not be the file being sent (${file}); send it with another --rejects`);
+  if (resolve(rejects) === resolve(file))
+    throw new UsageError(`--rejects must not be the file being sent (${file}); send it with another --rejects`);
   const checkpoint = values.checkpoint ?? `${file}.checkpoint`;
 
   const showBar = !values["no-progress"] && process.stderr.isTTY;
-  const bar = showBar ? new cliProgress.SingleBar({ format: "backfill {bar} {percentage}% | {value}/{total} events | {accepted} accepted, {rejected} refused | ETA {eta_formatted}", stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = showBar
+    ? new cliProgress.SingleBar(
+        {
+          format:
+            "backfill {bar} {percentage}% | {value}/{total} events | {accepted} accepted, {rejected} refused | ETA {eta_formatted}",
+          stream: process.stderr,
+          etaBuffer: 50,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
   bar?.start(showBar ? await countLines(file) : 0, 0, { accepted: 0, rejected: 0 });
   const stop = new AbortController();
   // Either signal stops reading; batches in flight settle, the checkpoint is written and the summary printed.

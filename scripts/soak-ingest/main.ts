@@ -52,7 +52,12 @@ function startProducer(i: number): void {
   const dir = join(base, `p${i}`);
   mkdirSync(dir, { recursive: true });
   const per = Math.ceil(EVENTS / PRODUCERS);
-  const child = tsx("./producer.ts", [`http://127.0.0.1:${port}`, dir, String(i * per), String(Math.min(EVENTS, (i + 1) * per))]);
+  const child = tsx("./producer.ts", [
+    `http://127.0.0.1:${port}`,
+    dir,
+    String(i * per),
+    String(Math.min(EVENTS, (i + 1) * per)),
+  ]);
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.once("exit", (code, signal) => {
@@ -102,12 +107,14 @@ server?.kill("SIGKILL");
 
 // The tally, by event id.
 const delivered = new Map<number, number>();
-for (const line of readFileSync(log, "utf8").split("\n")) if (line) delivered.set(Number(line), (delivered.get(Number(line)) ?? 0) + 1);
+for (const line of readFileSync(log, "utf8").split("\n"))
+  if (line) delivered.set(Number(line), (delivered.get(Number(line)) ?? 0) + 1);
 const deadLettered = new Set<number>();
 for (let i = 0; i < PRODUCERS; i++) {
   const file = join(base, `p${i}`, "spool", "dead-letter.jsonl");
   if (!existsSync(file)) continue;
-  for (const line of readFileSync(file, "utf8").split("\n")) if (line) deadLettered.add(Number(JSON.parse(line).event.properties.id));
+  for (const line of readFileSync(file, "utf8").split("\n"))
+    if (line) deadLettered.add(Number(JSON.parse(line).event.properties.id));
 }
 let lost = 0;
 let duplicated = 0;
@@ -120,16 +127,23 @@ for (let id = 0; id < EVENTS; id++) {
   const refused = refusedOne(id) || poison(id);
   if (refused && c) refusedDelivered++;
   if (!refused && deadLettered.has(id)) acceptedDeadLettered++;
-  if (c > 1) (duplicated++, (extra += c - 1));
-  if (!c && !deadLettered.has(id)) (lost++, lostIds.length < 10 && lostIds.push(id));
+  if (c > 1) duplicated++, (extra += c - 1);
+  if (!c && !deadLettered.has(id)) lost++, lostIds.length < 10 && lostIds.push(id);
 }
-const bound = counts.producerKills * (CONCURRENCY * FLUSH_AT + 1) + counts.serverKills * PRODUCERS * CONCURRENCY * FLUSH_AT;
+const bound =
+  counts.producerKills * (CONCURRENCY * FLUSH_AT + 1) + counts.serverKills * PRODUCERS * CONCURRENCY * FLUSH_AT;
 const ok = lost === 0 && extra <= bound && refusedDelivered === 0 && acceptedDeadLettered === 0 && !process.exitCode;
 console.log(`soak:ingest  ${EVENTS} events, ${PRODUCERS} producers, ${((Date.now() - started) / 1000).toFixed(0)} s`);
-console.log(`chaos        ${counts.producerKills} producer kills (SIGKILL), ${counts.serverKills} server kills (outages of 0.1-1.5 s), and on ~7% of requests a 503, 429, dropped connection or stall`);
+console.log(
+  `chaos        ${counts.producerKills} producer kills (SIGKILL), ${counts.serverKills} server kills (outages of 0.1-1.5 s), and on ~7% of requests a 503, 429, dropped connection or stall`,
+);
 console.log(`delivered    ${delivered.size} distinct events`);
-console.log(`refused      ${deadLettered.size} in dead-letter files (${[...Array(EVENTS).keys()].filter((id) => refusedOne(id) || poison(id)).length} refused by the server's rules; ${refusedDelivered} of them delivered, ${acceptedDeadLettered} acceptable ones dead-lettered)`);
-console.log(`duplicated   ${duplicated} events delivered more than once (${extra} extra deliveries; in-flight bound ${bound} = producer kills x (concurrency x flushAt + 1) + server kills x producers x concurrency x flushAt)`);
+console.log(
+  `refused      ${deadLettered.size} in dead-letter files (${[...Array(EVENTS).keys()].filter((id) => refusedOne(id) || poison(id)).length} refused by the server's rules; ${refusedDelivered} of them delivered, ${acceptedDeadLettered} acceptable ones dead-lettered)`,
+);
+console.log(
+  `duplicated   ${duplicated} events delivered more than once (${extra} extra deliveries; in-flight bound ${bound} = producer kills x (concurrency x flushAt + 1) + server kills x producers x concurrency x flushAt)`,
+);
 console.log(`lost         ${lost}${lostIds.length ? ` (first: ${lostIds.join(", ")})` : ""}`);
 console.log(ok ? "result       OK" : "result       FAIL");
 if (ok) rmSync(base, { recursive: true, force: true });

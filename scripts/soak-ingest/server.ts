@@ -23,7 +23,18 @@ const server = http.createServer((req, res) => {
     if (ids.some(poison)) return answer(res, 400, { message: "invalid event in batch", statusCode: 400 });
     const errors: unknown[] = [];
     const accepted: number[] = [];
-    ids.forEach((id, i) => (refusedOne(id) ? errors.push({ item_index: i, xproxy_result: { message: `refused ${id}`, statusCode: 404, xproxy_error: { code: "category_resource_not_found" } } }) : accepted.push(id)));
+    ids.forEach((id, i) =>
+      refusedOne(id)
+        ? errors.push({
+            item_index: i,
+            xproxy_result: {
+              message: `refused ${id}`,
+              statusCode: 404,
+              xproxy_error: { code: "category_resource_not_found" },
+            },
+          })
+        : accepted.push(id),
+    );
     if (accepted.length) appendFileSync(log, `${accepted.join("\n")}\n`);
     answer(res, 200, { ingest_count: accepted.length, error_count: errors.length, errors, request_id: "soak" });
   });

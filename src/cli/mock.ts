@@ -24,7 +24,13 @@ export async function mockCommand(argv: string[], out = process.stdout, err = pr
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { port: { type: "string" }, host: { type: "string" }, spec: { type: "string" }, quiet: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        spec: { type: "string" },
+        quiet: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
     }));
   } catch (e) {
     err.write(`payi mock: ${(e as Error).message}\n\n${MOCK_USAGE}`);
@@ -45,7 +51,12 @@ export async function mockCommand(argv: string[], out = process.stdout, err = pr
   } catch {
     // Not installed: startMock says what to install.
   }
-  const started = startMock({ port: Number(portText), host: values.host, spec: values.spec, log: values.quiet ? undefined : (text) => err.write(text) });
+  const started = startMock({
+    port: Number(portText),
+    host: values.host,
+    spec: values.spec,
+    log: values.quiet ? undefined : (text) => err.write(text),
+  });
   // A signal while Prism starts stops it too.
   let stopping = false;
   const signalled = new Promise<void>((resolve) => {
@@ -64,7 +75,9 @@ export async function mockCommand(argv: string[], out = process.stdout, err = pr
     err.write(`payi mock: ${e instanceof PrismNotInstalledError ? e.message : (e as Error).message}\n`);
     return 1;
   }
-  out.write(`Pay-i mock listening on ${mock.url} (Ctrl-C to stop)\nPoint a client at it: new AsyncPayi({ baseURL: "${mock.url}", apiKey: "any" })\n`);
+  out.write(
+    `Pay-i mock listening on ${mock.url} (Ctrl-C to stop)\nPoint a client at it: new AsyncPayi({ baseURL: "${mock.url}", apiKey: "any" })\n`,
+  );
   await signalled;
   await mock.stop();
   out.write("Pay-i mock stopped.\n");

@@ -20,7 +20,9 @@ export const SPEC_PATH = require.resolve("payi/openapi.yaml");
 export class PrismNotInstalledError extends Error {
   override name = "PrismNotInstalledError";
   constructor() {
-    super(`the mock needs Prism (@stoplight/prism-cli), an optional peer dependency of payi. Install it with:\n  ${INSTALL_PRISM}`);
+    super(
+      `the mock needs Prism (@stoplight/prism-cli), an optional peer dependency of payi. Install it with:\n  ${INSTALL_PRISM}`,
+    );
   }
 }
 
@@ -75,7 +77,9 @@ export function prismEngineMismatch(nodeVersion = process.versions.node): string
   for (let i = 0; i < 3; i++) {
     const w = Number(wanted[i + 1] ?? 0);
     if ((have[i] ?? 0) !== w) {
-      return (have[i] ?? 0) > w ? undefined : `Prism ${version} asks for Node ${engines!.node} and this is Node ${nodeVersion}; if it fails, install the release payi is tested with:\n  ${INSTALL_PRISM}`;
+      return (have[i] ?? 0) > w
+        ? undefined
+        : `Prism ${version} asks for Node ${engines!.node} and this is Node ${nodeVersion}; if it fails, install the release payi is tested with:\n  ${INSTALL_PRISM}`;
     }
   }
   return undefined;
@@ -94,7 +98,9 @@ export async function startMock(options: MockOptions = {}): Promise<MockServer> 
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? (await freePort());
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const child = spawn(process.execPath, [bin, "mock", "-h", host, "-p", String(port), options.spec ?? SPEC_PATH], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [bin, "mock", "-h", host, "-p", String(port), options.spec ?? SPEC_PATH], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const output: string[] = [];
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
   const stop = async () => {
@@ -139,7 +145,8 @@ export async function startMock(options: MockOptions = {}): Promise<MockServer> 
         await (await fetch(probe, { signal: AbortSignal.timeout(2000) })).arrayBuffer();
         break;
       } catch (err) {
-        if (child.exitCode !== null || Date.now() > deadline) throw failure(`does not answer at ${url} (${(err as Error).message})`);
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw failure(`does not answer at ${url} (${(err as Error).message})`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }

@@ -67,15 +67,22 @@ interface Item {
   reason?: string;
 }
 
-export async function backfill(client: AsyncClient, source: Source, options: BackfillOptions = {}): Promise<BackfillSummary> {
+export async function backfill(
+  client: AsyncClient,
+  source: Source,
+  options: BackfillOptions = {},
+): Promise<BackfillSummary> {
   const batchSize = options.batchSize ?? 500;
   const concurrency = options.concurrency ?? 4;
   for (const [k, v] of Object.entries({ batchSize, concurrency })) {
-    if (!Number.isInteger(v) || v < 1) throw new PayiError(`ingest.backfill: ${k} must be a positive integer, got ${String(v)}`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new PayiError(`ingest.backfill: ${k} must be a positive integer, got ${String(v)}`);
   }
   const FILES = "ingest.backfill with files";
   if (typeof source === "string" || options.rejects || options.checkpoint) checkFiles(FILES);
-  const settled = new Settled(options.checkpoint === undefined ? { settled: 0, ahead: [] } : loadCheckpoint(options.checkpoint, FILES));
+  const settled = new Settled(
+    options.checkpoint === undefined ? { settled: 0, ahead: [] } : loadCheckpoint(options.checkpoint, FILES),
+  );
   const progress: BackfillProgress = { read: 0, sent: 0, accepted: 0, rejected: 0, skipped: 0, batches: 0 };
 
   const inFlight = new Set<Promise<void>>();
@@ -84,14 +91,25 @@ export async function backfill(client: AsyncClient, source: Source, options: Bac
     const p = (async () => {
       const valid = batch.filter((i) => i.event);
       progress.sent += valid.length;
-      const out = valid.length ? await sendBatch(client, valid.map((i) => i.event!)) : { delivered: [], refused: [], failed: [], again: [] };
-      const entry = (i: Item, reason: string | undefined) => ({ index: i.index, ...(i.line ? { line: i.line } : {}), event: i.raw, reason });
+      const out = valid.length
+        ? await sendBatch(
+            client,
+            valid.map((i) => i.event!),
+          )
+        : { delivered: [], refused: [], failed: [], again: [] };
+      const entry = (i: Item, reason: string | undefined) => ({
+        index: i.index,
+        ...(i.line ? { line: i.line } : {}),
+        event: i.raw,
+        reason,
+      });
       const rejects = batch.filter((i) => i.reason).map((i) => entry(i, i.reason));
       for (const [k, r] of out.refused) rejects.push(entry(valid[k], describe(r)));
       progress.accepted += out.delivered.length;
       progress.rejected += rejects.length;
       // Rejects before the checkpoint: a crash in between repeats a reject line rather than losing it.
-      if (options.rejects && rejects.length) appendText(options.rejects, rejects.map((r) => `${JSON.stringify(r)}\n`).join(""), FILES);
+      if (options.rejects && rejects.length)
+        appendText(options.rejects, rejects.map((r) => `${JSON.stringify(r)}\n`).join(""), FILES);
       progress.batches++;
       // What failed for the whole request (after the client's retries) is not settled: the run stops and a rerun sends it.
       const unsettled = new Set([...out.failed, ...out.again].flatMap((f) => f.at.map((k) => valid[k].index)));
@@ -146,7 +164,8 @@ async function prepare(index: number, raw: unknown, line: number | undefined): P
   try {
     return { index, line, raw, event: await toBulkEvent(raw as IngestUnitsParams, `event ${index}`) };
   } catch (err) {
-    if (err instanceof PayiValidationError) return { index, line, raw, reason: err.issues.map((i) => `${i.path || "(event)"}: ${i.message}`).join("; ") };
+    if (err instanceof PayiValidationError)
+      return { index, line, raw, reason: err.issues.map((i) => `${i.path || "(event)"}: ${i.message}`).join("; ") };
     throw err;
   }
 }

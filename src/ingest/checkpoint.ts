@@ -26,10 +26,18 @@ export function readCheckpoint(text: string, file: string): CheckpointData {
   if (typeof data === "number") data = { settled: data, ahead: [] };
   const d = data as Partial<CheckpointData> | undefined;
   const count = (n: unknown) => Number.isInteger(n) && (n as number) >= 0;
-  if (!d || !count(d.settled) || !Array.isArray(d.ahead) || !d.ahead.every((r) => Array.isArray(r) && count(r[0]) && count(r[1]) && r[0] < r[1])) {
+  if (
+    !d ||
+    !count(d.settled) ||
+    !Array.isArray(d.ahead) ||
+    !d.ahead.every((r) => Array.isArray(r) && count(r[0]) && count(r[1]) && r[0] < r[1])
+  ) {
     throw new PayiError(`ingest.backfill: the checkpoint ${file} is not one this SDK wrote; delete it to start over.`);
   }
-  return { settled: d.settled!, ahead: d.ahead.map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]) };
+  return {
+    settled: d.settled!,
+    ahead: d.ahead.map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]),
+  };
 }
 
 export class Settled {
@@ -70,7 +78,8 @@ export class Settled {
     let prefix = this.#prefix;
     for (const [a, b] of all) {
       if (a <= prefix) prefix = Math.max(prefix, b);
-      else if (merged.length && a <= merged[merged.length - 1][1]) merged[merged.length - 1][1] = Math.max(merged[merged.length - 1][1], b);
+      else if (merged.length && a <= merged[merged.length - 1][1])
+        merged[merged.length - 1][1] = Math.max(merged[merged.length - 1][1], b);
       else merged.push([a, b]);
     }
     this.#prefix = prefix;

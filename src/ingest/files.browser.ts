@@ -5,7 +5,8 @@
 import { PayiError } from "../runtime/errors.js";
 import type * as NodeFiles from "./files.js";
 
-const unsupported = (feature: string) => new PayiError(`${feature} needs Node.js 20.16+ (or Bun or Deno): it reads and writes files.`);
+const unsupported = (feature: string) =>
+  new PayiError(`${feature} needs Node.js 20.16+ (or Bun or Deno): it reads and writes files.`);
 
 export const Spool = class {
   constructor() {

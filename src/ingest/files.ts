@@ -21,7 +21,8 @@ export async function* fileLines(path: string): AsyncGenerator<{ text: string; l
   const { createReadStream } = fs("ingest.backfill from a file");
   const { createInterface } = node<typeof import("node:readline")>("node:readline", "ingest.backfill from a file");
   let line = 0;
-  for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) yield { text, line: ++line };
+  for await (const text of createInterface({ input: createReadStream(path), crlfDelay: Infinity }))
+    yield { text, line: ++line };
 }
 
 /** A backfill's checkpoint file, or where none is yet, nothing settled. */

@@ -9,7 +9,10 @@ export interface IngestHelpers {
   /** A queue that accepts events without waiting for the network and delivers them in bulk batches. */
   queue(options?: IngestQueueOptions): IngestQueue;
   /** Sends a source of events (iterable, async iterable, or a JSON Lines file path) as bulk batches. */
-  backfill(source: Iterable<IngestUnitsParams> | AsyncIterable<IngestUnitsParams> | string, options?: BackfillOptions): Promise<BackfillSummary>;
+  backfill(
+    source: Iterable<IngestUnitsParams> | AsyncIterable<IngestUnitsParams> | string,
+    options?: BackfillOptions,
+  ): Promise<BackfillSummary>;
 }
 
 export function ingestHelpers(client: AsyncClient, logger?: Logger): IngestHelpers {

@@ -81,7 +81,13 @@ interface Entry {
 export class IngestQueue {
   readonly #client: AsyncClient;
   readonly #log: Logger;
-  readonly #options: Required<Pick<IngestQueueOptions, "flushAt" | "flushInterval" | "maxQueueSize" | "overflow" | "concurrency" | "retryDelayMs" | "maxRetryDelayMs">> & IngestQueueOptions;
+  readonly #options: Required<
+    Pick<
+      IngestQueueOptions,
+      "flushAt" | "flushInterval" | "maxQueueSize" | "overflow" | "concurrency" | "retryDelayMs" | "maxRetryDelayMs"
+    >
+  > &
+    IngestQueueOptions;
   readonly #spool: Spool<BulkIngestRequest> | undefined;
   #waiting: Entry[] = [];
   readonly #inFlight = new Map<Promise<void>, Entry[]>();
@@ -109,17 +115,43 @@ export class IngestQueue {
     this.#client = client;
     this.#log = logger;
     // An option passed as undefined takes its default.
-    const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)) as IngestQueueOptions;
-    this.#options = { flushAt: 100, flushInterval: 5_000, maxQueueSize: 10_000, overflow: "throw", concurrency: 4, retryDelayMs: 1_000, maxRetryDelayMs: 60_000, ...given };
-    for (const k of ["flushAt", "flushInterval", "maxQueueSize", "concurrency", "retryDelayMs", "maxRetryDelayMs"] as const) {
-      if (!Number.isInteger(this.#options[k]) || this.#options[k] < 1) throw new PayiError(`ingest.queue: ${k} must be a positive integer, got ${String(this.#options[k])}`);
+    const given = Object.fromEntries(
+      Object.entries(options ?? {}).filter(([, v]) => v !== undefined),
+    ) as IngestQueueOptions;
+    this.#options = {
+      flushAt: 100,
+      flushInterval: 5_000,
+      maxQueueSize: 10_000,
+      overflow: "throw",
+      concurrency: 4,
+      retryDelayMs: 1_000,
+      maxRetryDelayMs: 60_000,
+      ...given,
+    };
+    for (const k of [
+      "flushAt",
+      "flushInterval",
+      "maxQueueSize",
+      "concurrency",
+      "retryDelayMs",
+      "maxRetryDelayMs",
+    ] as const) {
+      if (!Number.isInteger(this.#options[k]) || this.#options[k] < 1)
+        throw new PayiError(`ingest.queue: ${k} must be a positive integer, got ${String(this.#options[k])}`);
     }
     if (!["throw", "wait", "drop-newest", "drop-oldest"].includes(this.#options.overflow)) {
-      throw new PayiError(`ingest.queue: overflow must be "throw", "wait", "drop-newest" or "drop-oldest", got ${String(this.#options.overflow)}`);
+      throw new PayiError(
+        `ingest.queue: overflow must be "throw", "wait", "drop-newest" or "drop-oldest", got ${String(this.#options.overflow)}`,
+      );
     }
     if (this.#options.spool !== undefined) {
-      if (typeof this.#options.spool !== "string" || !this.#options.spool) throw new PayiError(`ingest.queue: spool must be a directory path, got ${JSON.stringify(this.#options.spool)}`);
-      this.#spool = new Spool(this.#options.spool, { fsync: this.#options.fsync, warn: (m) => this.#log.warn(m), retryMs: this.#options.retryDelayMs });
+      if (typeof this.#options.spool !== "string" || !this.#options.spool)
+        throw new PayiError(`ingest.queue: spool must be a directory path, got ${JSON.stringify(this.#options.spool)}`);
+      this.#spool = new Spool(this.#options.spool, {
+        fsync: this.#options.fsync,
+        warn: (m) => this.#log.warn(m),
+        retryMs: this.#options.retryDelayMs,
+      });
       let recovered;
       try {
         recovered = this.#spool.recover();
@@ -154,7 +186,8 @@ export class IngestQueue {
         const bulk = await toBulkEvent(event, "ingest.queue enqueue");
         // Batches are due but every request slot is taken: let the event loop run, so that a
         // producer awaiting enqueue() in a loop does not starve the requests it waits on.
-        if (this.#waiting.length >= this.#options.flushAt && this.#inFlight.size >= this.#options.concurrency) await nextTurn();
+        if (this.#waiting.length >= this.#options.flushAt && this.#inFlight.size >= this.#options.concurrency)
+          await nextTurn();
         while (this.#options.overflow === "wait" && this.#full() && !this.#closed) {
           await new Promise<void>((r) => {
             this.#roomWaiters.push(r);
@@ -197,13 +230,17 @@ export class IngestQueue {
    */
   async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
     const timeoutMs = options?.timeoutMs;
-    if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !(timeoutMs >= 0))) throw new PayiError(`ingest.queue shutdown: timeoutMs must be a number of ms, got ${String(timeoutMs)}`);
+    if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !(timeoutMs >= 0)))
+      throw new PayiError(`ingest.queue shutdown: timeoutMs must be a number of ms, got ${String(timeoutMs)}`);
     this.#closed = true;
     for (const wake of this.#roomWaiters.splice(0)) wake();
     const flushed = this.flush();
     if (timeoutMs !== undefined) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = await Promise.race([flushed.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs)))]);
+      const late = await Promise.race([
+        flushed.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
+      ]);
       clearTimeout(timer);
       if (late) this.#abort.abort();
     }
@@ -225,7 +262,8 @@ export class IngestQueue {
   #accept(bulk: BulkIngestRequest): void {
     let dropOldest = false;
     if (this.#full()) {
-      if (this.#options.overflow === "throw" || this.#options.overflow === "wait") throw new PayiError(`ingest.queue is full (${this.#options.maxQueueSize} events); the event was not accepted.`);
+      if (this.#options.overflow === "throw" || this.#options.overflow === "wait")
+        throw new PayiError(`ingest.queue is full (${this.#options.maxQueueSize} events); the event was not accepted.`);
       // Nothing waiting (all in flight): the new event is the one dropped.
       if (this.#options.overflow === "drop-newest" || !this.#waiting.length) {
         this.#stats.accepted++;
@@ -266,7 +304,8 @@ export class IngestQueue {
     }
     if (!this.#waiting.length) return this.#clearTimer();
     // One timer: the end of a retry wait, else the age of the oldest waiting event (set once, not pushed back by new events).
-    const at = this.#pausedUntil > now ? this.#pausedUntil : this.#timer ? this.#timerAt : now + this.#options.flushInterval;
+    const at =
+      this.#pausedUntil > now ? this.#pausedUntil : this.#timer ? this.#timerAt : now + this.#options.flushInterval;
     if (this.#timer && at === this.#timerAt) return;
     this.#clearTimer();
     this.#timerAt = at;
@@ -288,7 +327,9 @@ export class IngestQueue {
   /** Takes up to flushAt waiting entries that match, keeping the others in order. */
   #take(match: (e: Entry) => boolean): Entry[] {
     const taken: Entry[] = [];
-    this.#waiting = this.#waiting.filter((e) => (taken.length < this.#options.flushAt && match(e) ? (taken.push(e), false) : true));
+    this.#waiting = this.#waiting.filter((e) =>
+      taken.length < this.#options.flushAt && match(e) ? (taken.push(e), false) : true,
+    );
     return taken;
   }
 
@@ -324,12 +365,18 @@ export class IngestQueue {
     const settled = entries(out.delivered);
 
     // Refused for good: to the dead-letter file (left in the spool if it cannot be written) and reported.
-    const refused = [...out.refused.map(([i, r]) => ({ i, reason: describe(r) })), ...out.failed.flatMap((f) => f.at.map((i) => ({ i, reason: f.error.message })))];
+    const refused = [
+      ...out.refused.map(([i, r]) => ({ i, reason: describe(r) })),
+      ...out.failed.flatMap((f) => f.at.map((i) => ({ i, reason: f.error.message }))),
+    ];
     this.#stats.failed += refused.length;
-    if (!spool || spool.deadLetter(refused.map(({ i, reason }) => ({ event: events[i], reason })))) settled.push(...refused.map(({ i }) => batch[i]));
+    if (!spool || spool.deadLetter(refused.map(({ i, reason }) => ({ event: events[i], reason }))))
+      settled.push(...refused.map(({ i }) => batch[i]));
     for (const [i, r] of out.refused) this.#report(() => this.#options.onEventError?.(r, events[i]));
     if (out.refused.length && !this.#options.onEventError) {
-      this.#log.warn(`ingest.queue: ${out.refused.length} event(s) refused (${describe(out.refused[0][1])}); ${spool ? `see ${spool.deadLetterFile}` : "no onEventError is set: they are lost"}.`);
+      this.#log.warn(
+        `ingest.queue: ${out.refused.length} event(s) refused (${describe(out.refused[0][1])}); ${spool ? `see ${spool.deadLetterFile}` : "no onEventError is set: they are lost"}.`,
+      );
     }
     for (const f of out.failed) this.#failed(f.error, entries(f.at), spool ? `see ${spool.deadLetterFile}` : "");
 
@@ -349,7 +396,10 @@ export class IngestQueue {
   #failed(error: Error, entries: Entry[], where: string): void {
     const events = entries.map((e) => e.event);
     if (this.#options.onError) this.#report(() => this.#options.onError!(error, events));
-    else this.#log.warn(`ingest.queue: a batch of ${events.length} event(s) failed (${error.message}); ${where || "no onError is set: they are lost"}.`);
+    else
+      this.#log.warn(
+        `ingest.queue: a batch of ${events.length} event(s) failed (${error.message}); ${where || "no onError is set: they are lost"}.`,
+      );
   }
 
   /** Puts entries back among the waiting ones, in order of acceptance. */
@@ -366,7 +416,10 @@ export class IngestQueue {
     const grown = this.#options.retryDelayMs * 2 ** Math.min(this.#failuresInARow++, 30) * (1 - 0.25 * Math.random());
     const wait = Math.min(asked !== undefined && asked >= 0 ? asked : grown, this.#options.maxRetryDelayMs);
     this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + wait);
-    if (this.#failuresInARow === 1) this.#log.warn(`ingest.queue: delivery failed (${error.message}); the events stay in the spool and are tried again.`);
+    if (this.#failuresInARow === 1)
+      this.#log.warn(
+        `ingest.queue: delivery failed (${error.message}); the events stay in the spool and are tried again.`,
+      );
   }
 
   #wakeProducers(): void {

@@ -19,7 +19,11 @@ export interface BatchOutcome {
   again: { error: Error; at: number[] }[];
 }
 
-export async function sendBatch(client: AsyncClient, events: BulkIngestRequest[], signal?: AbortSignal): Promise<BatchOutcome> {
+export async function sendBatch(
+  client: AsyncClient,
+  events: BulkIngestRequest[],
+  signal?: AbortSignal,
+): Promise<BatchOutcome> {
   const out: BatchOutcome = { delivered: [], refused: [], failed: [], again: [] };
   await attempt(client, events, [...events.keys()], out, signal);
   return out;
@@ -32,7 +36,13 @@ export function describe(r: Refusal): string {
   return [status, r.code, r.message].filter((x) => x !== undefined && x !== null && x !== "").join(" ") || "refused";
 }
 
-async function attempt(client: AsyncClient, all: BulkIngestRequest[], at: number[], out: BatchOutcome, signal: AbortSignal | undefined): Promise<void> {
+async function attempt(
+  client: AsyncClient,
+  all: BulkIngestRequest[],
+  at: number[],
+  out: BatchOutcome,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   if (signal?.aborted) return void out.again.push({ error: new APIUserAbortError(), at });
   let answer: BulkIngestResponse;
   try {
@@ -48,12 +58,22 @@ async function attempt(client: AsyncClient, all: BulkIngestRequest[], at: number
         const k = m ? Number(m[1]) : -1;
         if (k >= 0 && k < at.length) why.set(k, [...(why.get(k) ?? []), `${m![2] || "(event)"}: ${issue.message}`]);
       }
-      if (!why.size) return void (at.length === 1 ? out.refused.push([at[0], { message: error.message }]) : out.failed.push({ error, at }));
-      for (const [k, messages] of why) out.refused.push([at[k], { message: messages.join("; "), code: "invalid_params" }]);
+      if (!why.size)
+        return void (at.length === 1
+          ? out.refused.push([at[0], { message: error.message }])
+          : out.failed.push({ error, at }));
+      for (const [k, messages] of why)
+        out.refused.push([at[k], { message: messages.join("; "), code: "invalid_params" }]);
       const rest = at.filter((_, k) => !why.has(k));
       return rest.length ? attempt(client, all, rest, out, signal) : undefined;
     }
-    if (error instanceof APIUserAbortError || error instanceof APIConnectionError || status === 408 || status === 429 || (status ?? 0) >= 500) {
+    if (
+      error instanceof APIUserAbortError ||
+      error instanceof APIConnectionError ||
+      status === 408 ||
+      status === 429 ||
+      (status ?? 0) >= 500
+    ) {
       return void out.again.push({ error, at });
     }
     if (status === 400 || status === 413 || status === 422) {
@@ -69,7 +89,11 @@ async function attempt(client: AsyncClient, all: BulkIngestRequest[], at: number
     const k = e?.item_index;
     if (Number.isInteger(k) && k! >= 0 && k! < at.length) {
       const r = e.xproxy_result;
-      refused.set(k!, { message: r?.message ?? "refused", code: r?.xproxy_error?.code ?? undefined, statusCode: r?.statusCode ?? undefined });
+      refused.set(k!, {
+        message: r?.message ?? "refused",
+        code: r?.xproxy_error?.code ?? undefined,
+        statusCode: r?.statusCode ?? undefined,
+      });
     }
   }
   at.forEach((i, k) => (refused.has(k) ? out.refused.push([i, refused.get(k)!]) : out.delivered.push(i)));

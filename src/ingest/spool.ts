@@ -161,10 +161,19 @@ export class Spool<T> {
     if (!records.length) return true;
     const at = new Date().toISOString();
     try {
-      this.#write(this.#deadLetter, records.map((r) => `${JSON.stringify({ event: toUnitsEvent(r.event as BulkIngestRequest), reason: r.reason, at })}\n`).join(""));
+      this.#write(
+        this.#deadLetter,
+        records
+          .map(
+            (r) => `${JSON.stringify({ event: toUnitsEvent(r.event as BulkIngestRequest), reason: r.reason, at })}\n`,
+          )
+          .join(""),
+      );
       return true;
     } catch (err) {
-      this.#warn(`${this.#error("dead-letter file could not be written", err, `${records.length} refused event(s) stay in the spool`).message}`);
+      this.#warn(
+        `${this.#error("dead-letter file could not be written", err, `${records.length} refused event(s) stay in the spool`).message}`,
+      );
       return false;
     }
   }
@@ -175,7 +184,10 @@ export class Spool<T> {
     this.#flushAcks();
     this.#closed = true;
     if (this.#ackTimer) clearTimeout(this.#ackTimer);
-    if (this.#unwritten.length) this.#warn(`ingest.queue: ${this.#unwritten.length} acknowledgement(s) could not be written to the spool ${this.dir}; a later queue on it sends those events again.`);
+    if (this.#unwritten.length)
+      this.#warn(
+        `ingest.queue: ${this.#unwritten.length} acknowledgement(s) could not be written to the spool ${this.dir}; a later queue on it sends those events again.`,
+      );
     held.delete(this.dir);
     try {
       const owner = this.#fs.readFileSync(this.#lock, "utf8").trim();
@@ -287,7 +299,9 @@ export class Spool<T> {
 
   #error(what: string, cause: unknown, consequence?: string): PayiError {
     const c = cause as { code?: string; message?: string };
-    const err = new PayiError(`ingest.queue: the spool ${this.dir} ${what} (${c?.message ?? String(cause)})${consequence ? `; ${consequence}` : ""}.`);
+    const err = new PayiError(
+      `ingest.queue: the spool ${this.dir} ${what} (${c?.message ?? String(cause)})${consequence ? `; ${consequence}` : ""}.`,
+    );
     Object.defineProperty(err, "cause", { value: cause, enumerable: false });
     return err;
   }
@@ -301,7 +315,10 @@ export class Spool<T> {
       const start = fs.fstatSync(fd).size;
       try {
         const written = fs.writeSync(fd, data);
-        if (written !== data.length) throw Object.assign(new Error(`short write: ${written} of ${data.length} bytes (is the disk full?)`), { code: "ENOSPC" });
+        if (written !== data.length)
+          throw Object.assign(new Error(`short write: ${written} of ${data.length} bytes (is the disk full?)`), {
+            code: "ENOSPC",
+          });
         if (this.#fsync) fs.fsyncSync(fd);
       } catch (err) {
         try {

@@ -50,7 +50,8 @@ interface Frame {
 
 const storage = new AsyncLocalStorage<Frame>();
 
-const str = (child: string | undefined, parent: string | undefined): string | undefined => (child === undefined || child === null ? parent : child === "" ? undefined : child);
+const str = (child: string | undefined, parent: string | undefined): string | undefined =>
+  child === undefined || child === null ? parent : child === "" ? undefined : child;
 
 function props(child: Properties | undefined, parent: Properties | undefined): Properties | undefined {
   if (child === undefined || child === null) return parent;
@@ -58,7 +59,13 @@ function props(child: Properties | undefined, parent: Properties | undefined): P
   return parent ? { ...parent, ...child } : { ...child };
 }
 
-const USE_CASE_FIELDS = ["use_case_name", "use_case_id", "use_case_version", "use_case_step", "use_case_properties"] as const;
+const USE_CASE_FIELDS = [
+  "use_case_name",
+  "use_case_id",
+  "use_case_version",
+  "use_case_step",
+  "use_case_properties",
+] as const;
 
 /** The context of `child` inside `parent`, by the rules above. `freshId` is the id a new use case starts with. */
 export function nest(parent: PayiContext, child: PayiContext, freshId: () => string = randomUUID): PayiContext {
@@ -91,7 +98,8 @@ export function nest(parent: PayiContext, child: PayiContext, freshId: () => str
   if (limits === undefined || limits === null) set("limit_ids", parent.limit_ids);
   else if (limits.length) set("limit_ids", [...new Set([...(parent.limit_ids ?? []), ...limits])]);
 
-  for (const k of ["user_id", "account_name", "price_as_category", "price_as_resource", "resource_scope"] as const) set(k, str(child[k], parent[k]));
+  for (const k of ["user_id", "account_name", "price_as_category", "price_as_resource", "resource_scope"] as const)
+    set(k, str(child[k], parent[k]));
   set("request_properties", props(child.request_properties, parent.request_properties));
   return out;
 }
@@ -104,16 +112,38 @@ export function checkContext(c: unknown, where: string): PayiContext {
   const fail = (k: string, what: string) => {
     throw new TypeError(`${where}: ${k} must be ${what}, got ${JSON.stringify(ctx[k])}`);
   };
-  for (const k of ["use_case_name", "use_case_id", "use_case_step", "user_id", "account_name", "price_as_category", "price_as_resource", "resource_scope"]) {
+  for (const k of [
+    "use_case_name",
+    "use_case_id",
+    "use_case_step",
+    "user_id",
+    "account_name",
+    "price_as_category",
+    "price_as_resource",
+    "resource_scope",
+  ]) {
     if (ctx[k] !== undefined && typeof ctx[k] !== "string") fail(k, "a string");
   }
-  if (ctx.use_case_version !== undefined && !Number.isInteger(ctx.use_case_version)) fail("use_case_version", "an integer");
-  if (ctx.limit_ids !== undefined && !(Array.isArray(ctx.limit_ids) && ctx.limit_ids.every((x) => typeof x === "string"))) fail("limit_ids", "an array of strings");
+  if (ctx.use_case_version !== undefined && !Number.isInteger(ctx.use_case_version))
+    fail("use_case_version", "an integer");
+  if (
+    ctx.limit_ids !== undefined &&
+    !(Array.isArray(ctx.limit_ids) && ctx.limit_ids.every((x) => typeof x === "string"))
+  )
+    fail("limit_ids", "an array of strings");
   for (const k of ["use_case_properties", "request_properties"]) {
     const v = ctx[k];
-    if (v !== undefined && (typeof v !== "object" || v === null || Array.isArray(v) || !Object.values(v).every((x) => x === null || typeof x === "string"))) fail(k, "an object of strings");
+    if (
+      v !== undefined &&
+      (typeof v !== "object" ||
+        v === null ||
+        Array.isArray(v) ||
+        !Object.values(v).every((x) => x === null || typeof x === "string"))
+    )
+      fail(k, "an object of strings");
   }
-  for (const k of ["log_prompt_and_response", "proxy"]) if (ctx[k] !== undefined && typeof ctx[k] !== "boolean") fail(k, "a boolean");
+  for (const k of ["log_prompt_and_response", "proxy"])
+    if (ctx[k] !== undefined && typeof ctx[k] !== "boolean") fail(k, "a boolean");
   return ctx as PayiContext;
 }
 
@@ -182,7 +212,8 @@ const SPELLING: Record<string, string> = {
 function parseProps(value: string): Properties | undefined {
   try {
     const v = JSON.parse(value) as unknown;
-    if (v && typeof v === "object" && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null ? null : String(x)]));
+    if (v && typeof v === "object" && !Array.isArray(v))
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null ? null : String(x)]));
   } catch {
     // Not JSON: the header is ignored rather than breaking the call.
   }
@@ -202,7 +233,15 @@ export function applyHeaders(ctx: PayiContext, headers: Headers): PayiContext {
     for (const k of USE_CASE_FIELDS) delete out[k];
     if (name) out.use_case_name = name;
   }
-  const strings = ["use_case_id", "use_case_step", "user_id", "account_name", "price_as_category", "price_as_resource", "resource_scope"] as const;
+  const strings = [
+    "use_case_id",
+    "use_case_step",
+    "user_id",
+    "account_name",
+    "price_as_category",
+    "price_as_resource",
+    "resource_scope",
+  ] as const;
   for (const k of strings) {
     if (!has(HEADERS[k])) continue;
     const v = get(HEADERS[k]);

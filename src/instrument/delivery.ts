@@ -23,7 +23,8 @@ export interface DeliveryOptions {
 
 type Settled = { ok: true; value: XproxyResult } | { ok: false; error: Error };
 
-const isQueue = (q: unknown): q is IngestQueue => !!q && typeof (q as IngestQueue).enqueue === "function" && typeof (q as IngestQueue).flush === "function";
+const isQueue = (q: unknown): q is IngestQueue =>
+  !!q && typeof (q as IngestQueue).enqueue === "function" && typeof (q as IngestQueue).flush === "function";
 
 export class Delivery {
   readonly #client: AsyncPayi;
@@ -92,9 +93,15 @@ export class Delivery {
 
   /** Direct mode: the `xproxy_result` of the event for this provider response id. */
   async result(id: string): Promise<XproxyResult> {
-    if (this.#o.mode !== "direct") throw new PayiError('payi/instrument: result() needs mode "direct" (in "ingest" mode events go out in batches; proxy mode answers carry xproxy_result themselves)');
+    if (this.#o.mode !== "direct")
+      throw new PayiError(
+        'payi/instrument: result() needs mode "direct" (in "ingest" mode events go out in batches; proxy mode answers carry xproxy_result themselves)',
+      );
     const settled = this.#results.get(id);
-    if (!settled) throw new PayiError(`payi/instrument: no tracked call answered with id ${JSON.stringify(id)} (the last ${this.#o.keepResults} are kept)`);
+    if (!settled)
+      throw new PayiError(
+        `payi/instrument: no tracked call answered with id ${JSON.stringify(id)} (the last ${this.#o.keepResults} are kept)`,
+      );
     const s = await settled;
     if (!s.ok) throw s.error;
     return s.value;

@@ -34,7 +34,11 @@ export const FAILURE_DESCRIPTION = "system.failure.description";
 /** A status no provider answers, for calls that got no answer (as the Python SDK marks them). */
 export const NO_ANSWER_STATUS = 299;
 
-function mappingFor(mappings: readonly ModelMapping[], model: string | undefined, host: string | undefined): ModelMapping | undefined {
+function mappingFor(
+  mappings: readonly ModelMapping[],
+  model: string | undefined,
+  host: string | undefined,
+): ModelMapping | undefined {
   if (!model) return undefined;
   return mappings.find((m) => m.model === model && (!m.host || normalizeHost(m.host) === host));
 }
@@ -84,7 +88,8 @@ export function buildEvent(call: CallReport, ctx: PayiContext, o: EventOptions):
     http_status_code: call.status ?? NO_ANSWER_STATUS,
     provider_response_id: call.responseId || `payi_${randomUUID()}`,
   };
-  if (call.firstTokenAt !== undefined) e.time_to_first_token_ms = Math.max(0, Math.round(call.firstTokenAt - call.startedAt));
+  if (call.firstTokenAt !== undefined)
+    e.time_to_first_token_ms = Math.max(0, Math.round(call.firstTokenAt - call.startedAt));
   if (call.uri) e.provider_uri = call.uri;
   const resourceScope = call.resourceScope ?? scope;
   if (resourceScope) e.resource_scope = resourceScope;
@@ -93,14 +98,19 @@ export function buildEvent(call: CallReport, ctx: PayiContext, o: EventOptions):
   const logging = ctx.log_prompt_and_response ?? o.logPromptAndResponse;
   if (logging) {
     const keep = o.instrumentInlineData;
-    if (call.requestText !== undefined) e.provider_request_json = text(call.requestText, call.redact?.request, call.redact, keep);
+    if (call.requestText !== undefined)
+      e.provider_request_json = text(call.requestText, call.redact?.request, call.redact, keep);
     else if (call.request !== undefined) e.provider_request_json = json(call.request, call.redact?.request, keep);
     if (call.responseText !== undefined) {
       const r = call.responseText;
-      e.provider_response_json = Array.isArray(r) ? r.map((x) => text(x, call.redact?.response, call.redact, keep)) : text(r, call.redact?.response, call.redact, keep);
+      e.provider_response_json = Array.isArray(r)
+        ? r.map((x) => text(x, call.redact?.response, call.redact, keep))
+        : text(r, call.redact?.response, call.redact, keep);
     } else if (call.response !== undefined) {
       const r = call.response;
-      e.provider_response_json = Array.isArray(r) ? r.map((x) => json(x, call.redact?.response, keep)) : json(r, call.redact?.response, keep);
+      e.provider_response_json = Array.isArray(r)
+        ? r.map((x) => json(x, call.redact?.response, keep))
+        : json(r, call.redact?.response, keep);
     }
   }
 
@@ -110,7 +120,8 @@ export function buildEvent(call: CallReport, ctx: PayiContext, o: EventOptions):
     if (call.failureDescription) properties[FAILURE_DESCRIPTION] = call.failureDescription;
   }
   if (Object.keys(properties).length) e.properties = properties as IngestUnitsParams["properties"];
-  if (ctx.use_case_properties && Object.keys(ctx.use_case_properties).length) e.use_case_properties = ctx.use_case_properties as IngestUnitsParams["use_case_properties"];
+  if (ctx.use_case_properties && Object.keys(ctx.use_case_properties).length)
+    e.use_case_properties = ctx.use_case_properties as IngestUnitsParams["use_case_properties"];
   if (ctx.limit_ids?.length) e.limit_ids = [...ctx.limit_ids];
   if (ctx.use_case_name) {
     e.use_case_name = ctx.use_case_name;

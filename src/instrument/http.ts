@@ -185,7 +185,12 @@ function errorMessage(err: unknown): string | undefined {
 }
 
 /** A fetch that reports the tracked calls made through it. */
-export function instrumentedFetch(core: InstrumentCore, provider: HttpProvider, options: InstrumentedFetchOptions, pending: PendingAttempts): typeof fetch {
+export function instrumentedFetch(
+  core: InstrumentCore,
+  provider: HttpProvider,
+  options: InstrumentedFetchOptions,
+  pending: PendingAttempts,
+): typeof fetch {
   const base = options.fetch;
 
   return async function payiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
@@ -246,7 +251,12 @@ export function instrumentedFetch(core: InstrumentCore, provider: HttpProvider, 
      * Ends the attempt: whether it is held for a retry is decided now; reading what was seen
      * (`read`) and reporting happen after the caller has its answer, off its path.
      */
-    const finish = (status: number | undefined, res: Response | undefined, failure: Failure | undefined, read?: () => Seen) => {
+    const finish = (
+      status: number | undefined,
+      res: Response | undefined,
+      failure: Failure | undefined,
+      read?: () => Seen,
+    ) => {
       const endedAt = Date.now();
       const report = () => {
         try {
@@ -284,7 +294,9 @@ export function instrumentedFetch(core: InstrumentCore, provider: HttpProvider, 
         }
       };
       try {
-        const mayRetry = retryCount < options.maxRetries() && (failure && !res ? true : status !== undefined && status >= 400 && retryable(res));
+        const mayRetry =
+          retryCount < options.maxRetries() &&
+          (failure && !res ? true : status !== undefined && status >= 400 && retryable(res));
         if (mayRetry) pending.hold(key, retryCount, startedAt, retryWait(res), report);
         else deferred.run(report);
       } catch (err) {
@@ -351,7 +363,10 @@ export function instrumentedFetch(core: InstrumentCore, provider: HttpProvider, 
           }
         }
         const f = draft.failure ?? failure ?? (draft.done ? undefined : INCOMPLETE);
-        return { fields: { firstTokenAt, ...(keepBodies ? { response: objects, responseText: texts } : {}) }, failure: draft.done && !draft.failure ? null : f };
+        return {
+          fields: { firstTokenAt, ...(keepBodies ? { response: objects, responseText: texts } : {}) },
+          failure: draft.done && !draft.failure ? null : f,
+        };
       };
       const settle = (failure?: Failure) => {
         if (settled) return;
@@ -430,7 +445,11 @@ export function instrumentedFetch(core: InstrumentCore, provider: HttpProvider, 
         const text = () => read().then((u) => (decoded ??= new TextDecoder().decode(u)));
         Object.defineProperties(res, {
           arrayBuffer: { value: () => read().then((u) => u.slice().buffer), configurable: true, writable: true },
-          blob: { value: () => read().then((u) => new Blob([u.slice()], { type: res.headers.get("content-type") ?? "" })), configurable: true, writable: true },
+          blob: {
+            value: () => read().then((u) => new Blob([u.slice()], { type: res.headers.get("content-type") ?? "" })),
+            configurable: true,
+            writable: true,
+          },
           text: { value: text, configurable: true, writable: true },
           json: { value: () => text().then((t) => JSON.parse(t) as unknown), configurable: true, writable: true },
           body: { get: () => (bytes && !tapped ? bodyOf?.call(res) : (tapped ??= tap())), configurable: true },
@@ -544,15 +563,30 @@ const INSTRUMENTED = Symbol.for("payi.instrumented-fetch");
  * A copy of `client` (by its own `withOptions`) whose calls go through an instrumented fetch;
  * `client` itself is left as it was.
  */
-export function withInstrumentedFetch<C extends FetchOptionClient>(core: InstrumentCore, provider: HttpProvider, client: C, where: string, options: Record<string, unknown> = {}): C {
-  if (!client || typeof client !== "object" || typeof client.withOptions !== "function") throw new TypeError(`${where}: expected a client of the provider's SDK (with withOptions()), got ${client === null ? "null" : typeof client}`);
+export function withInstrumentedFetch<C extends FetchOptionClient>(
+  core: InstrumentCore,
+  provider: HttpProvider,
+  client: C,
+  where: string,
+  options: Record<string, unknown> = {},
+): C {
+  if (!client || typeof client !== "object" || typeof client.withOptions !== "function")
+    throw new TypeError(
+      `${where}: expected a client of the provider's SDK (with withOptions()), got ${client === null ? "null" : typeof client}`,
+    );
   const own = (client as unknown as { fetch?: typeof fetch }).fetch;
-  if (own && (own as unknown as Record<symbol, unknown>)[INSTRUMENTED]) throw new TypeError(`${where}: this client is instrumented already; pass the original client`);
+  if (own && (own as unknown as Record<symbol, unknown>)[INSTRUMENTED])
+    throw new TypeError(`${where}: this client is instrumented already; pass the original client`);
   const base: typeof fetch = typeof own === "function" ? own : (...args) => globalThis.fetch(...args);
   const pending = new PendingAttempts();
   core.onFlush(() => pending.settleAll());
   let copy: C | undefined;
-  const f = instrumentedFetch(core, provider, { fetch: base, maxRetries: () => copy?.maxRetries ?? client.maxRetries ?? 2 }, pending);
+  const f = instrumentedFetch(
+    core,
+    provider,
+    { fetch: base, maxRetries: () => copy?.maxRetries ?? client.maxRetries ?? 2 },
+    pending,
+  );
   Object.defineProperty(f, INSTRUMENTED, { value: true });
   copy = client.withOptions({ ...options, fetch: f }) as C;
   return copy;

@@ -53,7 +53,9 @@ function defaultOnError(): (error: Error) => void {
       suppressed++;
       return;
     }
-    console.warn(`payi/instrument: ${error.message}${suppressed ? ` (and ${suppressed} more since the last warning)` : ""}`);
+    console.warn(
+      `payi/instrument: ${error.message}${suppressed ? ` (and ${suppressed} more since the last warning)` : ""}`,
+    );
     last = now;
     suppressed = 0;
   };
@@ -71,25 +73,40 @@ export class Instrumentor {
   readonly #spans = new SpanProcessors();
 
   constructor(client: AsyncPayi, options: InstrumentOptions = {}) {
-    if (!client || typeof client !== "object" || typeof client.ingest?.units !== "function" || typeof client.ingest?.queue !== "function") {
+    if (
+      !client ||
+      typeof client !== "object" ||
+      typeof client.ingest?.units !== "function" ||
+      typeof client.ingest?.queue !== "function"
+    ) {
       throw new TypeError("instrument: client must be an AsyncPayi");
     }
     if (!options || typeof options !== "object") throw new TypeError("instrument: options must be an object");
     const mode = options.mode ?? "ingest";
-    if (mode !== "ingest" && mode !== "direct") throw new TypeError(`instrument: mode must be "ingest" or "direct", got ${JSON.stringify(options.mode)}`);
-    if (options.proxy !== undefined && typeof options.proxy !== "boolean") throw new TypeError("instrument: proxy must be a boolean");
-    if (options.onError !== undefined && typeof options.onError !== "function") throw new TypeError("instrument: onError must be a function");
-    if (options.queue !== undefined && (typeof options.queue !== "object" || options.queue === null)) throw new TypeError("instrument: queue must be an IngestQueue or queue options");
+    if (mode !== "ingest" && mode !== "direct")
+      throw new TypeError(`instrument: mode must be "ingest" or "direct", got ${JSON.stringify(options.mode)}`);
+    if (options.proxy !== undefined && typeof options.proxy !== "boolean")
+      throw new TypeError("instrument: proxy must be a boolean");
+    if (options.onError !== undefined && typeof options.onError !== "function")
+      throw new TypeError("instrument: onError must be a function");
+    if (options.queue !== undefined && (typeof options.queue !== "object" || options.queue === null))
+      throw new TypeError("instrument: queue must be an IngestQueue or queue options");
     const keep = options.keepResults ?? 10_000;
-    if (!Number.isInteger(keep) || keep < 1) throw new TypeError(`instrument: keepResults must be a positive integer, got ${JSON.stringify(options.keepResults)}`);
+    if (!Number.isInteger(keep) || keep < 1)
+      throw new TypeError(
+        `instrument: keepResults must be a positive integer, got ${JSON.stringify(options.keepResults)}`,
+      );
     const mappings = options.modelMappings ?? [];
     if (!Array.isArray(mappings)) throw new TypeError("instrument: modelMappings must be an array");
     mappings.forEach((m, i) => {
-      if (!m || typeof m.model !== "string" || !m.model) throw new TypeError(`instrument: modelMappings[${i}].model must be a non-empty string`);
-      if (!m.price_as_category && !m.price_as_resource) throw new TypeError(`instrument: modelMappings[${i}] needs price_as_category or price_as_resource`);
+      if (!m || typeof m.model !== "string" || !m.model)
+        throw new TypeError(`instrument: modelMappings[${i}].model must be a non-empty string`);
+      if (!m.price_as_category && !m.price_as_resource)
+        throw new TypeError(`instrument: modelMappings[${i}] needs price_as_category or price_as_resource`);
     });
     for (const k of ["logPromptAndResponse", "instrumentInlineData"] as const) {
-      if (options[k] !== undefined && typeof options[k] !== "boolean") throw new TypeError(`instrument: ${k} must be a boolean`);
+      if (options[k] !== undefined && typeof options[k] !== "boolean")
+        throw new TypeError(`instrument: ${k} must be a boolean`);
     }
     const root = { ...checkContext(options.context, "instrument: context") };
     if (options.proxy !== undefined) root.proxy = options.proxy;
@@ -100,7 +117,12 @@ export class Instrumentor {
       instrumentInlineData: options.instrumentInlineData ?? false,
       logPromptAndResponse: options.logPromptAndResponse ?? true,
     };
-    this.#delivery = new Delivery(client, { mode, queue: options.queue, keepResults: keep, onError: (e, ev) => this.#fault(e, ev) });
+    this.#delivery = new Delivery(client, {
+      mode,
+      queue: options.queue,
+      keepResults: keep,
+      onError: (e, ev) => this.#fault(e, ev),
+    });
     this.#core = {
       context: (overrides) => {
         this.#spans.noteDirectCall();
@@ -142,7 +164,12 @@ export class Instrumentor {
   openai<C extends FetchOptionClient>(client: C): C {
     const azure = isAzureClient(client);
     // AzureOpenAI's withOptions() does not carry these over by itself.
-    const extra = azure ? { apiVersion: (client as { apiVersion?: string }).apiVersion, deployment: (client as { deploymentName?: string }).deploymentName } : {};
+    const extra = azure
+      ? {
+          apiVersion: (client as { apiVersion?: string }).apiVersion,
+          deployment: (client as { deploymentName?: string }).deploymentName,
+        }
+      : {};
     return withInstrumentedFetch(this.#core, openaiProvider(azure), client, "instrument.openai", extra);
   }
 
@@ -204,9 +231,11 @@ export class Instrumentor {
    * carries it; in "direct" mode it resolves when Pay-i has answered the event.
    */
   async result(response: unknown): Promise<XproxyResult> {
-    if (response && typeof response === "object" && "xproxy_result" in response) return (response as { xproxy_result: XproxyResult }).xproxy_result;
+    if (response && typeof response === "object" && "xproxy_result" in response)
+      return (response as { xproxy_result: XproxyResult }).xproxy_result;
     const id = typeof response === "string" ? response : (response as { id?: unknown } | null)?.id;
-    if (typeof id !== "string" || !id) throw new PayiError("instrument.result: expected a provider answer with an id, or the id");
+    if (typeof id !== "string" || !id)
+      throw new PayiError("instrument.result: expected a provider answer with an id, or the id");
     // The call is reported just after its caller got the answer.
     await deferred.idle();
     return this.#delivery.result(id);

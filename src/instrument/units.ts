@@ -65,7 +65,8 @@ export const LARGE_CONTEXT_TOKENS = 200_000;
 type Json = Record<string, unknown> | null | undefined;
 
 const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : 0);
-const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /**
  * Units from an OpenAI `usage` object: chat completions and embeddings (`prompt_tokens`,
@@ -78,7 +79,10 @@ function openai(usage: Json): Units {
   const input = num(responses ? u.input_tokens : u.prompt_tokens);
   const output = num(responses ? u.output_tokens : u.completion_tokens);
   const cached = Math.min(input, num(obj(responses ? u.input_tokens_details : u.prompt_tokens_details)?.cached_tokens));
-  const reasoning = Math.min(output, num(obj(responses ? u.output_tokens_details : u.completion_tokens_details)?.reasoning_tokens));
+  const reasoning = Math.min(
+    output,
+    num(obj(responses ? u.output_tokens_details : u.completion_tokens_details)?.reasoning_tokens),
+  );
   const units: Units = { text: { input: input - cached, output: output - reasoning } };
   if (cached) units.text_cache_read = { input: cached, output: 0 };
   if (reasoning) units.reasoning = { input: 0, output: reasoning };

@@ -70,5 +70,9 @@ export class APIPromise<T> extends Promise<T> {
 export async function unread(response: Response): Promise<Response> {
   if (!response.bodyUsed) return response;
   const text = await bodyText(response);
-  return new Response(text === "" ? null : text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return new Response(text === "" ? null : text, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }

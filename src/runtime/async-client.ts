@@ -17,7 +17,12 @@ const ids = Object.keys(operations) as OperationId[];
 /** A page's main thread (a document and a navigator), as opposed to Node, Deno, Bun, workers and edge runtimes. */
 function isBrowser(): boolean {
   const g = globalThis as { window?: { document?: unknown }; navigator?: unknown };
-  return typeof g.window === "object" && g.window !== null && typeof g.window.document !== "undefined" && typeof g.navigator !== "undefined";
+  return (
+    typeof g.window === "object" &&
+    g.window !== null &&
+    typeof g.window.document !== "undefined" &&
+    typeof g.navigator !== "undefined"
+  );
 }
 
 /** Each client's logger (the key redacted from what it writes), for what is built on the client. */
@@ -45,9 +50,19 @@ export class AsyncClient {
     const resolved = resolveOptions(options);
     this.#options = resolved;
     // The query serializer made once here: given as options, openapi-fetch would make one per call.
-    const http = createClient<any>({ baseUrl: resolved.baseURL, Request: OutgoingRequest as unknown as typeof Request, querySerializer: createQuerySerializer() });
-    const ctx: CallContext = { options: resolved, http, logger: makeLogger(resolved.logLevel, resolved.logger ?? console, resolved.apiKey) };
-    const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: RequestOptions) => call(ctx, id, params, opts, mode);
+    const http = createClient<any>({
+      baseUrl: resolved.baseURL,
+      Request: OutgoingRequest as unknown as typeof Request,
+      querySerializer: createQuerySerializer(),
+    });
+    const ctx: CallContext = {
+      options: resolved,
+      http,
+      logger: makeLogger(resolved.logLevel, resolved.logger ?? console, resolved.apiKey),
+    };
+    const bind =
+      (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: RequestOptions) =>
+        call(ctx, id, params, opts, mode);
     Object.assign(this, buildTree(ids, bind("parsed")));
     loggers.set(this, ctx.logger);
     Object.defineProperty(this, "withRawResponse", { value: buildTree(ids, bind("raw")), enumerable: false });

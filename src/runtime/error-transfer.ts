@@ -9,7 +9,15 @@ import * as errors from "./errors.js";
  * namespace, which would make bundlers keep this module in every AsyncPayi bundle.
  */
 // Each class narrows the status it takes to its own code; the table takes any.
-const STATUS_ERRORS: Record<string, new (status: any, body: unknown, message: string | undefined, headers: any) => errors.APIError> = {
+const STATUS_ERRORS: Record<
+  string,
+  new (
+    status: any,
+    body: unknown,
+    message: string | undefined,
+    headers: any,
+  ) => errors.APIError
+> = {
   APIError: errors.APIError,
   BadRequestError: errors.BadRequestError,
   AuthenticationError: errors.AuthenticationError,
@@ -51,7 +59,13 @@ export function reviveError(data: SerializedError): Error {
       err = Object.assign(new errors.PayiValidationError("", data.issues ?? []), { message: data.message });
       break;
     case "APIResponseValidationError":
-      err = new errors.APIResponseValidationError(data.status ?? 0, data.body, headers ?? new Headers(), data.issues ?? [], data.message);
+      err = new errors.APIResponseValidationError(
+        data.status ?? 0,
+        data.body,
+        headers ?? new Headers(),
+        data.issues ?? [],
+        data.message,
+      );
       break;
     case "APIConnectionError":
       err = new errors.APIConnectionError(data.message);

@@ -47,7 +47,10 @@ export class PayiValidationError extends PayiError {
  * (`NotFoundError`, ...) has its status code and the answer's headers; a connection error
  * (`APIConnectionError`, `APITimeoutError`) or an abort has neither.
  */
-export class APIError<TStatus extends number | undefined = number | undefined, THeaders extends Headers | undefined = Headers | undefined> extends PayiError {
+export class APIError<
+  TStatus extends number | undefined = number | undefined,
+  THeaders extends Headers | undefined = Headers | undefined,
+> extends PayiError {
   override name = "APIError";
   /** HTTP status, or undefined when no response was received. */
   readonly status: TStatus;
@@ -62,7 +65,8 @@ export class APIError<TStatus extends number | undefined = number | undefined, T
   readonly violations: Violation[] | undefined;
 
   constructor(status: TStatus, body: unknown, message: string | undefined, headers: THeaders) {
-    const violations = status && status >= 400 && status < 500 ? parseViolations(headers?.get("sl-violations")) : undefined;
+    const violations =
+      status && status >= 400 && status < 500 ? parseViolations(headers?.get("sl-violations")) : undefined;
     super(APIError.compose(status, body, message, violations));
     this.violations = violations;
     this.status = status;
@@ -72,10 +76,17 @@ export class APIError<TStatus extends number | undefined = number | undefined, T
     const xe = b && isObject(b.xproxy_error) ? b.xproxy_error : undefined;
     this.code = typeof xe?.code === "string" ? xe.code : undefined;
     this.requestId =
-      headers?.get("x-request-id") ?? headers?.get("xproxy-request-id") ?? (typeof b?.request_id === "string" ? b.request_id : undefined);
+      headers?.get("x-request-id") ??
+      headers?.get("xproxy-request-id") ??
+      (typeof b?.request_id === "string" ? b.request_id : undefined);
   }
 
-  private static compose(status: number | undefined, body: unknown, message: string | undefined, violations: Violation[] | undefined): string {
+  private static compose(
+    status: number | undefined,
+    body: unknown,
+    message: string | undefined,
+    violations: Violation[] | undefined,
+  ): string {
     if (message) return message;
     // A mock's body is an example, chosen by status: the violations are the reason.
     if (violations) return `${status} refused by the mock: ${violations.map((v) => v.message).join("; ")}`;
@@ -85,7 +96,8 @@ export class APIError<TStatus extends number | undefined = number | undefined, T
     if (typeof b?.message === "string" && b.message) parts.push(b.message);
     else if (typeof xe?.message === "string" && xe.message) parts.push(xe.message);
     if (typeof xe?.code === "string") parts.push(`(${xe.code})`);
-    if (!parts.length && typeof body === "string" && body) parts.push(body.length > 200 ? `${body.slice(0, 200)}…` : body);
+    if (!parts.length && typeof body === "string" && body)
+      parts.push(body.length > 200 ? `${body.slice(0, 200)}…` : body);
     if (!parts.length && body !== undefined && b) parts.push(JSON.stringify(body).slice(0, 200));
     const text = parts.join(" ") || "no body";
     return status ? `${status} ${text}` : text;
@@ -97,28 +109,59 @@ export class APIError<TStatus extends number | undefined = number | undefined, T
    */
   static fromResponse(status: number, body: unknown, headers: Headers, secret?: string): APIError<number, Headers> {
     const Class =
-      status === 400 ? BadRequestError
-      : status === 401 ? AuthenticationError
-      : status === 403 ? PermissionDeniedError
-      : status === 404 ? NotFoundError
-      : status === 409 ? ConflictError
-      : status === 422 ? UnprocessableEntityError
-      : status === 429 ? RateLimitError
-      : status >= 500 ? InternalServerError
-      : APIError;
-    return new (Class as new (status: number, body: unknown, message: undefined, headers: Headers) => APIError<number, Headers>)(status, redactDeep(body, secret), undefined, redactHeaders(headers, secret));
+      status === 400
+        ? BadRequestError
+        : status === 401
+          ? AuthenticationError
+          : status === 403
+            ? PermissionDeniedError
+            : status === 404
+              ? NotFoundError
+              : status === 409
+                ? ConflictError
+                : status === 422
+                  ? UnprocessableEntityError
+                  : status === 429
+                    ? RateLimitError
+                    : status >= 500
+                      ? InternalServerError
+                      : APIError;
+    return new (
+      Class as new (
+        status: number,
+        body: unknown,
+        message: undefined,
+        headers: Headers,
+      ) => APIError<number, Headers>
+    )(status, redactDeep(body, secret), undefined, redactHeaders(headers, secret));
   }
 }
 
-export class BadRequestError extends APIError<400, Headers> { override name = "BadRequestError"; }
-export class AuthenticationError extends APIError<401, Headers> { override name = "AuthenticationError"; }
-export class PermissionDeniedError extends APIError<403, Headers> { override name = "PermissionDeniedError"; }
-export class NotFoundError extends APIError<404, Headers> { override name = "NotFoundError"; }
-export class ConflictError extends APIError<409, Headers> { override name = "ConflictError"; }
-export class UnprocessableEntityError extends APIError<422, Headers> { override name = "UnprocessableEntityError"; }
-export class RateLimitError extends APIError<429, Headers> { override name = "RateLimitError"; }
+export class BadRequestError extends APIError<400, Headers> {
+  override name = "BadRequestError";
+}
+export class AuthenticationError extends APIError<401, Headers> {
+  override name = "AuthenticationError";
+}
+export class PermissionDeniedError extends APIError<403, Headers> {
+  override name = "PermissionDeniedError";
+}
+export class NotFoundError extends APIError<404, Headers> {
+  override name = "NotFoundError";
+}
+export class ConflictError extends APIError<409, Headers> {
+  override name = "ConflictError";
+}
+export class UnprocessableEntityError extends APIError<422, Headers> {
+  override name = "UnprocessableEntityError";
+}
+export class RateLimitError extends APIError<429, Headers> {
+  override name = "RateLimitError";
+}
 /** A 5xx answer. */
-export class InternalServerError extends APIError<number, Headers> { override name = "InternalServerError"; }
+export class InternalServerError extends APIError<number, Headers> {
+  override name = "InternalServerError";
+}
 
 /** No response arrived: DNS, refused or reset connection, TLS, or a redirect that could not be followed. */
 export class APIConnectionError extends APIError<undefined, undefined> {
@@ -158,7 +201,12 @@ export class APIResponseValidationError extends APIError<number, Headers> {
 function parseViolations(header: string | null | undefined): Violation[] | undefined {
   try {
     const list = JSON.parse(header!);
-    if (Array.isArray(list) && list.length && list.every((v) => typeof v?.message === "string" && Array.isArray(v.location))) return list;
+    if (
+      Array.isArray(list) &&
+      list.length &&
+      list.every((v) => typeof v?.message === "string" && Array.isArray(v.location))
+    )
+      return list;
   } catch {}
   return undefined;
 }

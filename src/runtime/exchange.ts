@@ -21,5 +21,6 @@ export interface ExchangeInit {
 export type Exchange = (url: string, init: ExchangeInit) => Promise<Response>;
 
 export function fetchExchange(fetchImpl: FetchLike): Exchange {
-  return (url, { method, headers, body, deadline }) => fetchImpl(url, { method, headers, body, signal: deadline.signal, redirect: "manual" });
+  return (url, { method, headers, body, deadline }) =>
+    fetchImpl(url, { method, headers, body, signal: deadline.signal, redirect: "manual" });
 }

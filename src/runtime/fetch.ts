@@ -50,10 +50,19 @@ export function createFetch(settings: SendSettings): (request: OutgoingRequest) 
       const attemptNote = () => `in ${Date.now() - started} ms, attempt ${attempt + 1} of ${settings.maxRetries + 1}`;
       let retryable: { delayHeaders?: Headers; error?: Error } | undefined;
       try {
-        const response = await exchangeFollowingRedirects(exchange, request, body, deadline, settings.configuredHeaders, settings.maxResponseSize);
+        const response = await exchangeFollowingRedirects(
+          exchange,
+          request,
+          body,
+          deadline,
+          settings.configuredHeaders,
+          settings.maxResponseSize,
+        );
         const final = settings.stream ? response : await buffered(response, settings.maxResponseSize);
         const requestId = final.headers.get("x-request-id") ?? final.headers.get("xproxy-request-id");
-        settings.logger.debug(`${request.method} ${pathOf(request.url)} answered ${final.status} (${attemptNote()}${requestId ? `, request id ${requestId}` : ""})`);
+        settings.logger.debug(
+          `${request.method} ${pathOf(request.url)} answered ${final.status} (${attemptNote()}${requestId ? `, request id ${requestId}` : ""})`,
+        );
         if (attempt < settings.maxRetries && !final.ok && isRetryableResponse(final)) {
           await final.body?.cancel().catch(() => {});
           retryable = { delayHeaders: final.headers };
@@ -69,12 +78,15 @@ export function createFetch(settings: SendSettings): (request: OutgoingRequest) 
         const error = deadline.timedOut
           ? new APITimeoutError(`Request timed out after ${settings.timeoutMs} ms.`)
           : isConnectTimeout(err)
-            ? new APITimeoutError(`Connect timed out${settings.connectTimeoutMs ? ` after ${settings.connectTimeoutMs} ms` : ""}: no connection to ${hostOf(request.url)}.`, { cause: err })
-          : (err as { code?: unknown } | undefined)?.code === TOO_LARGE
-            ? new ResponseTooLargeError((err as Error).message)
-          : err instanceof APIConnectionError
-            ? err
-            : new APIConnectionError(connectionMessage(err, request.url), { cause: err });
+            ? new APITimeoutError(
+                `Connect timed out${settings.connectTimeoutMs ? ` after ${settings.connectTimeoutMs} ms` : ""}: no connection to ${hostOf(request.url)}.`,
+                { cause: err },
+              )
+            : (err as { code?: unknown } | undefined)?.code === TOO_LARGE
+              ? new ResponseTooLargeError((err as Error).message)
+              : err instanceof APIConnectionError
+                ? err
+                : new APIConnectionError(connectionMessage(err, request.url), { cause: err });
         settings.logger.debug(`${request.method} ${pathOf(request.url)} failed (${attemptNote()}): ${error.message}`);
         if (attempt >= settings.maxRetries || !isRetryableError(error)) throw error;
         retryable = { error };
@@ -112,7 +124,9 @@ async function exchangeFollowingRedirects(
   for (let hop = 0; ; hop++) {
     const response = await exchange(url, { method, headers, body: payload, deadline, maxBodyBytes });
     if (response.type === "opaqueredirect") {
-      throw new RedirectError("The service answered a redirect, which this runtime cannot follow without exposing it; set baseURL to the final address.");
+      throw new RedirectError(
+        "The service answered a redirect, which this runtime cannot follow without exposing it; set baseURL to the final address.",
+      );
     }
     if (response.status < 300 || response.status > 399) return response;
     const location = response.headers.get("location");
@@ -147,8 +161,12 @@ async function buffered(response: Response, maxBytes = Infinity): Promise<Respon
   if (NULL_BODY.has(response.status)) return response;
   const text = await response.text();
   // The Node transport stops reading at the bound; a fetch of another runtime is checked once read.
-  if (text.length > maxBytes) throw Object.assign(new Error(`The response body is larger than maxResponseSize (${maxBytes} bytes).`), { code: TOO_LARGE });
-  if (!response.ok) return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  if (text.length > maxBytes)
+    throw Object.assign(new Error(`The response body is larger than maxResponseSize (${maxBytes} bytes).`), {
+      code: TOO_LARGE,
+    });
+  if (!response.ok)
+    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
   texts.set(response, text);
   return response;
 }
@@ -177,7 +195,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** The transport's connect timeout (undici's), which is a timeout as much as the per-attempt one is. */
 function isConnectTimeout(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.code === "UND_ERR_CONNECT_TIMEOUT") return true;
   }
   return false;

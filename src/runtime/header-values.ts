@@ -8,7 +8,9 @@ import type { ValidationIssue } from "./errors.js";
 /** Why a header value cannot be sent, without quoting it; undefined when it can. */
 export function headerValueProblem(value: string): string | undefined {
   const at = value.search(/[^\t\x20-\x7E\x80-\xFF]/);
-  return at < 0 ? undefined : `holds a character no HTTP header can carry (a line break, NUL, control character or one above U+00FF) at position ${at}`;
+  return at < 0
+    ? undefined
+    : `holds a character no HTTP header can carry (a line break, NUL, control character or one above U+00FF) at position ${at}`;
 }
 
 /** The issues of a set of headers, named by `field`; null and undefined values remove a header. */

@@ -20,7 +20,9 @@ export const issueMessages: core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case "invalid_type": {
       if (issue.input === undefined) return "required";
-      const integer = issue.expected === "int" || (issue.inst as { _zod?: { def?: { format?: string } } } | undefined)?._zod?.def?.format === "safeint";
+      const integer =
+        issue.expected === "int" ||
+        (issue.inst as { _zod?: { def?: { format?: string } } } | undefined)?._zod?.def?.format === "safeint";
       return `expected ${integer ? "integer" : issue.expected}, received ${kind(issue.input)}`;
     }
     case "too_small":
@@ -28,9 +30,13 @@ export const issueMessages: core.$ZodErrorMap = (issue) => {
     case "too_big":
       return bound(issue, "<", issue.maximum);
     case "invalid_format":
-      return issue.format === "datetime" ? "must be an ISO 8601 date-time (such as 2025-02-03T10:00:00Z) or a Date" : `must be a valid ${issue.format}`;
+      return issue.format === "datetime"
+        ? "must be an ISO 8601 date-time (such as 2025-02-03T10:00:00Z) or a Date"
+        : `must be a valid ${issue.format}`;
     case "invalid_value":
-      return issue.values.length === 1 ? `must be ${JSON.stringify(issue.values[0])}` : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+      return issue.values.length === 1
+        ? `must be ${JSON.stringify(issue.values[0])}`
+        : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "not_multiple_of":
       return `must be a multiple of ${issue.divisor}`;
     case "unrecognized_keys":

@@ -20,10 +20,12 @@ export function parseLogLevel(value: string | undefined, source: string): LogLev
 
 /** A logger that drops what is below `level` and scrubs the key from every string it writes. */
 export function makeLogger(level: LogLevel, sink: Logger, secret: string | undefined): Logger {
-  const emit = (at: Exclude<LogLevel, "off">) => (message: string, ...rest: unknown[]) => {
-    if (RANK[at] < RANK[level]) return;
-    sink[at](redactText(message, secret), ...rest.map((r) => (typeof r === "string" ? redactText(r, secret) : r)));
-  };
+  const emit =
+    (at: Exclude<LogLevel, "off">) =>
+    (message: string, ...rest: unknown[]) => {
+      if (RANK[at] < RANK[level]) return;
+      sink[at](redactText(message, secret), ...rest.map((r) => (typeof r === "string" ? redactText(r, secret) : r)));
+    };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }
 

@@ -25,7 +25,13 @@ export class NodeResponse {
   #stream: ReadableStream<Uint8Array> | null = null;
   #read = false;
 
-  constructor(url: string, status: number, rawHeaders: Record<string, string | string[] | undefined>, source: Source, noBody: boolean) {
+  constructor(
+    url: string,
+    status: number,
+    rawHeaders: Record<string, string | string[] | undefined>,
+    source: Source,
+    noBody: boolean,
+  ) {
     this.url = url;
     this.status = status;
     // undici's request API does not pass the reason phrase on; the standard one stands in.
@@ -82,7 +88,11 @@ export class NodeResponse {
   }
 
   async text(): Promise<string> {
-    return (await this.#bytes((source) => (source.text ? source.text() : collect(source).then((b) => b.toString("utf8"))))) ?? "";
+    return (
+      (await this.#bytes((source) =>
+        source.text ? source.text() : collect(source).then((b) => b.toString("utf8")),
+      )) ?? ""
+    );
   }
 
   async json(): Promise<unknown> {

@@ -19,11 +19,26 @@ export function nodeTransport(connectTimeoutMs: number): Exchange {
   // Our per-attempt deadline bounds headers and body; undici's own 300 s bounds would cut a
   // longer timeout the user chose.
   const dispatcher = new Agent({ connect: preciseConnect(connectTimeoutMs), headersTimeout: 0, bodyTimeout: 0 });
-  const exchange = async (url: string, { method, headers, body, deadline, maxBodyBytes }: ExchangeInit): Promise<NodeResponse> => {
+  const exchange = async (
+    url: string,
+    { method, headers, body, deadline, maxBodyBytes }: ExchangeInit,
+  ): Promise<NodeResponse> => {
     // The deadline is an emitter undici takes as its signal (see deadline.ts).
-    const answer = await request(url, { method: method as "GET", headers: headerList(headers, url), body, signal: deadline, dispatcher });
+    const answer = await request(url, {
+      method: method as "GET",
+      headers: headerList(headers, url),
+      body,
+      signal: deadline,
+      dispatcher,
+    });
     const received = answer.headers as Record<string, string | string[] | undefined>;
-    return new NodeResponse(url, answer.statusCode, received, decoded(answer.body, received, maxBodyBytes), method === "HEAD");
+    return new NodeResponse(
+      url,
+      answer.statusCode,
+      received,
+      decoded(answer.body, received, maxBodyBytes),
+      method === "HEAD",
+    );
   };
   // A Response in all a call reads of one (node-response.ts).
   return exchange as unknown as Exchange;
@@ -34,7 +49,8 @@ function headerList(headers: Headers, url: string): string[] {
   const list: string[] = [];
   for (const [name, value] of headers) list.push(name, value);
   // As fetch asks: brotli only over TLS, where no proxy in between can mangle it.
-  if (!headers.has("accept-encoding")) list.push("accept-encoding", url.startsWith("https:") ? "br, gzip, deflate" : "gzip, deflate");
+  if (!headers.has("accept-encoding"))
+    list.push("accept-encoding", url.startsWith("https:") ? "br, gzip, deflate" : "gzip, deflate");
   if (!headers.has("user-agent")) list.push("user-agent", USER_AGENT);
   return list;
 }
@@ -42,7 +58,11 @@ function headerList(headers: Headers, url: string): string[] {
 // Lenient at the end of input, as fetch is with a body whose last block was cut short.
 const lenient = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
 
-function decoded(body: Readable, headers: Record<string, string | string[] | undefined>, maxBytes = Infinity): Readable {
+function decoded(
+  body: Readable,
+  headers: Record<string, string | string[] | undefined>,
+  maxBytes = Infinity,
+): Readable {
   const encoding = headers["content-encoding"];
   const coding = typeof encoding === "string" ? encoding.trim().toLowerCase() : undefined;
   const decoder =
@@ -51,7 +71,10 @@ function decoded(body: Readable, headers: Record<string, string | string[] | und
       : coding === "deflate"
         ? zlib.createInflate(lenient)
         : coding === "br"
-          ? zlib.createBrotliDecompress({ flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH })
+          ? zlib.createBrotliDecompress({
+              flush: zlib.constants.BROTLI_OPERATION_FLUSH,
+              finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
+            })
           : undefined;
   // A plain body that says its length, within the bound, needs no counting (undici holds it to
   // that length); any other (none, identity, an unknown coding) is handed on as it came, counted.
@@ -77,7 +100,10 @@ function bounded(maxBytes: number): Transform {
 }
 
 function tooLarge(maxBytes: number): Error {
-  return Object.assign(new Error(`The response body is larger than maxResponseSize (${maxBytes} bytes, decompressed).`), { code: "PAYI_RESPONSE_TOO_LARGE" });
+  return Object.assign(
+    new Error(`The response body is larger than maxResponseSize (${maxBytes} bytes, decompressed).`),
+    { code: "PAYI_RESPONSE_TOO_LARGE" },
+  );
 }
 
 function failed(err: Error): Readable {
@@ -97,9 +123,16 @@ function preciseConnect(timeoutMs: number): buildConnector.connector {
     const timer = setTimeout(() => {
       settled = true;
       socket?.destroy();
-      callback(new errors.ConnectTimeoutError(`Connect Timeout Error (attempted address: ${options.hostname}:${options.port}, timeout: ${timeoutMs}ms)`), null);
+      callback(
+        new errors.ConnectTimeoutError(
+          `Connect Timeout Error (attempted address: ${options.hostname}:${options.port}, timeout: ${timeoutMs}ms)`,
+        ),
+        null,
+      );
     }, timeoutMs);
-    const socket = (connect as unknown as (o: typeof options, cb: buildConnector.Callback) => import("node:net").Socket | undefined)(options, (...args) => {
+    const socket = (
+      connect as unknown as (o: typeof options, cb: buildConnector.Callback) => import("node:net").Socket | undefined
+    )(options, (...args) => {
       clearTimeout(timer);
       if (settled) return void args[1]?.destroy();
       settled = true;

@@ -102,13 +102,20 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     throw new PayiError(`baseURL is not an absolute URL: ${JSON.stringify(baseURL)}`);
   }
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
-  if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new PayiError(`maxRetries must be a non-negative integer, got ${String(maxRetries)}`);
+  if (!Number.isInteger(maxRetries) || maxRetries < 0)
+    throw new PayiError(`maxRetries must be a non-negative integer, got ${String(maxRetries)}`);
   const maxResponseSize = options.maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE;
-  if (!(maxResponseSize > 0)) throw new PayiError(`maxResponseSize must be a positive number of bytes, got ${String(maxResponseSize)}`);
+  if (!(maxResponseSize > 0))
+    throw new PayiError(`maxResponseSize must be a positive number of bytes, got ${String(maxResponseSize)}`);
   // Refused here, once, rather than as a TypeError quoting the value on every call.
   const issues: ValidationIssue[] = [];
   // A key read from a file often ends with a newline; a header would drop surrounding spaces.
-  const keyProblem = typeof apiKey !== "string" ? "must be a string" : apiKey.trim() !== apiKey ? "starts or ends with whitespace: trim it" : headerValueProblem(apiKey);
+  const keyProblem =
+    typeof apiKey !== "string"
+      ? "must be a string"
+      : apiKey.trim() !== apiKey
+        ? "starts or ends with whitespace: trim it"
+        : headerValueProblem(apiKey);
   if (keyProblem) issues.push({ path: options.apiKey === undefined ? "PAYI_API_KEY" : "apiKey", message: keyProblem });
   const fromEnv = parseHeaderLines(env("PAYI_CUSTOM_HEADERS"), issues);
   issues.push(

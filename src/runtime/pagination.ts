@@ -29,7 +29,8 @@ export abstract class CursorPage<Item> {
     this.cursor = body.cursor ?? null;
     this.#asked = previous ? previous.#asked : new Map();
     this.#depth = previous ? previous.#depth + 1 : 0;
-    if (requestedCursor !== undefined && !this.#asked.has(requestedCursor)) this.#asked.set(requestedCursor, this.#depth);
+    if (requestedCursor !== undefined && !this.#asked.has(requestedCursor))
+      this.#asked.set(requestedCursor, this.#depth);
   }
 
   /** Whether the service has more items after this page. */
@@ -53,7 +54,9 @@ export abstract class CursorPage<Item> {
     const askedAt = this.#asked.get(this.cursor!);
     if (askedAt !== undefined && askedAt <= this.#depth) {
       // Following a cursor this iteration already asked for (A, B, A...) would never end.
-      throw new PayiError(`The service answered the same cursor again (${JSON.stringify(this.cursor)}); stopping rather than looping.`);
+      throw new PayiError(
+        `The service answered the same cursor again (${JSON.stringify(this.cursor)}); stopping rather than looping.`,
+      );
     }
     return this.cursor!;
   }
@@ -90,7 +93,6 @@ export class Page<Item> extends CursorPage<Item> implements AsyncIterable<Item> 
   async *[Symbol.asyncIterator](): AsyncGenerator<Item, void, undefined> {
     for await (const page of this.iterPages()) yield* page.items;
   }
-
 }
 
 /**

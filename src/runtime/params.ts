@@ -17,35 +17,66 @@ export interface WireParts {
  * string maps the spec marks are sent as strings. What JSON or a URL cannot carry is
  * reported by path rather than thrown later by JSON.stringify or encodeURIComponent.
  */
-export function normalize(spec: OperationSpec, params: Record<string, unknown>): { value: Record<string, unknown>; issues: ValidationIssue[] } {
+export function normalize(
+  spec: OperationSpec,
+  params: Record<string, unknown>,
+): { value: Record<string, unknown>; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];
   const value = plainCopy(params, "", issues, spec.stringifyValues) as Record<string, unknown>;
   for (const [sdk, wire] of spec.headers ?? []) {
     const v = value[sdk];
     // List entries are checked as sent: trimmed (so a blank one, dropped, is no error).
-    const texts = Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x.trim() : x)) : v === undefined || v === null ? [] : [v];
+    const texts = Array.isArray(v)
+      ? v.map((x) => (typeof x === "string" ? x.trim() : x))
+      : v === undefined || v === null
+        ? []
+        : [v];
     // HTTP header values carry printable ASCII only; fetch would throw a TypeError naming nothing.
     if (texts.some((t) => typeof t === "string" && !/^[\x20-\x7E]*$/.test(t))) {
-      issues.push({ path: sdk, message: `is sent as the header ${wire}, which holds printable ASCII only`, code: "invalid_header_value" });
+      issues.push({
+        path: sdk,
+        message: `is sent as the header ${wire}, which holds printable ASCII only`,
+        code: "invalid_header_value",
+      });
     }
   }
   for (const name of spec.pathParams ?? []) {
     const v = value[name];
     // WHATWG URLs resolve "." and ".." (even percent-encoded) before sending, which would address another endpoint.
-    if (v === "." || v === "..") issues.push({ path: name, message: `cannot be "${v}": it would address another endpoint`, code: "invalid_path_segment" });
+    if (v === "." || v === "..")
+      issues.push({
+        path: name,
+        message: `cannot be "${v}": it would address another endpoint`,
+        code: "invalid_path_segment",
+      });
   }
-  issues.push(...urlIssues(spec.pathParams ?? [], value, ""), ...urlIssues((spec.query ?? []).map(([sdk]) => sdk), value, ""));
+  issues.push(
+    ...urlIssues(spec.pathParams ?? [], value, ""),
+    ...urlIssues(
+      (spec.query ?? []).map(([sdk]) => sdk),
+      value,
+      "",
+    ),
+  );
   return { value, issues };
 }
 
 /** Values a URL cannot carry: a lone UTF-16 surrogate (encodeURIComponent throws on it). */
-export function urlIssues(names: Iterable<string>, values: Record<string, unknown> | undefined, prefix: string): ValidationIssue[] {
+export function urlIssues(
+  names: Iterable<string>,
+  values: Record<string, unknown> | undefined,
+  prefix: string,
+): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const name of names) {
     const v = values?.[name];
     for (const text of Array.isArray(v) ? v : [v]) {
       if (typeof text === "string" && /\p{Cs}/u.test(text)) {
-        issues.push({ path: prefix + name, message: "holds a lone UTF-16 surrogate, which a URL cannot carry", code: "invalid_string" });
+        issues.push({
+          path: prefix + name,
+          message: "holds a lone UTF-16 surrogate, which a URL cannot carry",
+          code: "invalid_string",
+        });
         break;
       }
     }
@@ -60,9 +91,20 @@ export function urlIssues(names: Iterable<string>, values: Record<string, unknow
  * symbols, non-finite numbers and other objects reported. `stringify` names the fields whose
  * map values are sent as strings.
  */
-export function plainCopy(v: unknown, path: string, issues: ValidationIssue[], stringify?: readonly string[], parents: object[] = []): unknown {
+export function plainCopy(
+  v: unknown,
+  path: string,
+  issues: ValidationIssue[],
+  stringify?: readonly string[],
+  parents: object[] = [],
+): unknown {
   if (typeof v !== "object" || v === null) {
-    const problem = typeof v === "bigint" || typeof v === "function" || typeof v === "symbol" ? `a ${typeof v}` : typeof v === "number" && !Number.isFinite(v) ? String(v) : undefined;
+    const problem =
+      typeof v === "bigint" || typeof v === "function" || typeof v === "symbol"
+        ? `a ${typeof v}`
+        : typeof v === "number" && !Number.isFinite(v)
+          ? String(v)
+          : undefined;
     if (problem) issues.push({ path, message: `${problem} cannot be sent as JSON`, code: "not_json" });
     return v;
   }
@@ -73,7 +115,11 @@ export function plainCopy(v: unknown, path: string, issues: ValidationIssue[], s
   }
   const isArray = Array.isArray(v);
   const proto = isArray ? null : Object.getPrototypeOf(v);
-  const problem = parents.includes(v) ? "refers to an object that contains it (a cycle)" : proto !== Object.prototype && proto !== null ? `must be plain data, got ${proto?.constructor?.name ?? "an object"}` : undefined;
+  const problem = parents.includes(v)
+    ? "refers to an object that contains it (a cycle)"
+    : proto !== Object.prototype && proto !== null
+      ? `must be plain data, got ${proto?.constructor?.name ?? "an object"}`
+      : undefined;
   if (problem) {
     issues.push({ path, message: problem, code: "not_json" });
     return v;
@@ -95,13 +141,32 @@ export function plainCopy(v: unknown, path: string, issues: ValidationIssue[], s
     try {
       x = (v as Record<string, unknown>)[k];
     } catch {
-      issues.push({ path: path ? `${path}.${k}` : k, message: "could not be read: its getter threw", code: "unreadable" });
+      issues.push({
+        path: path ? `${path}.${k}` : k,
+        message: "could not be read: its getter threw",
+        code: "unreadable",
+      });
       continue;
     }
     // In a string map the spec marks, a number, boolean or BigInt is sent as its text.
-    if (stringify === STRING_VALUES && (typeof x === "number" || typeof x === "boolean" || typeof x === "bigint")) out[k] = String(x);
-    else if (typeof x === "string" || typeof x === "boolean" || x === null || x === undefined || (typeof x === "number" && Number.isFinite(x))) out[k] = x;
-    else out[k] = plainCopy(x, path ? `${path}.${k}` : k, issues, !path && stringify?.includes(k) ? STRING_VALUES : undefined, parents);
+    if (stringify === STRING_VALUES && (typeof x === "number" || typeof x === "boolean" || typeof x === "bigint"))
+      out[k] = String(x);
+    else if (
+      typeof x === "string" ||
+      typeof x === "boolean" ||
+      x === null ||
+      x === undefined ||
+      (typeof x === "number" && Number.isFinite(x))
+    )
+      out[k] = x;
+    else
+      out[k] = plainCopy(
+        x,
+        path ? `${path}.${k}` : k,
+        issues,
+        !path && stringify?.includes(k) ? STRING_VALUES : undefined,
+        parents,
+      );
   }
   parents.pop();
   return out;

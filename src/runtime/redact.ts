@@ -10,7 +10,9 @@ export const CREDENTIAL_HEADERS = ["xproxy-api-key", "authorization", "proxy-aut
 export function redactHeaders(headers: Headers, secret?: string): Headers {
   const out = new Headers();
   // A name can echo the secret too; "*" is a valid header-name character.
-  headers.forEach((value, name) => out.append(redactText(name, secret), SECRET.test(name) ? "***" : redactText(value, secret)));
+  headers.forEach((value, name) =>
+    out.append(redactText(name, secret), SECRET.test(name) ? "***" : redactText(value, secret)),
+  );
   return out;
 }
 

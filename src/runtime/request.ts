@@ -31,13 +31,20 @@ export interface CallContext {
 type Mode = "parsed" | "raw" | "stream" | "answer";
 
 /** Runs an operation; what it resolves to depends on the mode and on whether the operation is a list. */
-export function call(ctx: CallContext, id: OperationId, params: unknown, options: RequestOptions | undefined, mode: Mode): Promise<unknown> {
+export function call(
+  ctx: CallContext,
+  id: OperationId,
+  params: unknown,
+  options: RequestOptions | undefined,
+  mode: Mode,
+): Promise<unknown> {
   const spec = operations[id];
   if (spec.paginated && mode === "parsed") {
     const base = (params ?? {}) as Record<string, unknown>;
     const fetchPage = (cursor: string | undefined, previous?: Page<unknown>): Promise<Page<unknown>> =>
       perform(ctx, id, cursor === undefined ? base : { ...base, cursor }, options, "parsed").then(
-        (body) => new Page(body as PageBody<unknown>, fetchPage, cursor ?? (base.cursor as string | undefined), previous),
+        (body) =>
+          new Page(body as PageBody<unknown>, fetchPage, cursor ?? (base.cursor as string | undefined), previous),
       );
     const first = perform(ctx, id, base, options, "answer") as Promise<Answer<PageBody<unknown>>>;
     return PagePromise.from(
@@ -49,16 +56,31 @@ export function call(ctx: CallContext, id: OperationId, params: unknown, options
   return perform(ctx, id, params, options, mode);
 }
 
-async function perform(ctx: CallContext, id: OperationId, params: unknown, options: RequestOptions = {}, mode: Mode): Promise<unknown> {
+async function perform(
+  ctx: CallContext,
+  id: OperationId,
+  params: unknown,
+  options: RequestOptions = {},
+  mode: Mode,
+): Promise<unknown> {
   const spec = operations[id];
   // One warning per deprecated namespace and process: enough to notice, never noise in a loop.
-  if (spec.deprecated) warnOnce(ctx.logger, `deprecated:${id.split(".")[0]}`, `client.${id} is deprecated. ${spec.deprecated}`);
+  if (spec.deprecated)
+    warnOnce(ctx.logger, `deprecated:${id.split(".")[0]}`, `client.${id} is deprecated. ${spec.deprecated}`);
   if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
-    throw new PayiValidationError(`client.${id}`, [{ path: "", message: `params must be an object, got ${Array.isArray(params) ? "an array" : params === null ? "null" : typeof params}` }]);
+    throw new PayiValidationError(`client.${id}`, [
+      {
+        path: "",
+        message: `params must be an object, got ${Array.isArray(params) ? "an array" : params === null ? "null" : typeof params}`,
+      },
+    ]);
   }
   const { value, issues } = normalize(spec, (params ?? {}) as Record<string, unknown>);
   // The per-call extras are sent as given, unchecked by the spec: only what cannot be sent at all is refused.
-  issues.push(...headerIssues(options.headers, "options.headers"), ...urlIssues(Object.keys(options.query ?? {}), options.query, "options.query."));
+  issues.push(
+    ...headerIssues(options.headers, "options.headers"),
+    ...urlIssues(Object.keys(options.query ?? {}), options.query, "options.query."),
+  );
   if (options.body !== undefined) plainCopy(options.body, "options.body", issues);
   await validateParams(id, value, issues);
   const parts = split(spec, value);
@@ -110,14 +132,27 @@ async function parseBody(ctx: CallContext, id: OperationId, response: Response):
     body = text === "" ? undefined : JSON.parse(text);
   } catch {
     const shown = redactText(text, ctx.options.apiKey);
-    throw new APIResponseValidationError(response.status, shown, redactHeaders(response.headers, ctx.options.apiKey), [], `The service answered ${response.status} with a body that is not JSON: ${shown.slice(0, 200)}`);
+    throw new APIResponseValidationError(
+      response.status,
+      shown,
+      redactHeaders(response.headers, ctx.options.apiKey),
+      [],
+      `The service answered ${response.status} with a body that is not JSON: ${shown.slice(0, 200)}`,
+    );
   }
   if (operations[id].paginated) {
     // Iterating a page reads these two whatever the mode: anything else is no list at all.
     const issues = pageShapeIssues(body);
-    if (issues.length) throw new APIResponseValidationError(response.status, redactDeep(body, ctx.options.apiKey), redactHeaders(response.headers, ctx.options.apiKey), issues);
+    if (issues.length)
+      throw new APIResponseValidationError(
+        response.status,
+        redactDeep(body, ctx.options.apiKey),
+        redactHeaders(response.headers, ctx.options.apiKey),
+        issues,
+      );
   }
-  if (ctx.options.strictResponseValidation) await validateResponse(id, response.status, response.headers, body, ctx.options.apiKey);
+  if (ctx.options.strictResponseValidation)
+    await validateResponse(id, response.status, response.headers, body, ctx.options.apiKey);
   return body;
 }
 

@@ -119,7 +119,9 @@ export class WorkerBridge implements Bridge {
         // Stopped, so its late answer can never reach a later call.
         this.#stopped = "it overran a call's budget";
         void this.#worker.terminate();
-        throw new PayiError(`The sync client's worker did not answer within ${budgetMs} ms; it was stopped, and the next call starts a new one.`);
+        throw new PayiError(
+          `The sync client's worker did not answer within ${budgetMs} ms; it was stopped, and the next call starts a new one.`,
+        );
       }
     }
   }
@@ -133,6 +135,8 @@ export class WorkerBridge implements Bridge {
   }
 
   #deathError(): PayiError {
-    return new PayiError(`The sync client's worker stopped (${this.#stopped ?? "its thread ended"}) while a call was waiting; the next call starts a new worker.`);
+    return new PayiError(
+      `The sync client's worker stopped (${this.#stopped ?? "its thread ended"}) while a call was waiting; the next call starts a new worker.`,
+    );
   }
 }

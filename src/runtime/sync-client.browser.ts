@@ -7,7 +7,10 @@ import type * as Node from "./sync-client.js";
 
 export type { SyncClientOptions, SyncRequestOptions } from "./sync-client.js";
 
-const unavailable = () => new PayiError("Payi, the synchronous client, needs Node.js worker threads, which this runtime does not have; use AsyncPayi.");
+const unavailable = () =>
+  new PayiError(
+    "Payi, the synchronous client, needs Node.js worker threads, which this runtime does not have; use AsyncPayi.",
+  );
 
 export const Payi = class {
   constructor() {

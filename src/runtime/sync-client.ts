@@ -75,7 +75,9 @@ export function workerTables(): { clients: number; streams: number; maxClients: 
 }
 
 /** A client garbage-collected, or a streamed body never read: its state in the worker goes too. */
-const collected = new FinalizationRegistry<{ to: WorkerBridge | undefined; notice: WorkerNotice }>(({ to, notice }) => to?.post(notice));
+const collected = new FinalizationRegistry<{ to: WorkerBridge | undefined; notice: WorkerNotice }>(({ to, notice }) =>
+  to?.post(notice),
+);
 
 export interface Payi extends SyncApi {}
 
@@ -93,11 +95,15 @@ export class Payi {
   constructor(options: SyncClientOptions = {}) {
     for (const key of ["fetch", "logger"] as const) {
       if ((options as ClientOptions)[key] !== undefined) {
-        throw new PayiError(`Payi cannot take \`${key}\`: it runs in a worker thread, where a function cannot cross. Use AsyncPayi for a custom ${key}.`);
+        throw new PayiError(
+          `Payi cannot take \`${key}\`: it runs in a worker thread, where a function cannot cross. Use AsyncPayi for a custom ${key}.`,
+        );
       }
     }
     if (!nodeBuiltin("node:worker_threads")) {
-      throw new PayiError("Payi, the synchronous client, needs Node.js worker threads, which this runtime does not have; use AsyncPayi.");
+      throw new PayiError(
+        "Payi, the synchronous client, needs Node.js worker threads, which this runtime does not have; use AsyncPayi.",
+      );
     }
     const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
     const url = nodeBuiltin<typeof import("node:url")>("node:url");
@@ -106,9 +112,16 @@ export class Payi {
     const resolved = resolveOptions(options);
     const timeout = resolved.timeout;
     // Plain data only: the options cross to the worker (once per worker, with this client's first call there).
-    this.#options = { ...options, apiKey: resolved.apiKey, baseURL: resolved.baseURL, timeout: { timeout: timeout.timeout, connect: timeout.connect } as Timeout };
+    this.#options = {
+      ...options,
+      apiKey: resolved.apiKey,
+      baseURL: resolved.baseURL,
+      timeout: { timeout: timeout.timeout, connect: timeout.connect } as Timeout,
+    };
     this.#id = nextClientId++;
-    const bind = (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: SyncRequestOptions) => this.#call(id, params, opts, mode);
+    const bind =
+      (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: SyncRequestOptions) =>
+        this.#call(id, params, opts, mode);
     Object.assign(this, buildTree(ids, bind("parsed")));
     Object.defineProperty(this, "withRawResponse", { value: buildTree(ids, bind("raw")), enumerable: false });
     Object.defineProperty(this, "withStreamingResponse", { value: buildTree(ids, bind("stream")), enumerable: false });
@@ -131,7 +144,8 @@ export class Payi {
 
   /** Longer than every attempt and every wait the call may make, so only a stuck worker times out. */
   #budget(opts?: SyncRequestOptions): number {
-    if (opts?.timeout === undefined && opts?.maxRetries === undefined) return (this.#defaultBudget ??= this.#budget({ maxRetries: this.#options.maxRetries ?? 2 }));
+    if (opts?.timeout === undefined && opts?.maxRetries === undefined)
+      return (this.#defaultBudget ??= this.#budget({ maxRetries: this.#options.maxRetries ?? 2 }));
     const t = Timeout.from(opts?.timeout ?? this.#options.timeout);
     const retries = opts?.maxRetries ?? this.#options.maxRetries ?? 2;
     return (retries + 1) * (t.timeout + t.connect) + maxBackoffBudgetMs(retries) + 5_000;
@@ -147,20 +161,34 @@ export class Payi {
         req = { ...req, options: this.#options };
       }
       reply = to.call<WorkerReply>(req, budget);
-      if (!reply.ok && "needsOptions" in reply) reply = to.call<WorkerReply>({ ...req, options: this.#options }, budget);
+      if (!reply.ok && "needsOptions" in reply)
+        reply = to.call<WorkerReply>({ ...req, options: this.#options }, budget);
     } else {
       reply = to.call<WorkerReply>(req, budget);
     }
-    if (!reply.ok) throw "needsOptions" in reply ? new PayiError("The sync client's worker lost this client's options.") : reviveError(reply.error);
+    if (!reply.ok)
+      throw "needsOptions" in reply
+        ? new PayiError("The sync client's worker lost this client's options.")
+        : reviveError(reply.error);
     return reply;
   }
 
-  #call(id: OperationId, params: unknown, opts: SyncRequestOptions | undefined, mode: "parsed" | "raw" | "stream"): unknown {
+  #call(
+    id: OperationId,
+    params: unknown,
+    opts: SyncRequestOptions | undefined,
+    mode: "parsed" | "raw" | "stream",
+  ): unknown {
     if (opts && "signal" in opts && (opts as RequestOptions).signal !== undefined) {
-      throw new PayiError("Payi cannot take a `signal`: a synchronous call cannot be aborted from the same thread. Use AsyncPayi, or a timeout.");
+      throw new PayiError(
+        "Payi cannot take a `signal`: a synchronous call cannot be aborted from the same thread. Use AsyncPayi, or a timeout.",
+      );
     }
     const budget = this.#budget(opts);
-    const requestOptions = opts?.timeout instanceof Timeout ? { ...opts, timeout: { timeout: opts.timeout.timeout, connect: opts.timeout.connect } as Timeout } : opts;
+    const requestOptions =
+      opts?.timeout instanceof Timeout
+        ? { ...opts, timeout: { timeout: opts.timeout.timeout, connect: opts.timeout.connect } as Timeout }
+        : opts;
     const run = (p: unknown) => {
       try {
         return this.#toWorker({ kind: "call", client: this.#id, id, params: p, requestOptions, mode }, budget);
@@ -169,14 +197,22 @@ export class Payi {
         // as the async client names them; nothing was sent.
         if (!(err instanceof UncopyableError)) throw err;
         const { issues } = normalize(operations[id], (p ?? {}) as Record<string, unknown>);
-        throw new PayiValidationError(`client.${id}`, issues.length ? issues : [{ path: "", message: "cannot be copied to the sync client's worker thread" }]);
+        throw new PayiValidationError(
+          `client.${id}`,
+          issues.length ? issues : [{ path: "", message: "cannot be copied to the sync client's worker thread" }],
+        );
       }
     };
     const reply = run(params);
     if (reply.page) {
       const base = (params ?? {}) as Record<string, unknown>;
       const fetchPage = (cursor: string, previous: SyncPage<unknown>): SyncPage<unknown> =>
-        new SyncPage((run({ ...base, cursor }) as { page: { items: unknown[]; cursor: string | null } }).page, fetchPage, cursor, previous);
+        new SyncPage(
+          (run({ ...base, cursor }) as { page: { items: unknown[]; cursor: string | null } }).page,
+          fetchPage,
+          cursor,
+          previous,
+        );
       return new SyncPage(reply.page, fetchPage, base.cursor as string | undefined);
     }
     if (reply.raw) {
@@ -189,7 +225,9 @@ export class Payi {
       const holder = worker();
       const response: SyncStreamingResponse<unknown> = new SyncStreamingResponse(
         reply.stream,
-        (as) => (collected.unregister(response), this.#toWorker({ kind: "read", stream: handle, as }, budget, holder).value),
+        (as) => (
+          collected.unregister(response), this.#toWorker({ kind: "read", stream: handle, as }, budget, holder).value
+        ),
         () => void (collected.unregister(response), this.#toWorker({ kind: "close", stream: handle }, budget, holder)),
       );
       collected.register(response, { to: holder, notice: { kind: "drop", stream: handle } }, response);

@@ -4,7 +4,12 @@ import { CursorPage, type PageBody } from "./pagination.js";
 export class SyncPage<Item> extends CursorPage<Item> implements Iterable<Item> {
   readonly #fetchPage: (cursor: string, previous: SyncPage<Item>) => SyncPage<Item>;
 
-  constructor(body: PageBody<Item>, fetchPage: (cursor: string, previous: SyncPage<Item>) => SyncPage<Item>, requestedCursor?: string, previous?: SyncPage<Item>) {
+  constructor(
+    body: PageBody<Item>,
+    fetchPage: (cursor: string, previous: SyncPage<Item>) => SyncPage<Item>,
+    requestedCursor?: string,
+    previous?: SyncPage<Item>,
+  ) {
     super(body, requestedCursor, previous);
     this.#fetchPage = fetchPage;
   }

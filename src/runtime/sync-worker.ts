@@ -16,7 +16,15 @@ import type { RawResponse, StreamingResponse } from "./responses.js";
 
 export type WorkerRequest =
   /** `options` comes with a client's first call to this worker, and again when the worker asks. */
-  | { kind: "call"; client: number; options?: ClientOptions; id: OperationId; params: unknown; requestOptions?: RequestOptions; mode: "parsed" | "raw" | "stream" }
+  | {
+      kind: "call";
+      client: number;
+      options?: ClientOptions;
+      id: OperationId;
+      params: unknown;
+      requestOptions?: RequestOptions;
+      mode: "parsed" | "raw" | "stream";
+    }
   | { kind: "read"; stream: number; as: "text" | "parse" }
   | { kind: "close"; stream: number }
   | { kind: "stats" };
@@ -24,9 +32,14 @@ export type WorkerRequest =
 /** Messages that get no answer: what the main thread garbage-collected. */
 export type WorkerNotice = { kind: "release"; client: number } | { kind: "drop"; stream: number };
 
-
 export type WorkerReply =
-  | { ok: true; value?: unknown; page?: { items: unknown[]; cursor: string | null }; raw?: WireResponse & { parsed: unknown }; stream?: WireResponse & { handle: number } }
+  | {
+      ok: true;
+      value?: unknown;
+      page?: { items: unknown[]; cursor: string | null };
+      raw?: WireResponse & { parsed: unknown };
+      stream?: WireResponse & { handle: number };
+    }
   | { ok: false; error: SerializedError }
   /** This worker does not have the client's options (it is new, or dropped them): send them again. */
   | { ok: false; needsOptions: true };
@@ -64,11 +77,17 @@ function methodFor(req: Extract<WorkerRequest, { kind: "call" }>): Method | unde
   return fn;
 }
 
-const wire = (r: RawResponse<unknown>): WireResponse => ({ status: r.status, statusText: r.statusText, headers: [...r.headers], url: r.url });
+const wire = (r: RawResponse<unknown>): WireResponse => ({
+  status: r.status,
+  statusText: r.statusText,
+  headers: [...r.headers],
+  url: r.url,
+});
 
 async function handle(req: WorkerRequest): Promise<WorkerReply> {
   try {
-    if (req.kind === "stats") return { ok: true, value: { clients: clients.size, streams: streams.size, maxClients: MAX_CLIENTS } };
+    if (req.kind === "stats")
+      return { ok: true, value: { clients: clients.size, streams: streams.size, maxClients: MAX_CLIENTS } };
     if (req.kind === "read") {
       const s = streams.get(req.stream);
       if (!s) throw new Error("This streamed body was already read or closed.");
@@ -93,7 +112,8 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       return { ok: true, stream: { ...wire(result as StreamingResponse<unknown>), handle } };
     }
     const page = result as Page<unknown>;
-    if (result && typeof result === "object" && typeof page.hasNextPage === "function") return { ok: true, page: page.toJSON() as { items: unknown[]; cursor: string | null } };
+    if (result && typeof result === "object" && typeof page.hasNextPage === "function")
+      return { ok: true, page: page.toJSON() as { items: unknown[]; cursor: string | null } };
     return { ok: true, value: result };
   } catch (err) {
     return { ok: false, error: serializeError(err) };
@@ -115,7 +135,11 @@ function answer(reply: WorkerReply): void {
 
 port.on("message", (msg: WorkerRequest | WorkerNotice) => {
   if (msg.kind === "release") return void clients.delete(msg.client);
-  if (msg.kind === "drop") return void streams.get(msg.stream)?.close().finally(() => streams.delete(msg.stream));
+  if (msg.kind === "drop")
+    return void streams
+      .get(msg.stream)
+      ?.close()
+      .finally(() => streams.delete(msg.stream));
   void handle(msg).then(answer);
 });
 // The main thread may now tell a stopped worker from one that has not started yet.

@@ -15,7 +15,10 @@ export class Timeout {
     // Above what a timer holds (about 24.8 days), a timer fires at once: refused rather than clamped.
     const issues = Object.entries({ timeout: this.timeout, connect: this.connect })
       .filter(([, v]) => !(typeof v === "number" && v > 0 && v <= MAX_TIMEOUT_MS))
-      .map(([path, v]) => ({ path, message: `must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS} (about 24.8 days), got ${String(v)}` }));
+      .map(([path, v]) => ({
+        path,
+        message: `must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS} (about 24.8 days), got ${String(v)}`,
+      }));
     if (issues.length) throw new PayiValidationError("Timeout", issues, "options");
   }
   static from(value: number | Timeout | { timeout?: number; connect?: number } | undefined): Timeout {

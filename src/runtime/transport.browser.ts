@@ -5,4 +5,5 @@
 import { fetchExchange } from "./exchange.js";
 import type * as NodeTransport from "./transport.js";
 
-export const defaultExchange: typeof NodeTransport.defaultExchange = () => Promise.resolve(fetchExchange(globalThis.fetch.bind(globalThis)));
+export const defaultExchange: typeof NodeTransport.defaultExchange = () =>
+  Promise.resolve(fetchExchange(globalThis.fetch.bind(globalThis)));

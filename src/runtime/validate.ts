@@ -13,7 +13,8 @@ export function toIssues(error: Pick<core.$ZodError, "issues">): ValidationIssue
   for (const issue of error.issues) {
     const path = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) out.push({ path: path ? `${path}.${key}` : key, message: "unknown field", code: issue.code });
+      for (const key of issue.keys)
+        out.push({ path: path ? `${path}.${key}` : key, message: "unknown field", code: issue.code });
       continue;
     }
     if (issue.code === "invalid_union") {
@@ -39,7 +40,11 @@ const ready = () => (loaded ??= import("../generated/schemas.js"));
 const english = { error: issueMessages };
 
 /** Rejects with a PayiValidationError naming every offending field; resolves on success. */
-export async function validateParams(id: OperationId, params: Record<string, unknown>, earlier: ValidationIssue[]): Promise<void> {
+export async function validateParams(
+  id: OperationId,
+  params: Record<string, unknown>,
+  earlier: ValidationIssue[],
+): Promise<void> {
   const { paramsSchema } = await ready();
   const result = paramsSchema(id).safeParse(params, english);
   // A field reported already (a BigInt, a cycle) is not reported again in zod's words.
@@ -50,10 +55,22 @@ export async function validateParams(id: OperationId, params: Record<string, unk
 }
 
 /** Strict mode: a 2xx body must match the operation's response schema. The body itself is returned untouched. */
-export async function validateResponse(id: OperationId, status: number, headers: Headers, body: unknown, secret?: string): Promise<void> {
+export async function validateResponse(
+  id: OperationId,
+  status: number,
+  headers: Headers,
+  body: unknown,
+  secret?: string,
+): Promise<void> {
   const { responseSchema } = await ready();
   const schema = responseSchema(id);
   if (!schema) return;
   const result = schema.safeParse(body, english);
-  if (!result.success) throw new APIResponseValidationError(status, redactDeep(body, secret), redactHeaders(headers, secret), toIssues(result.error));
+  if (!result.success)
+    throw new APIResponseValidationError(
+      status,
+      redactDeep(body, secret),
+      redactHeaders(headers, secret),
+      toIssues(result.error),
+    );
 }

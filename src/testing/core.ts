@@ -45,7 +45,10 @@ export interface MockFailure {
   times?: number;
 }
 
-export type Answer = { status: number; headers: Record<string, string>; body: unknown } | { hang: true } | { reset: true };
+export type Answer =
+  | { status: number; headers: Record<string, string>; body: unknown }
+  | { hang: true }
+  | { reset: true };
 
 const GENERIC: Record<number, string> = { 4: "The request was refused.", 5: "The service failed." };
 
@@ -60,33 +63,57 @@ function prefer(headers: Headers): { code?: number; example?: string } {
   return out;
 }
 
-function exampleAnswer(id: OperationId, status: number, name = "default", headers: Record<string, string> = {}): Answer {
+function exampleAnswer(
+  id: OperationId,
+  status: number,
+  name = "default",
+  headers: Record<string, string> = {},
+): Answer {
   const answers = examples[id].answers[status];
   if (!answers) {
     const generic = GENERIC[Math.floor(status / 100)];
-    if (!generic) return { status: 500, headers, body: { message: `The document has no ${status} answer for ${id}.`, statusCode: 500 } };
+    if (!generic)
+      return {
+        status: 500,
+        headers,
+        body: { message: `The document has no ${status} answer for ${id}.`, statusCode: 500 },
+      };
     const base = (examples[id].answers[status >= 500 ? 500 : 400]?.default ?? {}) as Record<string, unknown>;
     return { status, headers, body: { ...base, message: generic, statusCode: status } };
   }
   if (!(name in answers) && Object.keys(answers).length) {
-    return { status: 500, headers, body: { message: `The document has no example named ${name} for ${id}'s ${status} answer.`, statusCode: 500 } };
+    return {
+      status: 500,
+      headers,
+      body: { message: `The document has no example named ${name} for ${id}'s ${status} answer.`, statusCode: 500 },
+    };
   }
   return { status, headers, body: answers[name] };
 }
 
 export function checkFailure(operation: string, failure: MockFailure): void {
-  if (!Object.hasOwn(examples, operation)) throw new TypeError(`mock.fail: no operation named ${JSON.stringify(operation)}`);
+  if (!Object.hasOwn(examples, operation))
+    throw new TypeError(`mock.fail: no operation named ${JSON.stringify(operation)}`);
   const kinds = [failure.status !== undefined, failure.hang === true, failure.reset === true].filter(Boolean).length;
   if (kinds !== 1) throw new TypeError("mock.fail: give one of status, hang or reset");
-  if (failure.status !== undefined && !(Number.isInteger(failure.status) && failure.status >= 400 && failure.status <= 599)) {
+  if (
+    failure.status !== undefined &&
+    !(Number.isInteger(failure.status) && failure.status >= 400 && failure.status <= 599)
+  ) {
     throw new TypeError("mock.fail: status must be an error status, 400 to 599");
   }
-  if (failure.times !== undefined && !(Number.isInteger(failure.times) && failure.times > 0)) throw new TypeError("mock.fail: times must be a positive integer");
+  if (failure.times !== undefined && !(Number.isInteger(failure.times) && failure.times > 0))
+    throw new TypeError("mock.fail: times must be a positive integer");
 }
 
 export interface Core {
   /** The answer to one request, with the record of it and the events it ingested. */
-  answer(method: string, url: URL, headers: Headers, text: string): { answer: Answer; request: MockRequest; events: IngestUnitsParams[] };
+  answer(
+    method: string,
+    url: URL,
+    headers: Headers,
+    text: string,
+  ): { answer: Answer; request: MockRequest; events: IngestUnitsParams[] };
   fail(operation: OperationId, failure: MockFailure): void;
   reset(): void;
 }
@@ -95,10 +122,15 @@ export function createCore(): Core {
   const failures = new Map<OperationId, MockFailure & { left: number }>();
 
   function eventsOf(id: OperationId, params: Record<string, unknown>, answered: unknown): IngestUnitsParams[] {
-    if (id === "ingest.units") return [Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as unknown as IngestUnitsParams];
+    if (id === "ingest.units")
+      return [
+        Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as unknown as IngestUnitsParams,
+      ];
     if (id === "ingest.bulk" && Array.isArray(params.events)) {
       // An example that refuses some (Prefer: example=partly-refused) did not ingest those.
-      const refused = new Set(((answered as { errors?: { item_index?: number }[] })?.errors ?? []).map((e) => e.item_index));
+      const refused = new Set(
+        ((answered as { errors?: { item_index?: number }[] })?.errors ?? []).map((e) => e.item_index),
+      );
       return params.events.filter((_, i) => !refused.has(i)).map((e) => toUnitsEvent(e));
     }
     return [];
@@ -107,7 +139,15 @@ export function createCore(): Core {
   return {
     answer(method, url, headers, text) {
       const found = route(method, url.pathname);
-      const request: MockRequest = { operation: found?.id, method, url: url.pathname + url.search, headers, body: undefined, params: {}, answer: 404 };
+      const request: MockRequest = {
+        operation: found?.id,
+        method,
+        url: url.pathname + url.search,
+        headers,
+        body: undefined,
+        params: {},
+        answer: 404,
+      };
       if (text) {
         try {
           request.body = JSON.parse(text);
@@ -120,7 +160,12 @@ export function createCore(): Core {
         request.answer = "status" in answer ? answer.status : "hang" in answer ? "hang" : "reset";
         return { answer, request, events };
       };
-      if (!found) return done({ status: 404, headers: {}, body: { message: `No operation answers ${method} ${url.pathname}.`, statusCode: 404 } });
+      if (!found)
+        return done({
+          status: 404,
+          headers: {},
+          body: { message: `No operation answers ${method} ${url.pathname}.`, statusCode: 404 },
+        });
       const id = found.id;
       const { params, violations } = readParams(id, { path: found.path, query: url.searchParams, headers, body: text });
       request.params = params;

@@ -49,7 +49,10 @@ export function createMockPayi(): MockPayi {
   const drain = () => {
     if (!server) return;
     for (let m = receiveMessageOnPort(server.records); m; m = receiveMessageOnPort(server.records)) {
-      const { request, events: ingested } = m.message as { request: MockRequest & { headers: [string, string][] }; events: IngestUnitsParams[] };
+      const { request, events: ingested } = m.message as {
+        request: MockRequest & { headers: [string, string][] };
+        events: IngestUnitsParams[];
+      };
       requests.push({ ...request, headers: new Headers(request.headers) });
       events.push(...ingested);
     }
@@ -67,7 +70,11 @@ export function createMockPayi(): MockPayi {
     const text = req.body ? await req.text() : "";
     const signal = init?.signal ?? req.signal;
     signal?.throwIfAborted();
-    const { answer, request, events: ingested } = core.answer(req.method, new URL(req.url), new Headers(req.headers), text);
+    const {
+      answer,
+      request,
+      events: ingested,
+    } = core.answer(req.method, new URL(req.url), new Headers(req.headers), text);
     requests.push(request);
     events.push(...ingested);
     if ("hang" in answer) {
@@ -80,9 +87,15 @@ export function createMockPayi(): MockPayi {
         });
       });
     }
-    if ("reset" in answer) throw new TypeError("fetch failed", { cause: Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }) });
+    if ("reset" in answer)
+      throw new TypeError("fetch failed", {
+        cause: Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }),
+      });
     const body = answer.body === undefined ? null : JSON.stringify(answer.body);
-    return new Response(body, { status: answer.status, headers: { ...(body === null ? {} : { "content-type": "application/json" }), ...answer.headers } });
+    return new Response(body, {
+      status: answer.status,
+      headers: { ...(body === null ? {} : { "content-type": "application/json" }), ...answer.headers },
+    });
   };
 
   return {
@@ -102,7 +115,9 @@ export function createMockPayi(): MockPayi {
       const data: ServerWorkerData = { port, records: port2, ack };
       const worker = new Worker(workerPath(), { workerData: data, transferList: [port2] });
       const bound = await new Promise<number>((resolve, reject) => {
-        worker.once("message", (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(`mock.listen: ${m.error}`))));
+        worker.once("message", (m: { port?: number; error?: string }) =>
+          m.port ? resolve(m.port) : reject(new Error(`mock.listen: ${m.error}`)),
+        );
         worker.once("error", reject);
       }).catch(async (err) => {
         await worker.terminate();

@@ -14,7 +14,13 @@ const routes: Route[] = (Object.keys(operations) as OperationId[])
   .map((id) => {
     const spec = operations[id];
     const pattern = new RegExp(`^${spec.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "([^/]+)")}$`);
-    return { id, method: spec.method, pattern, names: spec.pathParams ?? [], literal: spec.path.replace(/\{[^}]+\}/g, "").length };
+    return {
+      id,
+      method: spec.method,
+      pattern,
+      names: spec.pathParams ?? [],
+      literal: spec.path.replace(/\{[^}]+\}/g, "").length,
+    };
   })
   .sort((a, b) => b.literal - a.literal);
 

@@ -27,13 +27,22 @@ const server = createServer((req, res) => {
   req.on("data", (c: Buffer) => chunks.push(c));
   req.on("end", () => {
     const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
-    const { answer, request, events } = core.answer(req.method ?? "GET", new URL(req.url ?? "/", "http://127.0.0.1"), headers, Buffer.concat(chunks).toString("utf8"));
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+    const { answer, request, events } = core.answer(
+      req.method ?? "GET",
+      new URL(req.url ?? "/", "http://127.0.0.1"),
+      headers,
+      Buffer.concat(chunks).toString("utf8"),
+    );
     records.postMessage({ request: { ...request, headers: [...request.headers] }, events });
     if ("hang" in answer) return void held.add(req.socket);
     if ("reset" in answer) return void req.socket.destroy();
     const body = answer.body === undefined ? undefined : JSON.stringify(answer.body);
-    res.writeHead(answer.status, { ...(body === undefined ? {} : { "content-type": "application/json" }), ...answer.headers });
+    res.writeHead(answer.status, {
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...answer.headers,
+    });
     res.end(body);
   });
 });

@@ -27,14 +27,18 @@ const typesCache = new Map<OperationId, Record<string, Set<string>>>();
 function paramTypes(id: OperationId): Record<string, Set<string>> {
   let types = typesCache.get(id);
   if (!types) {
-    const schema = toJSONSchema(paramsSchema(id), { io: "input", unrepresentable: "any" }) as { properties?: Record<string, any> };
+    const schema = toJSONSchema(paramsSchema(id), { io: "input", unrepresentable: "any" }) as {
+      properties?: Record<string, any>;
+    };
     const collect = (s: any, into: Set<string>) => {
       if (!s || typeof s !== "object") return into;
       for (const t of [s.type].flat()) if (typeof t === "string") into.add(t);
       for (const sub of [...(s.anyOf ?? []), ...(s.oneOf ?? [])]) collect(sub, into);
       return into;
     };
-    types = Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, s]) => [name, collect(s, new Set())]));
+    types = Object.fromEntries(
+      Object.entries(schema.properties ?? {}).map(([name, s]) => [name, collect(s, new Set())]),
+    );
     typesCache.set(id, types);
   }
   return types;
@@ -43,13 +47,21 @@ function paramTypes(id: OperationId): Record<string, Set<string>> {
 /** A query or header text as the type its param takes; left as text when it is not one (the schema then says so). */
 function read(text: string, types: Set<string> | undefined): unknown {
   if (!types) return text;
-  if (types.has("array")) return text.split(",").map((s) => s.trim()).filter(Boolean);
-  if ((types.has("integer") || types.has("number")) && /^\s*-?\d+(\.\d+)?([eE][+-]?\d+)?\s*$/.test(text)) return Number(text);
+  if (types.has("array"))
+    return text
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if ((types.has("integer") || types.has("number")) && /^\s*-?\d+(\.\d+)?([eE][+-]?\d+)?\s*$/.test(text))
+    return Number(text);
   if (types.has("boolean") && /^(true|false)$/i.test(text.trim())) return text.trim().toLowerCase() === "true";
   return text;
 }
 
-export function readParams(id: OperationId, req: WireRequest): { params: Record<string, unknown>; body: unknown; violations: Violation[] } {
+export function readParams(
+  id: OperationId,
+  req: WireRequest,
+): { params: Record<string, unknown>; body: unknown; violations: Violation[] } {
   const spec = operations[id];
   const types = paramTypes(id);
   const params: Record<string, unknown> = { ...req.path };
@@ -71,7 +83,12 @@ export function readParams(id: OperationId, req: WireRequest): { params: Record<
     try {
       body = JSON.parse(req.body);
     } catch {
-      violations.push({ location: ["request", "body"], severity: "Error", code: "json", message: "Request body is not valid JSON" });
+      violations.push({
+        location: ["request", "body"],
+        severity: "Error",
+        code: "json",
+        message: "Request body is not valid JSON",
+      });
     }
   }
   if (body !== undefined && spec.arrayBody) {
@@ -80,9 +97,15 @@ export function readParams(id: OperationId, req: WireRequest): { params: Record<
   } else if (body !== undefined && spec.bodyFields) {
     if (body && typeof body === "object" && !Array.isArray(body)) {
       // Fields the document does not name are let through, as Prism and the service do.
-      for (const f of spec.bodyFields) if ((body as Record<string, unknown>)[f] !== undefined) params[f] = (body as Record<string, unknown>)[f];
+      for (const f of spec.bodyFields)
+        if ((body as Record<string, unknown>)[f] !== undefined) params[f] = (body as Record<string, unknown>)[f];
     } else {
-      violations.push({ location: ["request", "body"], severity: "Error", code: "type", message: "Request body must be object" });
+      violations.push({
+        location: ["request", "body"],
+        severity: "Error",
+        code: "type",
+        message: "Request body must be object",
+      });
     }
   }
   for (const f of spec.bodyFields ?? []) where[f] ??= ["body", f];

@@ -44,10 +44,21 @@ describe("bundled for Node with esbuild", () => {
 
 describe("the build", () => {
   it("keeps class names (stack traces say AsyncPayi, not _AsyncPayi), in ESM and CommonJS", () => {
-    const names = "[x.AsyncPayi.name, x.Payi.name, x.APIError.name, x.NotFoundError.name, x.PagePromise.name, x.Timeout.name].join()";
+    const names =
+      "[x.AsyncPayi.name, x.Payi.name, x.APIError.name, x.NotFoundError.name, x.PagePromise.name, x.Timeout.name].join()";
     const expected = "AsyncPayi,Payi,APIError,NotFoundError,PagePromise,Timeout";
-    expect(execFileSync(process.execPath, ["--input-type=module", "-e", `import * as x from "${root}dist/index.js"; console.log(${names})`], { encoding: "utf8" }).trim()).toBe(expected);
-    expect(execFileSync(process.execPath, ["-e", `const x = require("${root}dist/index.cjs"); console.log(${names})`], { encoding: "utf8" }).trim()).toBe(expected);
+    expect(
+      execFileSync(
+        process.execPath,
+        ["--input-type=module", "-e", `import * as x from "${root}dist/index.js"; console.log(${names})`],
+        { encoding: "utf8" },
+      ).trim(),
+    ).toBe(expected);
+    expect(
+      execFileSync(process.execPath, ["-e", `const x = require("${root}dist/index.cjs"); console.log(${names})`], {
+        encoding: "utf8",
+      }).trim(),
+    ).toBe(expected);
   });
 
   it("names its declaration files plainly (no content hashes), and they import each other by those names", () => {

@@ -11,10 +11,10 @@ async function main(url: string): Promise<string> {
   let sync: string;
   try {
     sync = new Payi({ apiKey: "bundle-key", baseURL: url }).limits.retrieve({ limit_id: "lim_1" }).limit.limit_id;
-} catch (e) {
-  sync = e instanceof PayiError ? `refused: ${e.message}` : `unexpected: ${String(e)}`;
-}
-return JSON.stringify({ async: limit.limit.limit_id, items, sync });
+  } catch (e) {
+    sync = e instanceof PayiError ? `refused: ${e.message}` : `unexpected: ${String(e)}`;
+  }
+  return JSON.stringify({ async: limit.limit.limit_id, items, sync });
 }
 
 main(process.argv[2]).then(console.log, (e: unknown) => {

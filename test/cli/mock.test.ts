@@ -13,7 +13,10 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
 /** Starts the command and resolves with its first stdout line, the URL it printed. */
 function start(args: string[], entry: "dist" | "npm-run-mock") {
-  const argv = entry === "dist" ? [join(root, "dist/cli.js"), "mock", ...args] : ["--import", "tsx", join(root, "scripts/mock.ts"), ...args];
+  const argv =
+    entry === "dist"
+      ? [join(root, "dist/cli.js"), "mock", ...args]
+      : ["--import", "tsx", join(root, "scripts/mock.ts"), ...args];
   const child = spawn(process.execPath, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
@@ -114,7 +117,9 @@ describe("the Prism it runs", () => {
     // The pinned release asks for Node >=18.20.1.
     expect(prismEngineMismatch("18.20.1")).toBeUndefined();
     expect(prismEngineMismatch(process.versions.node)).toBeUndefined();
-    expect(prismEngineMismatch("18.19.9")).toMatch(/Prism 5\.14\.2 asks for Node >=18\.20\.1 and this is Node 18\.19\.9[\s\S]*npm install --save-dev @stoplight\/prism-cli@5\.14\.2/);
+    expect(prismEngineMismatch("18.19.9")).toMatch(
+      /Prism 5\.14\.2 asks for Node >=18\.20\.1 and this is Node 18\.19\.9[\s\S]*npm install --save-dev @stoplight\/prism-cli@5\.14\.2/,
+    );
     expect(prismEngineMismatch("17.9.0")).toMatch(/asks for Node/);
   });
 });

@@ -8,8 +8,16 @@ import { responseSchema } from "../../src/generated/schemas.js";
 import { operationFixtures } from "../fixtures/operations.js";
 
 const ids = Object.keys(operations) as OperationId[];
-const client = () => new AsyncPayi({ apiKey: "contract-test-key", baseURL: inject("prismURL"), maxRetries: 0, logLevel: "off", strictResponseValidation: true });
-const method = (c: AsyncPayi, id: OperationId) => id.split(".").reduce((node: any, part) => node[part], c) as (p?: unknown, o?: unknown) => any;
+const client = () =>
+  new AsyncPayi({
+    apiKey: "contract-test-key",
+    baseURL: inject("prismURL"),
+    maxRetries: 0,
+    logLevel: "off",
+    strictResponseValidation: true,
+  });
+const method = (c: AsyncPayi, id: OperationId) =>
+  id.split(".").reduce((node: any, part) => node[part], c) as (p?: unknown, o?: unknown) => any;
 
 describe("AsyncPayi against the mock", () => {
   for (const id of ids) {
@@ -48,7 +56,10 @@ describe("AsyncPayi against the mock", () => {
     expect(raw.status).toBe(200);
     expect(raw.headers.get("content-type")).toMatch(/json/);
     expect((await raw.parse()).request_id).toBe("req_5f0c6a1e9b2d4c7a");
-    const streamed = await c.withStreamingResponse.ingest.units({ category: "system.openai", units: { text: { input: 1 } } });
+    const streamed = await c.withStreamingResponse.ingest.units({
+      category: "system.openai",
+      units: { text: { input: 1 } },
+    });
     expect(streamed.bodyUsed).toBe(false);
     expect(JSON.parse(await streamed.text()).request_id).toBe("req_5f0c6a1e9b2d4c7a");
   });
@@ -65,19 +76,33 @@ describe("AsyncPayi against the mock", () => {
     // Past the SDK's own checks (an extra query parameter and body field the call passes through as given).
     const err = await client()
       .limits.create({ limit_name: "monthly-budget", max: 500 }, { body: { max: "lots", threshold: "high" } })
-      .then(() => undefined, (e: UnprocessableEntityError) => e);
+      .then(
+        () => undefined,
+        (e: UnprocessableEntityError) => e,
+      );
     expect(err).toBeInstanceOf(UnprocessableEntityError);
     expect(err?.message).toMatch(/^422 refused by the mock: .*max must be number.*; .*threshold must be number/);
     expect(err?.violations).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ location: ["request", "body", "max"], message: expect.stringMatching(/max must be number/) }),
-        expect.objectContaining({ location: ["request", "body", "threshold"], message: expect.stringMatching(/threshold must be number/) }),
+        expect.objectContaining({
+          location: ["request", "body", "max"],
+          message: expect.stringMatching(/max must be number/),
+        }),
+        expect.objectContaining({
+          location: ["request", "body", "threshold"],
+          message: expect.stringMatching(/threshold must be number/),
+        }),
       ]),
     );
   });
 
   it("a correct backfill against the mock has every event accepted", async () => {
-    const events = Array.from({ length: 1000 }, (_, n) => ({ category: "system.openai", resource: "gpt-4o", units: { text: { input: n, output: 1 } }, user_id: `u${n % 7}` }));
+    const events = Array.from({ length: 1000 }, (_, n) => ({
+      category: "system.openai",
+      resource: "gpt-4o",
+      units: { text: { input: n, output: 1 } },
+      user_id: `u${n % 7}`,
+    }));
     const summary = await client().ingest.backfill(events, { batchSize: 100, concurrency: 2 });
     expect(summary).toMatchObject({ read: 1000, accepted: 1000, rejected: 0, batches: 10 });
   });
@@ -85,7 +110,11 @@ describe("AsyncPayi against the mock", () => {
   it("lists take the limit=0 the Python SDK sends, and ingest a disable_logging", async () => {
     const page = await client().limits.list({ limit: 0 });
     expect(page.items.length).toBeGreaterThan(0);
-    const r = await client().ingest.units({ category: "system.openai", units: { text: { input: 1 } }, disable_logging: false });
+    const r = await client().ingest.units({
+      category: "system.openai",
+      units: { text: { input: 1 } },
+      disable_logging: false,
+    });
     expect(r.request_id).toBe("req_5f0c6a1e9b2d4c7a");
   });
 });

@@ -16,7 +16,11 @@ let scratch: string;
 
 /** Runs a package's bin from the repository's node_modules in the scratch copy; resolves with its exit code and output. */
 const run = (bin: string, args: string[]) =>
-  promisify(execFile)(process.execPath, [join(root, "node_modules", bin), ...args], { cwd: scratch, timeout: 240_000, maxBuffer: 64 << 20 }).then(
+  promisify(execFile)(process.execPath, [join(root, "node_modules", bin), ...args], {
+    cwd: scratch,
+    timeout: 240_000,
+    maxBuffer: 64 << 20,
+  }).then(
     ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );
@@ -24,7 +28,16 @@ const tsx = (script: string, ...args: string[]) => run("tsx/dist/cli.mjs", [scri
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "payi-new-operation-"));
-  for (const entry of ["openapi", "scripts", "src", "test", "bench", "package.json", "tsconfig.json", "vitest.config.ts"]) {
+  for (const entry of [
+    "openapi",
+    "scripts",
+    "src",
+    "test",
+    "bench",
+    "package.json",
+    "tsconfig.json",
+    "vitest.config.ts",
+  ]) {
     cpSync(join(root, entry), join(scratch, entry), { recursive: true });
   }
   symlinkSync(join(root, "node_modules"), join(scratch, "node_modules"), "dir");
@@ -39,8 +52,22 @@ beforeAll(() => {
       summary: "Label a widget",
       description: "Adds a label to a widget, or changes the weight of one it has.",
       parameters: [
-        { name: "widget_id", in: "path", required: true, example: "wid_01", description: "The widget.", schema: { type: "string" } },
-        { name: "dryRun", in: "query", "x-payi-name": "dry_run", example: true, description: "Check without saving.", schema: { type: "boolean" } },
+        {
+          name: "widget_id",
+          in: "path",
+          required: true,
+          example: "wid_01",
+          description: "The widget.",
+          schema: { type: "string" },
+        },
+        {
+          name: "dryRun",
+          in: "query",
+          "x-payi-name": "dry_run",
+          example: true,
+          description: "Check without saving.",
+          schema: { type: "boolean" },
+        },
       ],
       requestBody: {
         required: true,
@@ -61,7 +88,12 @@ beforeAll(() => {
             },
           },
         },
-        ...Object.fromEntries(["400", "401", "403", "404", "409", "422", "429", "500"].map((code) => [code, doc.paths["/api/v1/ingest"].post.responses[code]])),
+        ...Object.fromEntries(
+          ["400", "401", "403", "404", "409", "422", "429", "500"].map((code) => [
+            code,
+            doc.paths["/api/v1/ingest"].post.responses[code],
+          ]),
+        ),
       },
     },
   };
@@ -75,7 +107,12 @@ beforeAll(() => {
     type: "object",
     description: "A widget's label.",
     required: ["widget_id", "label", "request_id"],
-    properties: { widget_id: { type: "string" }, label: { type: "string" }, weight: { type: "integer", format: "int32" }, request_id: { type: "string" } },
+    properties: {
+      widget_id: { type: "string" },
+      label: { type: "string" },
+      weight: { type: "integer", format: "int32" },
+      request_id: { type: "string" },
+    },
   };
   writeFileSync(specPath, stringify(doc, { lineWidth: 0 }));
 });
@@ -83,12 +120,19 @@ beforeAll(() => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("an operation added to the spec", () => {
-  it("is generated, lints, type-checks on both clients and passes the spec and contract tests", { timeout: 600_000 }, async () => {
+  it("is generated, lints, type-checks on both clients and passes the spec and contract tests", {
+    timeout: 600_000,
+  }, async () => {
     const generated = await tsx("scripts/generate.ts");
     expect(generated.code, generated.out).toBe(0);
     const checked = await tsx("scripts/generate.ts", "--check");
     expect(checked.code, checked.out).toBe(0);
-    const linted = await run("@redocly/cli/bin/cli.js", ["lint", "openapi/payi.openapi.yaml", "--config", "openapi/redocly.yaml"]);
+    const linted = await run("@redocly/cli/bin/cli.js", [
+      "lint",
+      "openapi/payi.openapi.yaml",
+      "--config",
+      "openapi/redocly.yaml",
+    ]);
     expect(linted.code, linted.out).toBe(0);
 
     // Both clients have the method, with its params and result typed from the spec.
@@ -108,13 +152,24 @@ export { label, weight };
     const report = join(scratch, "report.json");
     const tested = await run("vitest/vitest.mjs", [
       "run",
-      "--project", "unit", "--project", "contract",
-      "test/spec/", "test/contract/spec.test.ts", "test/contract/async-client.test.ts", "test/contract/sync-client.test.ts",
-      "--reporter=json", `--outputFile=${report}`,
+      "--project",
+      "unit",
+      "--project",
+      "contract",
+      "test/spec/",
+      "test/contract/spec.test.ts",
+      "test/contract/async-client.test.ts",
+      "test/contract/sync-client.test.ts",
+      "--reporter=json",
+      `--outputFile=${report}`,
     ]);
     type Result = { title: string; status: string; failureMessages: string[] };
-    const results = (JSON.parse(readFileSync(report, "utf8")) as { testResults: { assertionResults: Result[] }[] }).testResults.flatMap((f) => f.assertionResults);
-    const failed = results.filter((r) => r.status === "failed").map((r) => `${r.title}: ${r.failureMessages.join("\n").slice(0, 2000)}`);
+    const results = (
+      JSON.parse(readFileSync(report, "utf8")) as { testResults: { assertionResults: Result[] }[] }
+    ).testResults.flatMap((f) => f.assertionResults);
+    const failed = results
+      .filter((r) => r.status === "failed")
+      .map((r) => `${r.title}: ${r.failureMessages.join("\n").slice(0, 2000)}`);
     expect(failed).toEqual([]);
     expect(tested.code, tested.out.slice(-4000)).toBe(0);
     const ofNewOperation = results.filter((r) => r.title.includes(ID));

@@ -10,7 +10,11 @@ import { operationFixtures } from "../fixtures/operations.js";
 import { wireRequest } from "../helpers/wire-request.js";
 
 /** The params schema as JSON Schema, to read its fields and required ones. */
-const paramsJsonSchema = (id: OperationId) => toJSONSchema(paramsSchema(id), { io: "input" }) as { properties: Record<string, { type?: unknown }>; required?: string[] };
+const paramsJsonSchema = (id: OperationId) =>
+  toJSONSchema(paramsSchema(id), { io: "input" }) as {
+    properties: Record<string, { type?: unknown }>;
+    required?: string[];
+  };
 
 const ids = Object.keys(operations) as OperationId[];
 
@@ -20,7 +24,6 @@ async function send(id: OperationId, params: Record<string, unknown>, extraHeade
   const text = await res.text();
   return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
 }
-
 
 describe("every operation answers a body that matches its schema", () => {
   for (const id of ids) {
@@ -45,7 +48,8 @@ function wrongTyped(id: OperationId): [string, unknown] | undefined {
   for (const field of operations[id].bodyFields ?? []) {
     const t = props[field]?.type;
     const types = Array.isArray(t) ? t : [t];
-    if (types.includes("number") || types.includes("integer") || types.includes("boolean")) return [field, "not-a-number"];
+    if (types.includes("number") || types.includes("integer") || types.includes("boolean"))
+      return [field, "not-a-number"];
     if (types.includes("object")) return [field, 12345];
     if (types.includes("string") && !types.includes("number")) return [field, 12345];
   }
@@ -55,7 +59,9 @@ function wrongTyped(id: OperationId): [string, unknown] | undefined {
 describe("the mock refuses what the spec does not allow", () => {
   for (const id of ids) {
     const spec = operations[id];
-    const required = ((paramsJsonSchema(id) as { required: string[] }).required ?? []).filter((f) => spec.bodyFields?.includes(f));
+    const required = ((paramsJsonSchema(id) as { required: string[] }).required ?? []).filter((f) =>
+      spec.bodyFields?.includes(f),
+    );
     for (const field of required) {
       it(`${id} without its required body field ${field}`, async () => {
         const params = { ...operationFixtures[id].full };
@@ -79,11 +85,15 @@ describe("the mock refuses what the spec does not allow", () => {
   it("a query parameter and a header of the wrong type", async () => {
     expect((await send("limits.list", { limit: "many" })).status).toBe(422);
     expect((await send("categories.list", { active: "sometimes" })).status).toBe(422);
-    expect((await send("ingest.units", { ...operationFixtures["ingest.units"].minimal, use_case_version: "three" })).status).toBe(422);
+    expect(
+      (await send("ingest.units", { ...operationFixtures["ingest.units"].minimal, use_case_version: "three" })).status,
+    ).toBe(422);
   });
 
   it("the logging header in another spelling than the service's", async () => {
-    expect((await send("ingest.units", { ...operationFixtures["ingest.units"].minimal, disable_logging: "yes" })).status).toBe(422);
+    expect(
+      (await send("ingest.units", { ...operationFixtures["ingest.units"].minimal, disable_logging: "yes" })).status,
+    ).toBe(422);
   });
 
   it("a request without the API key", async () => {
@@ -101,7 +111,10 @@ describe("what the Python SDK sends is accepted", () => {
   });
 
   it.each(["True", "False", "true", "false"])("the logging header as %s", async (value) => {
-    const { status, text } = await send("ingest.units", { ...operationFixtures["ingest.units"].full, disable_logging: value });
+    const { status, text } = await send("ingest.units", {
+      ...operationFixtures["ingest.units"].full,
+      disable_logging: value,
+    });
     expect(status, text).toBe(200);
   });
 });
@@ -110,23 +123,36 @@ describe("named examples", () => {
   it("ingest.bulk answers every event accepted by default, and a refusal when asked", async () => {
     const accepted = await send("ingest.bulk", operationFixtures["ingest.bulk"].full);
     expect(accepted.json).toMatchObject({ error_count: 0, errors: [] });
-    const refused = await send("ingest.bulk", operationFixtures["ingest.bulk"].full, { Prefer: "example=partly-refused" });
+    const refused = await send("ingest.bulk", operationFixtures["ingest.bulk"].full, {
+      Prefer: "example=partly-refused",
+    });
     expect(refused.json.errors).toEqual([expect.objectContaining({ item_index: 2 })]);
   });
 
   it("a 422 is generic by default, and says why when asked", async () => {
-    expect((await send("limits.list", {}, { Prefer: "code=422" })).json.xproxy_error.code).not.toBe("invalid_event_timestamp");
-    const dated = await send("ingest.units", operationFixtures["ingest.units"].minimal, { Prefer: "code=422, example=event-timestamp-in-future" });
+    expect((await send("limits.list", {}, { Prefer: "code=422" })).json.xproxy_error.code).not.toBe(
+      "invalid_event_timestamp",
+    );
+    const dated = await send("ingest.units", operationFixtures["ingest.units"].minimal, {
+      Prefer: "code=422, example=event-timestamp-in-future",
+    });
     expect([dated.status, dated.json.xproxy_error.code]).toEqual([422, "invalid_event_timestamp"]);
   });
 });
 
 describe("error answers", () => {
-  it.each(["limits.retrieve", "categories.resources.retrieve", "ingest.units"] as const)("%s answers the spec's 404 example when asked", async (id) => {
-    const { status, json } = await send(id, operationFixtures[id].minimal, { Prefer: "code=404" });
-    expect(status).toBe(404);
-    expect(json).toMatchObject({ statusCode: 404, message: expect.any(String), xproxy_error: { code: "category_resource_not_found" } });
-  });
+  it.each(["limits.retrieve", "categories.resources.retrieve", "ingest.units"] as const)(
+    "%s answers the spec's 404 example when asked",
+    async (id) => {
+      const { status, json } = await send(id, operationFixtures[id].minimal, { Prefer: "code=404" });
+      expect(status).toBe(404);
+      expect(json).toMatchObject({
+        statusCode: 404,
+        message: expect.any(String),
+        xproxy_error: { code: "category_resource_not_found" },
+      });
+    },
+  );
 
   it("each status the SDK maps to an error class answers its example (limits.list)", async () => {
     for (const code of [400, 401, 403, 404, 409, 422, 429, 500]) {

@@ -12,7 +12,13 @@ const KEY = "sk-sync-secret-0123456789";
 describe("Payi against the mock: every operation", () => {
   for (const id of Object.keys(operations) as OperationId[]) {
     it(`${id}`, () => {
-      const c = new Payi({ apiKey: KEY, baseURL: inject("prismURL"), maxRetries: 0, strictResponseValidation: true, logLevel: "off" });
+      const c = new Payi({
+        apiKey: KEY,
+        baseURL: inject("prismURL"),
+        maxRetries: 0,
+        strictResponseValidation: true,
+        logLevel: "off",
+      });
       const fn = id.split(".").reduce((node: any, part) => node[part], c);
       const result = fn(operationFixtures[id].full);
       if (operations[id].paginated) {
@@ -28,9 +34,11 @@ describe("the contract's sync example", () => {
   it("runs as written against the mock", () => {
     const sync = new Payi({ apiKey: KEY, baseURL: inject("prismURL") });
     const created = sync.categories.resources.create({
-      category: "vector-db", resource: "qdrant-embeddings",
+      category: "vector-db",
+      resource: "qdrant-embeddings",
       units: { text: { input_price: 0.0000025, output_price: 0 } },
-      max_input_units: 10000, start_timestamp: new Date("2024-01-01T00:00:00Z"),
+      max_input_units: 10000,
+      start_timestamp: new Date("2024-01-01T00:00:00Z"),
     });
     expect(created.resource_id).toBe("res_qdrant_01");
     const names: string[] = [];

@@ -66,7 +66,9 @@ function hover(word: string, nth = 0) {
 
 describe("hovers", () => {
   it("the sample compiles", () => {
-    expect(service.getSemanticDiagnostics(file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"))).toEqual([]);
+    expect(
+      service.getSemanticDiagnostics(file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")),
+    ).toEqual([]);
   }, 120_000);
 
   it("show a result by its exported name", () => {
@@ -80,7 +82,9 @@ describe("hovers", () => {
     expect(max.display).toBe("(property) max: number");
     expect(max.docs).toBe("The maximum cost the limit allows.");
     expect(max.tags).toEqual([]);
-    expect(hover("xproxy_result").docs).toBe("What Pay-i recorded: the event's request id, its cost and the state of its limits.");
+    expect(hover("xproxy_result").docs).toBe(
+      "What Pay-i recorded: the event's request id, its cost and the state of its limits.",
+    );
   });
 
   it("document calls, and mark deprecated ones", () => {

@@ -28,11 +28,29 @@ export function samples(markdown: string): Sample[] {
   return out;
 }
 
-const PLACEHOLDERS = new Set(["app", "myService", "request", "messages", "prompt", "apiKey", "expect", "exporterProcessor", "NodeTracerProvider", "openai", "BedrockRuntimeClient", "GoogleGenAI", "wrapLanguageModel", "generateText"]);
+const PLACEHOLDERS = new Set([
+  "app",
+  "myService",
+  "request",
+  "messages",
+  "prompt",
+  "apiKey",
+  "expect",
+  "exporterProcessor",
+  "NodeTracerProvider",
+  "openai",
+  "BedrockRuntimeClient",
+  "GoogleGenAI",
+  "wrapLanguageModel",
+  "generateText",
+]);
 
 const prelude = (code: string, placeholders: Iterable<string> = []) =>
   [
-    ...[...placeholders].map((n) => `declare const ${n}: ${n === "app" ? "{ post(path: string, handler: (req: any, res: any) => unknown): void }" : "any"};`),
+    ...[...placeholders].map(
+      (n) =>
+        `declare const ${n}: ${n === "app" ? "{ post(path: string, handler: (req: any, res: any) => unknown): void }" : "any"};`,
+    ),
     !/\bclient\b\s*=/.test(code) && /\bclient\b/.test(code) && 'declare const client: import("payi").AsyncPayi;',
     !/\bsync\b\s*=/.test(code) && /\bsync\b/.test(code) && 'declare const sync: import("payi").Payi;',
     /\bsignal\b/.test(code) && !/\bsignal\b\s*=/.test(code) && "declare const signal: AbortSignal;",
@@ -46,9 +64,12 @@ function compile(list: Sample[]): string[] {
   const first = diagnostics(list, new Map());
   const missing = new Map<string, Set<string>>();
   for (const d of first) {
-    const name = /^Cannot find name '(\w+)'|shorthand property '(\w+)'/.exec(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    const name = /^Cannot find name '(\w+)'|shorthand property '(\w+)'/.exec(
+      ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+    );
     const n = name?.[1] ?? name?.[2];
-    if (d.file && n && PLACEHOLDERS.has(n)) missing.set(d.file.fileName, (missing.get(d.file.fileName) ?? new Set()).add(n));
+    if (d.file && n && PLACEHOLDERS.has(n))
+      missing.set(d.file.fileName, (missing.get(d.file.fileName) ?? new Set()).add(n));
   }
   return (missing.size ? diagnostics(list, missing) : first).map((d) => {
     const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
@@ -70,14 +91,21 @@ function diagnostics(list: Sample[], placeholders: Map<string, Set<string>>): re
     skipLibCheck: true,
     noEmit: true,
     baseUrl: root,
-    paths: { payi: ["./src/index.ts"], "payi/errors": ["./src/errors/index.ts"], "payi/instrument": ["./src/instrument/index.ts"], "payi/testing": ["./src/testing/index.ts"] },
+    paths: {
+      payi: ["./src/index.ts"],
+      "payi/errors": ["./src/errors/index.ts"],
+      "payi/instrument": ["./src/instrument/index.ts"],
+      "payi/testing": ["./src/testing/index.ts"],
+    },
   };
   const byFile = new Map(list.map((s) => [s.file, `${prelude(s.code, placeholders.get(s.file))}\n${s.code}`]));
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile;
   host.getSourceFile = (name, version, ...rest) => {
     const text = byFile.get(name);
-    return text !== undefined ? ts.createSourceFile(name, text, version) : getSourceFile.call(host, name, version, ...rest);
+    return text !== undefined
+      ? ts.createSourceFile(name, text, version)
+      : getSourceFile.call(host, name, version, ...rest);
   };
   const fileExists = host.fileExists;
   host.fileExists = (name) => byFile.has(name) || fileExists.call(host, name);
@@ -97,7 +125,11 @@ describe("the README's TypeScript samples", () => {
   }, 120_000);
 
   it("would catch a sample that does not compile", () => {
-    const broken = samples('```ts\nimport { RateLimitError } from "payi";\ndeclare const e: RateLimitError;\nconst n: 404 = e.status;\n```\n');
-    expect(compile(broken)).toEqual([expect.stringMatching(/^README\.md:4: Type '429' is not assignable to type '404'/)]);
+    const broken = samples(
+      '```ts\nimport { RateLimitError } from "payi";\ndeclare const e: RateLimitError;\nconst n: 404 = e.status;\n```\n',
+    );
+    expect(compile(broken)).toEqual([
+      expect.stringMatching(/^README\.md:4: Type '429' is not assignable to type '404'/),
+    ]);
   }, 120_000);
 });

@@ -3,5 +3,8 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export default function setup() {
-  execFileSync("npm", ["run", "-s", "build"], { cwd: fileURLToPath(new URL("../..", import.meta.url)), stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npm", ["run", "-s", "build"], {
+    cwd: fileURLToPath(new URL("../..", import.meta.url)),
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 }

@@ -8,10 +8,11 @@ export function textsOf(root: unknown): string[] {
   const seen = new Set<unknown>();
   const visit = (v: unknown, depth: number): void => {
     if (typeof v === "string") return void out.push(v);
-    if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean" || typeof v === "symbol") return void out.push(String(v));
+    if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean" || typeof v === "symbol")
+      return void out.push(String(v));
     if (v === null || (typeof v !== "object" && typeof v !== "function") || seen.has(v) || depth > 20) return;
     seen.add(v);
-    if (v instanceof Headers || v instanceof Map) for (const [k, x] of v) (visit(k, depth + 1), visit(x, depth + 1));
+    if (v instanceof Headers || v instanceof Map) for (const [k, x] of v) visit(k, depth + 1), visit(x, depth + 1);
     if (v instanceof Set) for (const x of v) visit(x, depth + 1);
     for (const key of Reflect.ownKeys(v)) {
       out.push(String(key));
@@ -20,7 +21,8 @@ export function textsOf(root: unknown): string[] {
     }
     if (v instanceof Error) {
       // Own or inherited: message, stack, cause, name.
-      for (const k of ["message", "stack", "name", "cause"] as const) visit((v as unknown as Record<string, unknown>)[k], depth + 1);
+      for (const k of ["message", "stack", "name", "cause"] as const)
+        visit((v as unknown as Record<string, unknown>)[k], depth + 1);
     }
   };
   visit(root, 0);

@@ -65,7 +65,12 @@ export async function startServer(handler: Handler = (_req, res) => json(res, 20
   };
 }
 
-export function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
 }
@@ -74,7 +79,11 @@ export function json(res: http.ServerResponse, status: number, body: unknown, he
 export const stall: Handler = () => new Promise<void>(() => {});
 
 /** The service's error body. */
-export const errorBody = (status: number, message: string, code?: string) => ({ message, statusCode: status, ...(code ? { xproxy_error: { code, message } } : {}) });
+export const errorBody = (status: number, message: string, code?: string) => ({
+  message,
+  statusCode: status,
+  ...(code ? { xproxy_error: { code, message } } : {}),
+});
 
 export const ingestOk = {
   event_timestamp: "2025-02-03T10:00:00Z",

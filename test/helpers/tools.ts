@@ -44,15 +44,32 @@ async function install(name: ToolName): Promise<string> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   try {
-    await promisify(execFile)(process.platform === "win32" ? "npm.cmd" : "npm", ["install", "--no-audit", "--no-fund", "--no-save", "--no-package-lock", "--prefer-offline", "--loglevel=error", "--prefix", dir, pkg], {
-      cwd: dir,
-      timeout: 300_000,
-    });
+    await promisify(execFile)(
+      process.platform === "win32" ? "npm.cmd" : "npm",
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--no-save",
+        "--no-package-lock",
+        "--prefer-offline",
+        "--loglevel=error",
+        "--prefix",
+        dir,
+        pkg,
+      ],
+      {
+        cwd: dir,
+        timeout: 300_000,
+      },
+    );
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     const text = `${(e as { stderr?: string }).stderr ?? ""} ${(e as Error).message}`;
     if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET|ENETUNREACH/.test(text) && !process.env.CI) {
-      throw new RegistryUnreachable(`${pkg} could not be fetched from the npm registry (${text.match(/E[A-Z_]+/)?.[0]}); set CI=1 to make this a failure`);
+      throw new RegistryUnreachable(
+        `${pkg} could not be fetched from the npm registry (${text.match(/E[A-Z_]+/)?.[0]}); set CI=1 to make this a failure`,
+      );
     }
     throw e;
   }

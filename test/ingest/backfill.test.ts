@@ -2,17 +2,31 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AsyncPayi, PayiError, PermissionDeniedError, type BackfillProgress, type IngestUnitsParams } from "../../src/index.js";
+import {
+  AsyncPayi,
+  PayiError,
+  PermissionDeniedError,
+  type BackfillProgress,
+  type IngestUnitsParams,
+} from "../../src/index.js";
 import { json } from "../helpers/server.js";
 import { ev, useBulkServer } from "./bulk-server.js";
 
 const ctx = useBulkServer("backfill");
-const client = (maxRetries = 2) => new AsyncPayi({ apiKey: "backfill-key", baseURL: ctx.server.url, logLevel: "off", maxRetries });
+const client = (maxRetries = 2) =>
+  new AsyncPayi({ apiKey: "backfill-key", baseURL: ctx.server.url, logLevel: "off", maxRetries });
 const reset = () => {
   ctx.server.accepted.clear();
   ctx.server.received.length = 0;
 };
-const readJsonl = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []);
+const readJsonl = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 const onServer = () => [...ctx.server.accepted.values()].reduce((a, b) => a + b, 0);
 /** The source events, from its properties.n, that the server accepted more than once. */
 const duplicates = () => [...ctx.server.accepted].filter(([, c]) => c > 1).map(([n]) => n);
@@ -22,13 +36,34 @@ describe("ingest.backfill", () => {
     reset();
     ctx.server.behave(() => false);
     const file = join(ctx.dir, "events.jsonl");
-    const lines = Array.from({ length: 23 }, (_, n) => JSON.stringify(ev(n, n === 5 ? { properties: { refuse: "yes" } } : {})));
-    lines.splice(10, 0, "{not json", JSON.stringify({ category: "system.openai", units: { text: { input: "lots" } } }), "");
+    const lines = Array.from({ length: 23 }, (_, n) =>
+      JSON.stringify(ev(n, n === 5 ? { properties: { refuse: "yes" } } : {})),
+    );
+    lines.splice(
+      10,
+      0,
+      "{not json",
+      JSON.stringify({ category: "system.openai", units: { text: { input: "lots" } } }),
+      "",
+    );
     writeFileSync(file, `${lines.join("\n")}\n`);
     const progress: BackfillProgress[] = [];
     const rejectsFile = join(ctx.dir, "rejects.jsonl");
-    const summary = await client().ingest.backfill(file, { batchSize: 5, concurrency: 2, rejects: rejectsFile, onProgress: (p) => progress.push(p) });
-    expect(summary).toMatchObject({ read: 25, sent: 23, accepted: 22, rejected: 3, skipped: 0, batches: 5, interrupted: false });
+    const summary = await client().ingest.backfill(file, {
+      batchSize: 5,
+      concurrency: 2,
+      rejects: rejectsFile,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(summary).toMatchObject({
+      read: 25,
+      sent: 23,
+      accepted: 22,
+      rejected: 3,
+      skipped: 0,
+      batches: 5,
+      interrupted: false,
+    });
     expect(ctx.server.accepted.size).toBe(22);
     expect(summary.accepted + summary.rejected).toBe(summary.read);
     const rejects = readJsonl(rejectsFile);
@@ -37,8 +72,14 @@ describe("ingest.backfill", () => {
       [10, 11],
       [11, 12],
     ]);
-    expect(rejects.find((r) => r.index === 5)).toMatchObject({ event: { properties: { n: "5", refuse: "yes" } }, reason: expect.stringMatching(/404 category_resource_not_found refused 5/) });
-    expect(rejects.find((r) => r.index === 10)).toMatchObject({ event: "{not json", reason: expect.stringMatching(/not JSON/) });
+    expect(rejects.find((r) => r.index === 5)).toMatchObject({
+      event: { properties: { n: "5", refuse: "yes" } },
+      reason: expect.stringMatching(/404 category_resource_not_found refused 5/),
+    });
+    expect(rejects.find((r) => r.index === 10)).toMatchObject({
+      event: "{not json",
+      reason: expect.stringMatching(/not JSON/),
+    });
     expect(rejects.find((r) => r.index === 11).reason).toMatch(/units\.text\.input/);
     expect(progress.at(-1)).toMatchObject({ accepted: 22, rejected: 3 });
     expect(progress.map((p) => p.batches)).toEqual([1, 2, 3, 4, 5]);
@@ -57,7 +98,11 @@ describe("ingest.backfill", () => {
         yield ev(n);
       }
     }
-    const summary = await client().ingest.backfill(source(), { batchSize: 50, concurrency: 3, onProgress: (p) => (settled = p.accepted + p.rejected) });
+    const summary = await client().ingest.backfill(source(), {
+      batchSize: 50,
+      concurrency: 3,
+      onProgress: (p) => (settled = p.accepted + p.rejected),
+    });
     expect(summary.accepted).toBe(2_000);
     expect(maxAhead).toBeLessThanOrEqual(50 * 3);
     expect(maxAhead).toBeGreaterThan(50); // it does read ahead: batches overlap
@@ -69,7 +114,13 @@ describe("ingest.backfill", () => {
     const checkpoint = join(ctx.dir, "checkpoint");
     const events = Array.from({ length: 100 }, (_, n) => ev(n));
     const stop = new AbortController();
-    const first = await client().ingest.backfill(events, { batchSize: 10, concurrency: 2, checkpoint, signal: stop.signal, onProgress: (p) => p.batches === 3 && stop.abort() });
+    const first = await client().ingest.backfill(events, {
+      batchSize: 10,
+      concurrency: 2,
+      checkpoint,
+      signal: stop.signal,
+      onProgress: (p) => p.batches === 3 && stop.abort(),
+    });
     expect(first.interrupted).toBe(true);
     expect(first.accepted).toBeLessThan(100);
     expect(JSON.parse(readFileSync(checkpoint, "utf8"))).toEqual({ settled: first.accepted, ahead: [] });
@@ -86,11 +137,13 @@ describe("ingest.backfill", () => {
     ctx.server.behave(async (req, res) => {
       if (!req.body.includes('"n":"20"')) return false;
       await new Promise((r) => setTimeout(r, 150));
-      return json(res, 403, { message: "not now", statusCode: 403 }), true;
+      return (json(res, 403, { message: "not now", statusCode: 403 }), true);
     });
     const checkpoint = join(ctx.dir, "checkpoint-fail");
     const events = Array.from({ length: 100 }, (_, n) => ev(n));
-    const failed = await client().ingest.backfill(events, { batchSize: 10, concurrency: 4, checkpoint }).catch((e) => e);
+    const failed = await client()
+      .ingest.backfill(events, { batchSize: 10, concurrency: 4, checkpoint })
+      .catch((e) => e);
     expect(failed).toBeInstanceOf(PermissionDeniedError);
     const saved = JSON.parse(readFileSync(checkpoint, "utf8"));
     expect(saved.settled).toBe(20);
@@ -114,7 +167,9 @@ describe("ingest.backfill", () => {
       for (let n = 0; n < 35; n++) yield ev(n);
       throw new Error("disk went away");
     }
-    await expect(client().ingest.backfill(source(), { batchSize: 10, concurrency: 4, checkpoint })).rejects.toThrow(/disk went away/);
+    await expect(client().ingest.backfill(source(), { batchSize: 10, concurrency: 4, checkpoint })).rejects.toThrow(
+      /disk went away/,
+    );
     expect(ctx.server.accepted.size).toBe(30);
     expect(JSON.parse(readFileSync(checkpoint, "utf8")).settled).toBe(30);
   });
@@ -126,7 +181,10 @@ describe("ingest.backfill", () => {
     writeFileSync(checkpoint, "5");
     reset();
     ctx.server.behave(() => false);
-    const resumed = await client().ingest.backfill(Array.from({ length: 8 }, (_, n) => ev(n)), { checkpoint });
+    const resumed = await client().ingest.backfill(
+      Array.from({ length: 8 }, (_, n) => ev(n)),
+      { checkpoint },
+    );
     expect(resumed).toMatchObject({ skipped: 5, accepted: 3 });
     await expect(client().ingest.backfill([ev(1)], { batchSize: 0 })).rejects.toThrow(/batchSize/);
   });
@@ -134,12 +192,15 @@ describe("ingest.backfill", () => {
     reset();
     // The service refuses any request holding event 7 with a 400 (its bulk check), and 13 with a 422.
     ctx.server.behave((req, res) => {
-      if (req.body.includes('"n":"7"')) return json(res, 400, { message: "invalid event", statusCode: 400 }), true;
-      if (req.body.includes('"n":"13"')) return json(res, 422, { message: "unprocessable", statusCode: 422 }), true;
+      if (req.body.includes('"n":"7"')) return (json(res, 400, { message: "invalid event", statusCode: 400 }), true);
+      if (req.body.includes('"n":"13"')) return (json(res, 422, { message: "unprocessable", statusCode: 422 }), true);
       return false;
     });
     const rejectsFile = join(ctx.dir, "isolated.rejects.jsonl");
-    const summary = await client().ingest.backfill(Array.from({ length: 20 }, (_, n) => ev(n)), { batchSize: 10, rejects: rejectsFile });
+    const summary = await client().ingest.backfill(
+      Array.from({ length: 20 }, (_, n) => ev(n)),
+      { batchSize: 10, rejects: rejectsFile },
+    );
     expect(summary).toMatchObject({ accepted: 18, rejected: 2, interrupted: false });
     expect(ctx.server.accepted.size).toBe(18);
     expect(duplicates()).toEqual([]);
@@ -166,18 +227,36 @@ describe("ingest.backfill", () => {
     reset();
     ctx.server.behave(() => false);
     const file = join(ctx.dir, "again.jsonl");
-    writeFileSync(file, [JSON.stringify(ev(0, { properties: { refuse: "yes" } })), "{broken", JSON.stringify({ category: "system.openai", units: { text: { input: "x" } } })].join("\n"));
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(ev(0, { properties: { refuse: "yes" } })),
+        "{broken",
+        JSON.stringify({ category: "system.openai", units: { text: { input: "x" } } }),
+      ].join("\n"),
+    );
     const first = join(ctx.dir, "again.rejects.jsonl");
     expect(await client().ingest.backfill(file, { rejects: first })).toMatchObject({ accepted: 0, rejected: 3 });
     // Fixed on the service's side: the same file sent as it is, and refused again only for what still is wrong.
-    ctx.server.behave((req, res) => (req.body.includes("refuse") ? (json(res, 200, { ingest_count: JSON.parse(req.body).length, error_count: 0, errors: [] }), true) : false));
+    ctx.server.behave((req, res) =>
+      req.body.includes("refuse")
+        ? (json(res, 200, { ingest_count: JSON.parse(req.body).length, error_count: 0, errors: [] }), true)
+        : false,
+    );
     const second = join(ctx.dir, "again.rejects-2.jsonl");
-    expect(await client().ingest.backfill(first, { rejects: second })).toMatchObject({ read: 3, accepted: 1, rejected: 2 });
+    expect(await client().ingest.backfill(first, { rejects: second })).toMatchObject({
+      read: 3,
+      accepted: 1,
+      rejected: 2,
+    });
     expect(readJsonl(second).map((r) => r.reason.replace(/:.*/, ""))).toEqual(["not JSON", "units.text.input"]);
     expect(readJsonl(second)[0].event).toBe("{broken");
     // A dead-letter line: { event, reason, at }.
     const dead = join(ctx.dir, "dead-letter.jsonl");
-    writeFileSync(dead, `${JSON.stringify({ event: { ...ev(5), resource_scope: "global" }, reason: "404 refused 5", at: "2026-01-01T00:00:00Z" })}\n`);
+    writeFileSync(
+      dead,
+      `${JSON.stringify({ event: { ...ev(5), resource_scope: "global" }, reason: "404 refused 5", at: "2026-01-01T00:00:00Z" })}\n`,
+    );
     reset();
     ctx.server.behave(() => false);
     expect(await client().ingest.backfill(dead)).toMatchObject({ accepted: 1, rejected: 0 });

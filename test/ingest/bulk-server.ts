@@ -23,13 +23,26 @@ export async function startBulkServer(): Promise<BulkServer> {
     const errors: unknown[] = [];
     events.forEach((e, i) => {
       if (e.properties?.refuse) {
-        errors.push({ item_index: i, xproxy_result: { message: `refused ${e.properties.n}`, statusCode: 404, xproxy_error: { code: "category_resource_not_found" } } });
+        errors.push({
+          item_index: i,
+          xproxy_result: {
+            message: `refused ${e.properties.n}`,
+            statusCode: 404,
+            xproxy_error: { code: "category_resource_not_found" },
+          },
+        });
       } else {
         const key = String(e.properties?.n);
         accepted.set(key, (accepted.get(key) ?? 0) + 1);
       }
     });
-    json(res, 200, { ingest_count: events.length - errors.length, ingest_timestamp: "2025-02-03T10:00:00Z", request_id: `req_bulk_${n}`, error_count: errors.length, errors });
+    json(res, 200, {
+      ingest_count: events.length - errors.length,
+      ingest_timestamp: "2025-02-03T10:00:00Z",
+      request_id: `req_bulk_${n}`,
+      error_count: errors.length,
+      errors,
+    });
   });
   return Object.assign(server, { accepted, behave: (fn: typeof behaviour) => void (behaviour = fn) });
 }

@@ -14,10 +14,14 @@ const ctx = useBulkServer("cli");
 
 /** The built bin (what `npx payi` runs; the test setup builds dist/), or the source through tsx. */
 const payi = (args: string[], entry: "dist" | "tsx" = "dist") =>
-  promisify(execFile)(process.execPath, [...(entry === "tsx" ? ["--import", "tsx", join(root, "src/cli.ts")] : [join(root, "dist/cli.js")]), ...args], {
-    env: { ...process.env, PAYI_API_KEY: KEY, PAYI_BASE_URL: "" },
-    timeout: 20_000,
-  }).then(
+  promisify(execFile)(
+    process.execPath,
+    [...(entry === "tsx" ? ["--import", "tsx", join(root, "src/cli.ts")] : [join(root, "dist/cli.js")]), ...args],
+    {
+      env: { ...process.env, PAYI_API_KEY: KEY, PAYI_BASE_URL: "" },
+      timeout: 20_000,
+    },
+  ).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
   );
@@ -32,8 +36,20 @@ describe("payi backfill", () => {
   it("exits 0 when every event was accepted, with a summary", async () => {
     ctx.server.accepted.clear();
     ctx.server.behave(() => false);
-    const file = write("ok.jsonl", Array.from({ length: 12 }, (_, n) => JSON.stringify(ev(n))));
-    const { code, stdout } = await payi(["backfill", file, "--batch-size", "5", "--concurrency", "2", "--base-url", ctx.server.url]);
+    const file = write(
+      "ok.jsonl",
+      Array.from({ length: 12 }, (_, n) => JSON.stringify(ev(n))),
+    );
+    const { code, stdout } = await payi([
+      "backfill",
+      file,
+      "--batch-size",
+      "5",
+      "--concurrency",
+      "2",
+      "--base-url",
+      ctx.server.url,
+    ]);
     expect(stdout).toMatch(/Done: 12 events read, 12 accepted, 0 refused, 3 batches/);
     expect(code).toBe(0);
     expect(ctx.server.accepted.size).toBe(12);
@@ -42,7 +58,11 @@ describe("payi backfill", () => {
 
   it("exits 1 when some were refused, and says where they are (run from source with tsx)", async () => {
     ctx.server.behave(() => false);
-    const file = write("some-bad.jsonl", [JSON.stringify(ev(1)), "oops", JSON.stringify(ev(2, { properties: { refuse: "yes" } }))]);
+    const file = write("some-bad.jsonl", [
+      JSON.stringify(ev(1)),
+      "oops",
+      JSON.stringify(ev(2, { properties: { refuse: "yes" } })),
+    ]);
     const rejects = join(ctx.dir, "refused.jsonl");
     const { code, stdout } = await payi(["backfill", file, "--base-url", ctx.server.url, "--rejects", rejects], "tsx");
     expect(code).toBe(1);
@@ -74,10 +94,27 @@ describe("payi backfill", () => {
   it("stops on SIGTERM as on Ctrl-C: a summary, a checkpoint, and the next run resumes without resending", async () => {
     ctx.server.accepted.clear();
     ctx.server.behave(async () => (await new Promise((r) => setTimeout(r, 100)), false));
-    const file = write("term.jsonl", Array.from({ length: 60 }, (_, n) => JSON.stringify(ev(n))));
-    const child = spawn(process.execPath, [join(root, "dist/cli.js"), "backfill", file, "--batch-size", "5", "--concurrency", "1", "--base-url", ctx.server.url], {
-      env: { ...process.env, PAYI_API_KEY: KEY, PAYI_BASE_URL: "" },
-    });
+    const file = write(
+      "term.jsonl",
+      Array.from({ length: 60 }, (_, n) => JSON.stringify(ev(n))),
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, "dist/cli.js"),
+        "backfill",
+        file,
+        "--batch-size",
+        "5",
+        "--concurrency",
+        "1",
+        "--base-url",
+        ctx.server.url,
+      ],
+      {
+        env: { ...process.env, PAYI_API_KEY: KEY, PAYI_BASE_URL: "" },
+      },
+    );
     let stdout = "";
     child.stdout.on("data", (d) => (stdout += d));
     while (ctx.server.accepted.size < 5) await new Promise((r) => setTimeout(r, 10));
@@ -100,17 +137,24 @@ describe("payi backfill", () => {
   it("sends its rejects file again as it is", async () => {
     ctx.server.accepted.clear();
     ctx.server.behave(() => false);
-    const file = write("refused-once.jsonl", [JSON.stringify(ev(1, { properties: { refuse: "yes" } })), JSON.stringify(ev(2))]);
+    const file = write("refused-once.jsonl", [
+      JSON.stringify(ev(1, { properties: { refuse: "yes" } })),
+      JSON.stringify(ev(2)),
+    ]);
     const first = await payi(["backfill", file, "--base-url", ctx.server.url]);
     expect(first.code).toBe(1);
     const rejects = `${file}.rejects.jsonl`;
     expect(existsSync(rejects)).toBe(true);
     // The service now takes it.
-    ctx.server.behave((req, res) => (req.body.includes("refuse") ? (json(res, 200, { ingest_count: 1, error_count: 0, errors: [] }), true) : false));
+    ctx.server.behave((req, res) =>
+      req.body.includes("refuse") ? (json(res, 200, { ingest_count: 1, error_count: 0, errors: [] }), true) : false,
+    );
     const again = await payi(["backfill", rejects, "--base-url", ctx.server.url]);
     expect(again.stdout).toMatch(/Done: 1 events read, 1 accepted, 0 refused/);
     expect(again.code).toBe(0);
-    expect((await payi(["backfill", rejects, "--rejects", rejects])).stderr).toMatch(/--rejects must not be the file being sent/);
+    expect((await payi(["backfill", rejects, "--rejects", rejects])).stderr).toMatch(
+      /--rejects must not be the file being sent/,
+    );
   });
 
   it("prints its version and its help", async () => {

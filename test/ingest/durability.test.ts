@@ -31,7 +31,14 @@ function logs() {
   return { seen, logger, warnings: () => seen.filter((s) => s.level === "warn").map((s) => s.message) };
 }
 const client = (o: { maxRetries?: number; logger?: Logger; baseURL?: string; timeout?: number } = {}) =>
-  new AsyncPayi({ apiKey: KEY, baseURL: o.baseURL ?? ctx.server.url, maxRetries: o.maxRetries ?? 0, timeout: o.timeout ?? 5_000, logger: o.logger, logLevel: o.logger ? "debug" : "off" });
+  new AsyncPayi({
+    apiKey: KEY,
+    baseURL: o.baseURL ?? ctx.server.url,
+    maxRetries: o.maxRetries ?? 0,
+    timeout: o.timeout ?? 5_000,
+    logger: o.logger,
+    logLevel: o.logger ? "debug" : "off",
+  });
 const delivered = () => [...ctx.server.accepted.keys()].sort((a, b) => Number(a) - Number(b));
 const ids = (k: number) => Array.from({ length: k }, (_, i) => String(i));
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
@@ -102,7 +109,9 @@ describe("a spooled queue through an outage", () => {
     const times: number[] = [];
     reset((_r, res, k) => {
       times.push(Date.now());
-      return k === 1 ? (json(res, 429, { message: "slow down", statusCode: 429 }, { "retry-after": "0.4" }), true) : false;
+      return k === 1
+        ? (json(res, 429, { message: "slow down", statusCode: 429 }, { "retry-after": "0.4" }), true)
+        : false;
     });
     const q = client().ingest.queue({ spool: fresh(), flushAt: 2, retryDelayMs: 1 });
     await q.enqueue(ev(0));
@@ -116,15 +125,23 @@ describe("a spooled queue through an outage", () => {
     reset();
     const dir = fresh();
     const refused: string[] = [];
-    const q = client().ingest.queue({ spool: dir, flushAt: 4, onEventError: (err, e) => refused.push(`${e.properties?.n} ${err.code}`) });
-    for (let i = 0; i < 4; i++) await q.enqueue(ev(i, i === 2 ? { properties: { refuse: "yes" }, resource_scope: "global" } : {}));
+    const q = client().ingest.queue({
+      spool: dir,
+      flushAt: 4,
+      onEventError: (err, e) => refused.push(`${e.properties?.n} ${err.code}`),
+    });
+    for (let i = 0; i < 4; i++)
+      await q.enqueue(ev(i, i === 2 ? { properties: { refuse: "yes" }, resource_scope: "global" } : {}));
     await q.flush();
     expect(delivered()).toEqual(["0", "1", "3"]);
     expect(refused).toEqual(["2 category_resource_not_found"]);
     const dead = lines(join(dir, "dead-letter.jsonl")).map((l) => JSON.parse(l));
     expect(dead).toHaveLength(1);
     // In the form enqueue() takes (resource_scope, not the bulk field scope), ready to be sent again.
-    expect(dead[0]).toMatchObject({ event: { properties: { n: "2", refuse: "yes" }, resource_scope: "global" }, reason: "404 category_resource_not_found refused 2" });
+    expect(dead[0]).toMatchObject({
+      event: { properties: { n: "2", refuse: "yes" }, resource_scope: "global" },
+      reason: "404 category_resource_not_found refused 2",
+    });
     expect(q.stats()).toMatchObject({ delivered: 3, failed: 1, pending: 0 });
     await q.shutdown();
     expect(client().ingest.queue({ spool: dir }).stats().pending).toBe(0);
@@ -134,12 +151,19 @@ describe("a spooled queue through an outage", () => {
     reset((_r, res) => (json(res, 403, { message: "not allowed", statusCode: 403 }), true));
     const dir = fresh();
     const errors: string[] = [];
-    const q = client().ingest.queue({ spool: dir, flushAt: 2, onError: (err, events) => errors.push(`${err.name} ${events.length}`) });
+    const q = client().ingest.queue({
+      spool: dir,
+      flushAt: 2,
+      onError: (err, events) => errors.push(`${err.name} ${events.length}`),
+    });
     await q.enqueue(ev(0));
     await q.enqueue(ev(1));
     await q.flush();
     expect(errors).toEqual(["PermissionDeniedError 2"]);
-    expect(lines(join(dir, "dead-letter.jsonl")).map((l) => JSON.parse(l).reason)).toEqual(["403 not allowed", "403 not allowed"]);
+    expect(lines(join(dir, "dead-letter.jsonl")).map((l) => JSON.parse(l).reason)).toEqual([
+      "403 not allowed",
+      "403 not allowed",
+    ]);
     expect(q.stats()).toMatchObject({ failed: 2, pending: 0 });
     await q.shutdown();
   });
@@ -214,8 +238,20 @@ describe("spool I/O failures", () => {
       const out = await new Promise<string>((resolve, reject) =>
         execFile(
           process.execPath,
-          ["--import", "tsx", fileURLToPath(new URL("../fixtures/queue-child.ts", import.meta.url)), "enqueue", ctx.server.url, dir],
-          { timeout: 20_000, ...(root ? { uid: 65534, gid: 65534 } : {}), cwd: fileURLToPath(new URL("../..", import.meta.url)), env: { ...process.env, HOME: base } },
+          [
+            "--import",
+            "tsx",
+            fileURLToPath(new URL("../fixtures/queue-child.ts", import.meta.url)),
+            "enqueue",
+            ctx.server.url,
+            dir,
+          ],
+          {
+            timeout: 20_000,
+            ...(root ? { uid: 65534, gid: 65534 } : {}),
+            cwd: fileURLToPath(new URL("../..", import.meta.url)),
+            env: { ...process.env, HOME: base },
+          },
           (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
         ),
       );
@@ -232,7 +268,10 @@ describe("spool I/O failures", () => {
     const dir = fresh();
     mkdirSync(dir);
     // 1,500 of 2,000 spooled events acknowledged: a queue used to compact by writing a full copy first.
-    writeFileSync(join(dir, "events.jsonl"), Array.from({ length: 2_000 }, (_, i) => `${JSON.stringify({ id: i + 1, event: ev(i) })}\n`).join(""));
+    writeFileSync(
+      join(dir, "events.jsonl"),
+      Array.from({ length: 2_000 }, (_, i) => `${JSON.stringify({ id: i + 1, event: ev(i) })}\n`).join(""),
+    );
     writeFileSync(join(dir, "acks.jsonl"), `${JSON.stringify(Array.from({ length: 1_500 }, (_, i) => i + 1))}\n`);
     const full = () => Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
     spoolIo.fs = {
@@ -249,7 +288,9 @@ describe("spool I/O failures", () => {
     expect(q.stats()).toMatchObject({ accepted: 500, pending: 500 });
     await expect(q.enqueue(ev(9_999))).rejects.toThrow(/ENOSPC.*the event was not accepted/);
     await q.flush();
-    expect(delivered()).toEqual(Array.from({ length: 500 }, (_, i) => String(1_500 + i)).sort((a, b) => Number(a) - Number(b)));
+    expect(delivered()).toEqual(
+      Array.from({ length: 500 }, (_, i) => String(1_500 + i)).sort((a, b) => Number(a) - Number(b)),
+    );
     expect(q.stats()).toMatchObject({ accepted: 500, delivered: 500, pending: 0 });
     expect(log.warnings().join("\n")).toMatch(/lock could not take this process's id \(ENOSPC/);
     spoolIo.fs = undefined;
@@ -265,12 +306,17 @@ describe("records whole or not at all", () => {
     const dir = fresh();
     const realWrite = fs.writeSync;
     let short = false;
-    spoolIo.fs = { writeSync: ((fd: number, data: Buffer) => realWrite(fd, short ? data.subarray(0, 10) : data)) as typeof fs.writeSync };
+    spoolIo.fs = {
+      writeSync: ((fd: number, data: Buffer) =>
+        realWrite(fd, short ? data.subarray(0, 10) : data)) as typeof fs.writeSync,
+    };
     const spool = new Spool<Record<string, unknown>>(dir);
     spool.recover();
     spool.append(bulk(1));
     short = true;
-    expect(() => spool.append(bulk(2))).toThrow(/could not be written \(short write: 10 of \d+ bytes.*the event was not accepted/);
+    expect(() => spool.append(bulk(2))).toThrow(
+      /could not be written \(short write: 10 of \d+ bytes.*the event was not accepted/,
+    );
     short = false;
     spool.append(bulk(3));
     spool.close();
@@ -282,7 +328,8 @@ describe("records whole or not at all", () => {
     const realWrite = fs.writeSync;
     let broken = false;
     spoolIo.fs = {
-      writeSync: ((fd: number, data: Buffer) => realWrite(fd, broken ? data.subarray(0, 12) : data)) as typeof fs.writeSync,
+      writeSync: ((fd: number, data: Buffer) =>
+        realWrite(fd, broken ? data.subarray(0, 12) : data)) as typeof fs.writeSync,
       ftruncateSync: () => {
         if (broken) throw Object.assign(new Error("EIO"), { code: "EIO" });
       },
@@ -323,7 +370,11 @@ describe("shutdown({ timeoutMs })", () => {
     const closed: number[] = [];
     s.on("connection", (sock) => sock.on("close", () => closed.push(Date.now())));
     await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-    return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, closed, stop: () => (s.closeAllConnections(), new Promise((r) => s.close(r))) };
+    return {
+      url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`,
+      closed,
+      stop: () => (s.closeAllConnections(), new Promise((r) => s.close(r))),
+    };
   };
 
   it("stops the requests in flight at the deadline; what they carried stays spooled", async () => {
@@ -348,7 +399,10 @@ describe("shutdown({ timeoutMs })", () => {
   it("without a spool, reports what the stopped requests carried to onError", async () => {
     const black = await silent();
     const errors: string[] = [];
-    const q = client({ baseURL: black.url, maxRetries: 2, timeout: 60_000 }).ingest.queue({ flushAt: 2, onError: (err, events) => errors.push(`${err.name} ${events.length}`) });
+    const q = client({ baseURL: black.url, maxRetries: 2, timeout: 60_000 }).ingest.queue({
+      flushAt: 2,
+      onError: (err, events) => errors.push(`${err.name} ${events.length}`),
+    });
     await q.enqueue(ev(0));
     await q.enqueue(ev(1));
     await new Promise((r) => setTimeout(r, 100));
@@ -363,8 +417,18 @@ describe("shutdown({ timeoutMs })", () => {
     const dir = fresh();
     const started = Date.now();
     const out = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../fixtures/queue-child.ts", import.meta.url)), "shutdown", black.url, dir], { timeout: 20_000 }, (err, stdout, stderr) =>
-        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      execFile(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          fileURLToPath(new URL("../fixtures/queue-child.ts", import.meta.url)),
+          "shutdown",
+          black.url,
+          dir,
+        ],
+        { timeout: 20_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
       ),
     );
     // The request had 60 s to run and two retries: exiting well before that is the point.
@@ -388,8 +452,18 @@ describe('overflow "wait"', () => {
       });
     });
     const child = new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../fixtures/queue-child.ts", import.meta.url)), "wait", url, fresh()], { timeout: 20_000 }, (err, stdout, stderr) =>
-        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      execFile(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          fileURLToPath(new URL("../fixtures/queue-child.ts", import.meta.url)),
+          "wait",
+          url,
+          fresh(),
+        ],
+        { timeout: 20_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
       ),
     );
     await new Promise((r) => setTimeout(r, 1_500)); // the outage
@@ -407,7 +481,15 @@ describe('overflow "wait"', () => {
 describe("options", () => {
   it("take their defaults when passed as undefined", async () => {
     reset();
-    const o: IngestQueueOptions = { flushAt: undefined, flushInterval: undefined, concurrency: undefined, maxQueueSize: undefined, overflow: undefined, spool: undefined, retryDelayMs: undefined };
+    const o: IngestQueueOptions = {
+      flushAt: undefined,
+      flushInterval: undefined,
+      concurrency: undefined,
+      maxQueueSize: undefined,
+      overflow: undefined,
+      spool: undefined,
+      retryDelayMs: undefined,
+    };
     const q = client().ingest.queue(o);
     await q.enqueue(ev(0));
     await q.shutdown();

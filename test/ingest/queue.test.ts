@@ -1,7 +1,13 @@
 // The queue: every event accepted is delivered, reported failed, or counted as dropped.
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AsyncPayi, PayiError, PayiValidationError, type IngestQueue, type IngestQueueOptions } from "../../src/index.js";
+import {
+  AsyncPayi,
+  PayiError,
+  PayiValidationError,
+  type IngestQueue,
+  type IngestQueueOptions,
+} from "../../src/index.js";
 import { json } from "../helpers/server.js";
 import { ev, startBulkServer, type BulkServer } from "./bulk-server.js";
 
@@ -16,7 +22,8 @@ const reset = () => {
   server.accepted.clear();
   server.received.length = 0;
 };
-const client = (maxRetries = 2, baseURL = server.url) => new AsyncPayi({ apiKey: KEY, baseURL, maxRetries, logLevel: "off", timeout: 2_000 });
+const client = (maxRetries = 2, baseURL = server.url) =>
+  new AsyncPayi({ apiKey: KEY, baseURL, maxRetries, logLevel: "off", timeout: 2_000 });
 
 /** What the queue reported through its callbacks, event by event, as a user would collect it. */
 function tracker() {
@@ -52,13 +59,29 @@ describe("ingest.queue", () => {
     server.behave(() => false);
     const t = tracker();
     const q = client().ingest.queue({ flushAt: 3, flushInterval: 60_000, ...t.options });
-    const extra = { user_id: "Zoë", limit_ids: [" b ", ""], resource_scope: "global", use_case_name: "chat", use_case_version: 2, account_name: "acme", disable_logging: false };
+    const extra = {
+      user_id: "Zoë",
+      limit_ids: [" b ", ""],
+      resource_scope: "global",
+      use_case_name: "chat",
+      use_case_version: 2,
+      account_name: "acme",
+      disable_logging: false,
+    };
     for (let n = 0; n < 7; n++) await q.enqueue(ev(n, { ...extra, properties: { attempt: 2 as unknown as string } }));
     expect(server.received.length).toBeLessThanOrEqual(2);
     await q.flush();
     expect(server.received).toHaveLength(3);
     const first = JSON.parse(server.received[0].body)[0];
-    expect(first).toMatchObject({ user_id: "Zoë", limit_ids: ["b"], scope: "global", use_case_name: "chat", use_case_version: 2, account_name: "acme", properties: { n: "0", attempt: "2" } });
+    expect(first).toMatchObject({
+      user_id: "Zoë",
+      limit_ids: ["b"],
+      scope: "global",
+      use_case_name: "chat",
+      use_case_version: 2,
+      account_name: "acme",
+      properties: { n: "0", attempt: "2" },
+    });
     expect(first).not.toHaveProperty("resource_scope");
     expect(first).not.toHaveProperty("disable_logging");
     expect(server.received[0].headers["xproxy-user-id"]).toBeUndefined();
@@ -115,7 +138,9 @@ describe("ingest.queue", () => {
     const q = client().ingest.queue({
       flushAt: 10,
       ...t.options,
-      onEventError: (err, event) => (refused.push([err.code, err.statusCode, event.properties?.n]), t.options.onEventError!(err, event)),
+      onEventError: (err, event) => (
+        refused.push([err.code, err.statusCode, event.properties?.n]), t.options.onEventError!(err, event)
+      ),
     });
     for (let n = 0; n < 5; n++) await q.enqueue(ev(n, n % 2 ? { properties: { refuse: "yes" } } : {}));
     await q.flush();
@@ -130,8 +155,8 @@ describe("ingest.queue", () => {
   it("retries 429 with Retry-After and a connection cut mid-batch, then delivers", async () => {
     reset();
     server.behave((_r, res, n) => {
-      if (n === 1) return json(res, 429, { message: "slow down", statusCode: 429 }, { "retry-after": "0.05" }), true;
-      if (n === 2) return res.socket!.destroy(), true;
+      if (n === 1) return (json(res, 429, { message: "slow down", statusCode: 429 }, { "retry-after": "0.05" }), true);
+      if (n === 2) return (res.socket!.destroy(), true);
       return false;
     });
     const t = tracker();
@@ -179,7 +204,8 @@ describe("ingest.queue", () => {
     expect(t.errors.map((e) => e.name)).toEqual(["APIConnectionError", "APIConnectionError"]);
     expect(t.failed.sort()).toEqual(["0", "1", "2", "3", "4"]);
     for (const err of t.errors) {
-      for (const text of [String(err), err.stack, JSON.stringify(err), inspect(err, { depth: 10 })]) expect(text).not.toContain(KEY);
+      for (const text of [String(err), err.stack, JSON.stringify(err), inspect(err, { depth: 10 })])
+        expect(text).not.toContain(KEY);
     }
     reset();
     balanced(q, t);
@@ -248,7 +274,9 @@ describe("ingest.queue", () => {
     reset();
     server.behave(() => false);
     const q = client().ingest.queue();
-    const bad = await q.enqueue({ category: "system.openai", units: { text: { input: "10" as unknown as number } } }).catch((e) => e);
+    const bad = await q
+      .enqueue({ category: "system.openai", units: { text: { input: "10" as unknown as number } } })
+      .catch((e) => e);
     expect(bad).toBeInstanceOf(PayiValidationError);
     expect(bad.issues.map((i: { path: string }) => i.path)).toEqual(["units.text.input"]);
     await expect(q.enqueue({ ...ev(1), disable_logging: true })).rejects.toThrow(/disable_logging/);
@@ -284,7 +312,12 @@ const q = new AsyncPayi({ apiKey: "k", baseURL: ${JSON.stringify(server.url)} })
 await q.enqueue({ category: "system.openai", units: { text: { input: 1 } } });
 console.log("enqueued", q.stats().pending);`;
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { timeout: 15_000 }, (err, out) => (err ? reject(err) : resolve(out))),
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "--input-type=module", "-e", code],
+        { timeout: 15_000 },
+        (err, out) => (err ? reject(err) : resolve(out)),
+      ),
     );
     // The 60 s timer was pending; exiting at all (before execFile's 15 s kill) is the point.
     expect(stdout.trim()).toBe("enqueued 1");

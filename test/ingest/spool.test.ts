@@ -20,8 +20,21 @@ describe("the spool", () => {
     const black = http.createServer(() => {});
     await new Promise<void>((r) => black.listen(0, "127.0.0.1", r));
     const dir = join(ctx.dir, "q1");
-    const writer = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../fixtures/spool-writer.ts", import.meta.url)), `http://127.0.0.1:${(black.address() as AddressInfo).port}`, dir, "25"], { stdio: ["ignore", "pipe", "inherit"] });
-    const accepted = await new Promise<string>((r) => writer.stdout!.on("data", (d) => String(d).includes("accepted") && r(String(d).trim())));
+    const writer = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        fileURLToPath(new URL("../fixtures/spool-writer.ts", import.meta.url)),
+        `http://127.0.0.1:${(black.address() as AddressInfo).port}`,
+        dir,
+        "25",
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const accepted = await new Promise<string>((r) =>
+      writer.stdout!.on("data", (d) => String(d).includes("accepted") && r(String(d).trim())),
+    );
     expect(accepted).toBe("accepted 25");
     await new Promise((r) => setTimeout(r, 200)); // batches are now in flight to the silent server
     writer.kill("SIGKILL");
@@ -36,7 +49,9 @@ describe("the spool", () => {
     const q = client().ingest.queue({ spool: dir, flushAt: 10 });
     expect(q.stats()).toMatchObject({ accepted: 25, pending: 25 });
     await q.flush();
-    expect([...ctx.server.accepted.keys()].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 25 }, (_, n) => String(n)));
+    expect([...ctx.server.accepted.keys()].sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 25 }, (_, n) => String(n)),
+    );
     expect([...ctx.server.accepted.values()].every((c) => c === 1)).toBe(true);
     const s = q.stats();
     expect(s).toMatchObject({ delivered: 25, pending: 0 });
@@ -72,7 +87,12 @@ describe("the spool", () => {
     // The first batch hangs until released; the rest are answered.
     ctx.server.behave(() => (first ? ((first = false), held) : false));
     const dir = join(ctx.dir, "q3");
-    const q = new AsyncPayi({ apiKey: "spool-key", baseURL: ctx.server.url, logLevel: "off", timeout: 30_000 }).ingest.queue({ spool: dir, flushAt: 100, concurrency: 2 });
+    const q = new AsyncPayi({
+      apiKey: "spool-key",
+      baseURL: ctx.server.url,
+      logLevel: "off",
+      timeout: 30_000,
+    }).ingest.queue({ spool: dir, flushAt: 100, concurrency: 2 });
     for (let n = 0; n < 2_500; n++) await q.enqueue(ev(n));
     while (ctx.server.accepted.size < 2_400) await new Promise((r) => setTimeout(r, 20));
     expect(q.stats().pending).toBe(100);

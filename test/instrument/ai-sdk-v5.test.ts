@@ -13,12 +13,27 @@ describe("ai 5", () => {
     const model = new MockLanguageModelV2({
       provider: "openai.responses",
       modelId: "o4-mini",
-      doGenerate: async () => ({ content: [{ type: "text", text: "ok" }], finishReason: "stop", usage: { inputTokens: 100, outputTokens: 50, totalTokens: 150, cachedInputTokens: 40, reasoningTokens: 20 }, warnings: [], response: { id: "resp_v2", modelId: "o4-mini-2025-04-16" } }),
+      doGenerate: async () => ({
+        content: [{ type: "text", text: "ok" }],
+        finishReason: "stop",
+        usage: { inputTokens: 100, outputTokens: 50, totalTokens: 150, cachedInputTokens: 40, reasoningTokens: 20 },
+        warnings: [],
+        response: { id: "resp_v2", modelId: "o4-mini-2025-04-16" },
+      }),
     });
-    const out = await generateText({ model: wrapLanguageModel({ model, middleware: aiSdkMiddleware(core) }), prompt: "hi" });
+    const out = await generateText({
+      model: wrapLanguageModel({ model, middleware: aiSdkMiddleware(core) }),
+      prompt: "hi",
+    });
     expect(out.text).toBe("ok");
     expect(core.reports).toHaveLength(1);
-    expect(core.reports[0].call).toMatchObject({ category: "system.openai", model: "o4-mini", responseId: "resp_v2", status: 200, units: { text: u(60, 30), text_cache_read: u(40), reasoning: u(0, 20) } });
+    expect(core.reports[0].call).toMatchObject({
+      category: "system.openai",
+      model: "o4-mini",
+      responseId: "resp_v2",
+      status: 200,
+      units: { text: u(60, 30), text_cache_read: u(40), reasoning: u(0, 20) },
+    });
   });
 
   it("streamText: Anthropic's counts and cache writes from the finish part's provider metadata", async () => {
@@ -33,14 +48,23 @@ describe("ai 5", () => {
           { type: "text-start", id: "0" },
           { type: "text-delta", id: "0", delta: "ok" },
           { type: "text-end", id: "0" },
-          { type: "finish", finishReason: "stop", usage: { inputTokens: 12, outputTokens: 6, totalTokens: 18, cachedInputTokens: 1000 }, providerMetadata: { anthropic: { cacheCreationInputTokens: 500 } } },
+          {
+            type: "finish",
+            finishReason: "stop",
+            usage: { inputTokens: 12, outputTokens: 6, totalTokens: 18, cachedInputTokens: 1000 },
+            providerMetadata: { anthropic: { cacheCreationInputTokens: 500 } },
+          },
         ]),
       }),
     });
     const result = streamText({ model: wrapLanguageModel({ model, middleware: aiSdkMiddleware(core) }), prompt: "hi" });
     expect(await result.text).toBe("ok");
     await core.reported();
-    expect(core.reports[0].call).toMatchObject({ category: "system.anthropic", responseId: "msg_v2", units: { text: u(12, 6), text_cache_read: u(1000), text_cache_write: u(500) } });
+    expect(core.reports[0].call).toMatchObject({
+      category: "system.anthropic",
+      responseId: "msg_v2",
+      units: { text: u(12, 6), text_cache_read: u(1000), text_cache_write: u(500) },
+    });
     expect(core.reports[0].call.failure).toBeUndefined();
   });
 });

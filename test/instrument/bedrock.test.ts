@@ -12,7 +12,19 @@ import {
 } from "@aws-sdk/client-bedrock-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instrumentBedrock } from "../../src/instrument/providers/bedrock.js";
-import { REQUEST_ID, bedrockError, bedrockJson, chunkFrame, converseStreamFrames, eventFrame, exceptionFrame, route, startBedrockFake, writeFrames, type BedrockFake } from "./fakes/bedrock.js";
+import {
+  REQUEST_ID,
+  bedrockError,
+  bedrockJson,
+  chunkFrame,
+  converseStreamFrames,
+  eventFrame,
+  exceptionFrame,
+  route,
+  startBedrockFake,
+  writeFrames,
+  type BedrockFake,
+} from "./fakes/bedrock.js";
 import { recordingCore } from "./fakes/recording-core.js";
 
 let fake: BedrockFake;
@@ -23,7 +35,13 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 
 function client(config: Partial<BedrockRuntimeClientConfig> = {}) {
-  return new BedrockRuntimeClient({ region: "us-east-1", endpoint: fake.url, credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local" }, maxAttempts: 1, ...config });
+  return new BedrockRuntimeClient({
+    region: "us-east-1",
+    endpoint: fake.url,
+    credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local" },
+    maxAttempts: 1,
+    ...config,
+  });
 }
 
 const messages = [{ role: "user" as const, content: [{ text: "hello" }] }];
@@ -45,15 +63,39 @@ describe("Converse", () => {
         outputAssessments: { gr1: [{ invocationMetrics: { usage: { contentPolicyUnits: 2 } } }] },
       },
     };
-    fake.handle((_req, res) => bedrockJson(res, converseAnswer({ inputTokens: 10, outputTokens: 20, totalTokens: 330, cacheReadInputTokens: 100, cacheWriteInputTokens: 200 }, { trace: guardrailTrace })));
+    fake.handle((_req, res) =>
+      bedrockJson(
+        res,
+        converseAnswer(
+          {
+            inputTokens: 10,
+            outputTokens: 20,
+            totalTokens: 330,
+            cacheReadInputTokens: 100,
+            cacheWriteInputTokens: 200,
+          },
+          { trace: guardrailTrace },
+        ),
+      ),
+    );
     const core = recordingCore({ user_id: "u1" });
     const c = instrumentBedrock(core, client());
     const before = Date.now();
-    const out = await c.send(new ConverseCommand({ modelId: "us.anthropic.claude-sonnet-4-20250514-v1:0", messages, guardrailConfig: { guardrailIdentifier: "gr1", guardrailVersion: "1" } }));
+    const out = await c.send(
+      new ConverseCommand({
+        modelId: "us.anthropic.claude-sonnet-4-20250514-v1:0",
+        messages,
+        guardrailConfig: { guardrailIdentifier: "gr1", guardrailVersion: "1" },
+      }),
+    );
     expect(out.usage?.inputTokens).toBe(10);
 
     // The trace was turned on for the call, so guardrail usage comes back.
-    expect(JSON.parse(fake.received[0].body).guardrailConfig).toEqual({ guardrailIdentifier: "gr1", guardrailVersion: "1", trace: "enabled" });
+    expect(JSON.parse(fake.received[0].body).guardrailConfig).toEqual({
+      guardrailIdentifier: "gr1",
+      guardrailVersion: "1",
+      trace: "enabled",
+    });
     expect(core.reports).toHaveLength(1);
     const { call, ctx } = core.reports[0];
     expect(ctx).toEqual({ user_id: "u1" });
@@ -69,18 +111,38 @@ describe("Converse", () => {
       request: { modelId: "us.anthropic.claude-sonnet-4-20250514-v1:0", messages },
       response: { stopReason: "end_turn", usage: { inputTokens: 10 } },
     });
-    expect(call.units).toEqual({ text: u(10, 20), text_cache_read: u(100), text_cache_write: u(200), guardrail_topic: u(1), guardrail_content: u(3) });
+    expect(call.units).toEqual({
+      text: u(10, 20),
+      text_cache_read: u(100),
+      text_cache_write: u(200),
+      guardrail_topic: u(1),
+      guardrail_content: u(3),
+    });
     expect(call.startedAt).toBeGreaterThanOrEqual(before);
     expect(call.endedAt).toBeGreaterThanOrEqual(call.startedAt);
     expect(call.failure).toBeUndefined();
   });
 
   it("a guardrail that intervened is a failure property; guardrailTrace: false leaves the input alone", async () => {
-    fake.handle((_req, res) => bedrockJson(res, converseAnswer({ inputTokens: 3, outputTokens: 0, totalTokens: 3 }, { stopReason: "guardrail_intervened" })));
+    fake.handle((_req, res) =>
+      bedrockJson(
+        res,
+        converseAnswer({ inputTokens: 3, outputTokens: 0, totalTokens: 3 }, { stopReason: "guardrail_intervened" }),
+      ),
+    );
     const core = recordingCore();
     const c = instrumentBedrock(core, client(), { guardrailTrace: false });
-    await c.send(new ConverseCommand({ modelId: "amazon.nova-pro-v1:0", messages, guardrailConfig: { guardrailIdentifier: "gr1", guardrailVersion: "2" } }));
-    expect(JSON.parse(fake.received[0].body).guardrailConfig).toEqual({ guardrailIdentifier: "gr1", guardrailVersion: "2" });
+    await c.send(
+      new ConverseCommand({
+        modelId: "amazon.nova-pro-v1:0",
+        messages,
+        guardrailConfig: { guardrailIdentifier: "gr1", guardrailVersion: "2" },
+      }),
+    );
+    expect(JSON.parse(fake.received[0].body).guardrailConfig).toEqual({
+      guardrailIdentifier: "gr1",
+      guardrailVersion: "2",
+    });
     expect(core.reports[0].call.properties).toEqual({
       "system.aws.bedrock.guardrail.id": "gr1",
       "system.aws.bedrock.guardrail.version": "2",
@@ -97,12 +159,21 @@ describe("Converse", () => {
     const err = await c.send(new ConverseCommand({ modelId: "amazon.nova-pro-v1:0", messages })).catch((e) => e);
     expect(err.name).toBe("ThrottlingException");
     expect(core.reports).toHaveLength(1);
-    expect(core.reports[0].call).toMatchObject({ status: 429, units: {}, responseId: REQUEST_ID, response: { name: "ThrottlingException", message: "Too many requests" } });
+    expect(core.reports[0].call).toMatchObject({
+      status: 429,
+      units: {},
+      responseId: REQUEST_ID,
+      response: { name: "ThrottlingException", message: "Too many requests" },
+    });
     expect(core.reports[0].call.failure).toBeUndefined();
   });
 
   it("the SDK's retries make one event: the final attempt's, timed from the first", async () => {
-    fake.handle((_req, res, n) => (n === 1 ? bedrockError(res, 500, "InternalServerException", "boom") : bedrockJson(res, converseAnswer({ inputTokens: 1, outputTokens: 2, totalTokens: 3 }))));
+    fake.handle((_req, res, n) =>
+      n === 1
+        ? bedrockError(res, 500, "InternalServerException", "boom")
+        : bedrockJson(res, converseAnswer({ inputTokens: 1, outputTokens: 2, totalTokens: 3 })),
+    );
     const core = recordingCore();
     const c = instrumentBedrock(core, client({ maxAttempts: 2 }));
     await c.send(new ConverseCommand({ modelId: "amazon.nova-pro-v1:0", messages }));
@@ -141,8 +212,12 @@ describe("Converse", () => {
   });
 
   it("refuses what is not a Bedrock client, naming it", () => {
-    expect(() => instrumentBedrock(recordingCore(), {} as never)).toThrow(/instrument\.bedrock: client must be a BedrockRuntimeClient/);
-    expect(() => instrumentBedrock(recordingCore(), client(), { guardrailTrace: "yes" as never })).toThrow(/guardrailTrace must be a boolean/);
+    expect(() => instrumentBedrock(recordingCore(), {} as never)).toThrow(
+      /instrument\.bedrock: client must be a BedrockRuntimeClient/,
+    );
+    expect(() => instrumentBedrock(recordingCore(), client(), { guardrailTrace: "yes" as never })).toThrow(
+      /guardrailTrace must be a boolean/,
+    );
   });
 });
 
@@ -155,11 +230,23 @@ describe("ConverseStream", () => {
     const c = instrumentBedrock(core, client());
     const out = await c.send(new ConverseStreamCommand({ modelId: "amazon.nova-lite-v1:0", messages }));
     const seen: string[] = [];
-    for await (const e of out.stream!) seen.push(Object.keys(e).find((k) => (e as unknown as Record<string, unknown>)[k] !== undefined)!);
-    expect(seen).toEqual(["messageStart", "contentBlockDelta", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata"]);
+    for await (const e of out.stream!)
+      seen.push(Object.keys(e).find((k) => (e as unknown as Record<string, unknown>)[k] !== undefined)!);
+    expect(seen).toEqual([
+      "messageStart",
+      "contentBlockDelta",
+      "contentBlockDelta",
+      "contentBlockStop",
+      "messageStop",
+      "metadata",
+    ]);
     expect(core.reports).toHaveLength(1);
     const { call } = core.reports[0];
-    expect(call).toMatchObject({ status: 200, responseId: REQUEST_ID, units: { text: u(7, 9), text_cache_read: u(4) } });
+    expect(call).toMatchObject({
+      status: 200,
+      responseId: REQUEST_ID,
+      units: { text: u(7, 9), text_cache_read: u(4) },
+    });
     expect(call.failure).toBeUndefined();
     expect(call.firstTokenAt).toBeGreaterThanOrEqual(call.startedAt);
     expect(call.endedAt).toBeGreaterThanOrEqual(call.firstTokenAt!);
@@ -183,13 +270,20 @@ describe("ConverseStream", () => {
   });
 
   it("an exception frame midway is a failure named by its type", async () => {
-    fake.handle((_req, res) => writeFrames(res, [eventFrame("messageStart", { role: "assistant" }), exceptionFrame("throttlingException", "slow down")]));
+    fake.handle((_req, res) =>
+      writeFrames(res, [
+        eventFrame("messageStart", { role: "assistant" }),
+        exceptionFrame("throttlingException", "slow down"),
+      ]),
+    );
     const core = recordingCore();
     const c = instrumentBedrock(core, client());
     const out = await c.send(new ConverseStreamCommand({ modelId: "amazon.nova-lite-v1:0", messages }));
-    await expect((async () => {
-      for await (const _ of out.stream!);
-    })()).rejects.toThrow(/slow down/);
+    await expect(
+      (async () => {
+        for await (const _ of out.stream!);
+      })(),
+    ).rejects.toThrow(/slow down/);
     expect(core.reports[0].call).toMatchObject({ failure: "ThrottlingException", failureDescription: "slow down" });
   });
 
@@ -197,7 +291,13 @@ describe("ConverseStream", () => {
     let closed!: Promise<void>;
     fake.handle((_req, res) => {
       closed = new Promise((r) => res.stream.on("close", () => r()));
-      return writeFrames(res, converseStreamFrames(Array.from({ length: 50 }, (_, i) => `t${i}`), { usage }));
+      return writeFrames(
+        res,
+        converseStreamFrames(
+          Array.from({ length: 50 }, (_, i) => `t${i}`),
+          { usage },
+        ),
+      );
     });
     const core = recordingCore();
     const c = instrumentBedrock(core, client());
@@ -212,12 +312,31 @@ describe("ConverseStream", () => {
 
 describe("InvokeModel", () => {
   it("Anthropic's usage from the body, with its cache writes by TTL", async () => {
-    const body = { id: "msg_1", type: "message", content: [{ type: "text", text: "hi" }], usage: { input_tokens: 12, output_tokens: 5, cache_read_input_tokens: 30, cache_creation_input_tokens: 8, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 8 } } };
-    fake.handle((_req, res) => bedrockJson(res, body, { "x-amzn-bedrock-input-token-count": "12", "x-amzn-bedrock-output-token-count": "5" }));
+    const body = {
+      id: "msg_1",
+      type: "message",
+      content: [{ type: "text", text: "hi" }],
+      usage: {
+        input_tokens: 12,
+        output_tokens: 5,
+        cache_read_input_tokens: 30,
+        cache_creation_input_tokens: 8,
+        cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 8 },
+      },
+    };
+    fake.handle((_req, res) =>
+      bedrockJson(res, body, { "x-amzn-bedrock-input-token-count": "12", "x-amzn-bedrock-output-token-count": "5" }),
+    );
     const core = recordingCore();
     const c = instrumentBedrock(core, client());
-    const request = { anthropic_version: "bedrock-2023-05-31", max_tokens: 10, messages: [{ role: "user", content: "hello" }] };
-    const out = await c.send(new InvokeModelCommand({ modelId: "anthropic.claude-3-5-haiku-20241022-v1:0", body: JSON.stringify(request) }));
+    const request = {
+      anthropic_version: "bedrock-2023-05-31",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "hello" }],
+    };
+    const out = await c.send(
+      new InvokeModelCommand({ modelId: "anthropic.claude-3-5-haiku-20241022-v1:0", body: JSON.stringify(request) }),
+    );
     expect(JSON.parse(out.body.transformToString())).toEqual(body); // the caller's body is whole
     expect(core.reports[0].call).toMatchObject({
       status: 200,
@@ -228,10 +347,18 @@ describe("InvokeModel", () => {
   });
 
   it("a family whose body has no usage is read from Bedrock's token-count headers", async () => {
-    fake.handle((_req, res) => bedrockJson(res, { outputs: [{ text: "hi", stop_reason: "stop" }] }, { "x-amzn-bedrock-input-token-count": "14", "x-amzn-bedrock-output-token-count": "3" }));
+    fake.handle((_req, res) =>
+      bedrockJson(
+        res,
+        { outputs: [{ text: "hi", stop_reason: "stop" }] },
+        { "x-amzn-bedrock-input-token-count": "14", "x-amzn-bedrock-output-token-count": "3" },
+      ),
+    );
     const core = recordingCore();
     const c = instrumentBedrock(core, client());
-    await c.send(new InvokeModelCommand({ modelId: "mistral.mistral-large-2402-v1:0", body: JSON.stringify({ prompt: "hi" }) }));
+    await c.send(
+      new InvokeModelCommand({ modelId: "mistral.mistral-large-2402-v1:0", body: JSON.stringify({ prompt: "hi" }) }),
+    );
     expect(core.reports[0].call.units).toEqual({ text: u(14, 3) });
   });
 
@@ -242,15 +369,28 @@ describe("InvokeModel", () => {
         prompt_token_count: 9,
         generation_token_count: 0,
         "amazon-bedrock-guardrailAction": "INTERVENED",
-        "amazon-bedrock-trace": { guardrail: { input: { gr9: { invocationMetrics: { usage: { sensitiveInformationPolicyUnits: 2 } } } } } },
+        "amazon-bedrock-trace": {
+          guardrail: { input: { gr9: { invocationMetrics: { usage: { sensitiveInformationPolicyUnits: 2 } } } } },
+        },
       }),
     );
     const core = recordingCore();
     const c = instrumentBedrock(core, client());
-    await c.send(new InvokeModelCommand({ modelId: "meta.llama3-8b-instruct-v1:0", body: JSON.stringify({ prompt: "hi" }), guardrailIdentifier: "gr9", guardrailVersion: "DRAFT" }));
+    await c.send(
+      new InvokeModelCommand({
+        modelId: "meta.llama3-8b-instruct-v1:0",
+        body: JSON.stringify({ prompt: "hi" }),
+        guardrailIdentifier: "gr9",
+        guardrailVersion: "DRAFT",
+      }),
+    );
     expect(fake.received[0].headers["x-amzn-bedrock-trace"]).toBe("ENABLED");
     expect(core.reports[0].call.units).toEqual({ text: u(9, 0), guardrail_sensitive_information: u(2) });
-    expect(core.reports[0].call.properties).toMatchObject({ "system.failure": "INTERVENED", "system.aws.bedrock.guardrail.action": "INTERVENED", "system.aws.bedrock.guardrail.id": "gr9" });
+    expect(core.reports[0].call.properties).toMatchObject({
+      "system.failure": "INTERVENED",
+      "system.aws.bedrock.guardrail.action": "INTERVENED",
+      "system.aws.bedrock.guardrail.id": "gr9",
+    });
   });
 });
 
@@ -258,15 +398,31 @@ describe("InvokeModelWithResponseStream", () => {
   it("Anthropic's stream events give the units; every chunk reaches the caller", async () => {
     fake.handle((_req, res) =>
       writeFrames(res, [
-        chunkFrame({ type: "message_start", message: { id: "msg_2", usage: { input_tokens: 20, output_tokens: 1, cache_read_input_tokens: 5 } } }),
+        chunkFrame({
+          type: "message_start",
+          message: { id: "msg_2", usage: { input_tokens: 20, output_tokens: 1, cache_read_input_tokens: 5 } },
+        }),
         chunkFrame({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "hi" } }),
         chunkFrame({ type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: 15 } }),
-        chunkFrame({ type: "message_stop", "amazon-bedrock-invocationMetrics": { inputTokenCount: 20, outputTokenCount: 15, invocationLatency: 100, firstByteLatency: 10 } }),
+        chunkFrame({
+          type: "message_stop",
+          "amazon-bedrock-invocationMetrics": {
+            inputTokenCount: 20,
+            outputTokenCount: 15,
+            invocationLatency: 100,
+            firstByteLatency: 10,
+          },
+        }),
       ]),
     );
     const core = recordingCore();
     const c = instrumentBedrock(core, client());
-    const out = await c.send(new InvokeModelWithResponseStreamCommand({ modelId: "us.anthropic.claude-sonnet-4-20250514-v1:0", body: JSON.stringify({ messages: [] }) }));
+    const out = await c.send(
+      new InvokeModelWithResponseStreamCommand({
+        modelId: "us.anthropic.claude-sonnet-4-20250514-v1:0",
+        body: JSON.stringify({ messages: [] }),
+      }),
+    );
     const types: string[] = [];
     for await (const e of out.body!) types.push(JSON.parse(new TextDecoder().decode(e.chunk!.bytes)).type);
     expect(types).toEqual(["message_start", "content_block_delta", "message_delta", "message_stop"]);
@@ -279,21 +435,46 @@ describe("InvokeModelWithResponseStream", () => {
     fake.handle((_req, res) =>
       writeFrames(res, [
         chunkFrame({ contentBlockDelta: { delta: { text: "hi" } } }),
-        chunkFrame({ metadata: {}, "amazon-bedrock-invocationMetrics": { inputTokenCount: 6, outputTokenCount: 2, cacheReadInputTokenCount: 40, cacheWriteInputTokenCount: 10 } }),
+        chunkFrame({
+          metadata: {},
+          "amazon-bedrock-invocationMetrics": {
+            inputTokenCount: 6,
+            outputTokenCount: 2,
+            cacheReadInputTokenCount: 40,
+            cacheWriteInputTokenCount: 10,
+          },
+        }),
       ]),
     );
     const core = recordingCore();
     const c = instrumentBedrock(core, client());
-    const out = await c.send(new InvokeModelWithResponseStreamCommand({ modelId: "amazon.nova-micro-v1:0", body: JSON.stringify({ messages: [] }) }));
+    const out = await c.send(
+      new InvokeModelWithResponseStreamCommand({
+        modelId: "amazon.nova-micro-v1:0",
+        body: JSON.stringify({ messages: [] }),
+      }),
+    );
     for await (const _ of out.body!);
     expect(core.reports[0].call.units).toEqual({ text: u(6, 2), text_cache_read: u(40), text_cache_write: u(10) });
   });
 
   it("a stream cut before its metrics is reported incomplete", async () => {
-    fake.handle((_req, res) => writeFrames(res, [chunkFrame({ type: "message_start", message: { usage: { input_tokens: 20 } } }), chunkFrame({ type: "ping" }), chunkFrame({ type: "ping" })], { breakAfter: 1 }));
+    fake.handle((_req, res) =>
+      writeFrames(
+        res,
+        [
+          chunkFrame({ type: "message_start", message: { usage: { input_tokens: 20 } } }),
+          chunkFrame({ type: "ping" }),
+          chunkFrame({ type: "ping" }),
+        ],
+        { breakAfter: 1 },
+      ),
+    );
     const core = recordingCore();
     const c = instrumentBedrock(core, client());
-    const out = await c.send(new InvokeModelWithResponseStreamCommand({ modelId: "anthropic.claude-3-haiku-20240307-v1:0", body: "{}" }));
+    const out = await c.send(
+      new InvokeModelWithResponseStreamCommand({ modelId: "anthropic.claude-3-haiku-20240307-v1:0", body: "{}" }),
+    );
     await (async () => {
       for await (const _ of out.body!);
     })().catch(() => {});
@@ -304,5 +485,9 @@ describe("InvokeModelWithResponseStream", () => {
 });
 
 describe("routes", () => {
-  it("the fake answers by operation", () => expect(route({ method: "POST", url: "/model/a.b%3A0/converse", headers: {}, body: "" })).toEqual({ modelId: "a.b:0", op: "converse" }));
+  it("the fake answers by operation", () =>
+    expect(route({ method: "POST", url: "/model/a.b%3A0/converse", headers: {}, body: "" })).toEqual({
+      modelId: "a.b:0",
+      op: "converse",
+    }));
 });

@@ -19,7 +19,9 @@ afterAll(async () => {
 });
 beforeEach(() => {
   payi.reset();
-  provider.handle((req, res) => json(res, 200, chatCompletion(`chatcmpl-${provider.received.length}`, openaiUsage(4, 2))));
+  provider.handle((req, res) =>
+    json(res, 200, chatCompletion(`chatcmpl-${provider.received.length}`, openaiUsage(4, 2))),
+  );
 });
 
 const unhandled: unknown[] = [];
@@ -30,7 +32,8 @@ afterEach(() => expect(unhandled).toEqual([]));
 
 const messages = [{ role: "user" as const, content: "Hi" }];
 const openai = () => new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 0 });
-const payiAt = (baseURL: string, timeout = 60_000) => new AsyncPayi({ apiKey: "payi-test-key", baseURL, logLevel: "off", maxRetries: 0, timeout });
+const payiAt = (baseURL: string, timeout = 60_000) =>
+  new AsyncPayi({ apiKey: "payi-test-key", baseURL, logLevel: "off", maxRetries: 0, timeout });
 
 async function timeCalls(client: OpenAI, n: number): Promise<number[]> {
   const times: number[] = [];
@@ -46,7 +49,10 @@ describe("payi/instrument delivery", () => {
   it("a Pay-i that never answers does not hold provider calls up", async () => {
     payi.handle(stall);
     const errors: Error[] = [];
-    const pi = instrument(payiAt(payi.url), { queue: { flushAt: 1, flushInterval: 10 }, onError: (e) => errors.push(e) });
+    const pi = instrument(payiAt(payi.url), {
+      queue: { flushAt: 1, flushInterval: 10 },
+      onError: (e) => errors.push(e),
+    });
     const plain = openai();
     const tracked = pi.openai(openai());
     await timeCalls(plain, 5);
@@ -87,42 +93,84 @@ describe("payi/instrument delivery", () => {
   });
 
   it('mode "direct": one ingest.units call per provider call, context as its headers, result() gives its xproxy_result', async () => {
-    const pi = instrument(payiAt(payi.url), { mode: "direct", context: { use_case_name: "summarize", use_case_id: "uc-1" } });
+    const pi = instrument(payiAt(payi.url), {
+      mode: "direct",
+      context: { use_case_name: "summarize", use_case_id: "uc-1" },
+    });
     const client = pi.openai(openai());
-    const answer = await track({ user_id: "u-9", limit_ids: ["budget"] }, () => client.chat.completions.create({ model: "gpt-4o", messages }));
+    const answer = await track({ user_id: "u-9", limit_ids: ["budget"] }, () =>
+      client.chat.completions.create({ model: "gpt-4o", messages }),
+    );
     const result = await pi.result(answer);
     expect(result).toMatchObject({ request_id: `req_${answer.id}`, cost: { total: { total: 0.003 } } });
     expect(await pi.result(answer.id)).toEqual(result);
     const [sent] = payi.units();
-    expect(sent.headers).toMatchObject({ "xproxy-user-id": "u-9", "xproxy-limit-ids": "budget", "xproxy-usecase-name": "summarize", "xproxy-usecase-id": "uc-1" });
+    expect(sent.headers).toMatchObject({
+      "xproxy-user-id": "u-9",
+      "xproxy-limit-ids": "budget",
+      "xproxy-usecase-name": "summarize",
+      "xproxy-usecase-id": "uc-1",
+    });
     await expect(pi.result("chatcmpl-unknown")).rejects.toThrow(/no tracked call answered with id/);
     const ingestMode = instrument(payiAt(payi.url));
     await expect(ingestMode.result(answer)).rejects.toThrow(/needs mode "direct"/);
   });
 
   it("proxy mode: the context travels as xProxy-* headers to the provider and nothing is ingested", async () => {
-    provider.handle((_req, res) => json(res, 200, { ...chatCompletion("chatcmpl-p", openaiUsage(1, 1)), xproxy_result: { request_id: "proxy-req" } }));
+    provider.handle((_req, res) =>
+      json(res, 200, {
+        ...chatCompletion("chatcmpl-p", openaiUsage(1, 1)),
+        xproxy_result: { request_id: "proxy-req" },
+      }),
+    );
     const pi = instrument(payiAt(payi.url), { proxy: true, context: { request_properties: { team: "search" } } });
     const client = pi.openai(openai());
-    const answer = await track({ use_case_name: "qa", user_id: "u1", limit_ids: ["l1"] }, () => client.chat.completions.create({ model: "gpt-4o", messages }, { headers: { "xProxy-Account-Name": "acme" } }));
+    const answer = await track({ use_case_name: "qa", user_id: "u1", limit_ids: ["l1"] }, () =>
+      client.chat.completions.create({ model: "gpt-4o", messages }, { headers: { "xProxy-Account-Name": "acme" } }),
+    );
     const h = provider.received[0].headers;
-    expect(h).toMatchObject({ "xproxy-usecase-name": "qa", "xproxy-user-id": "u1", "xproxy-limit-ids": "l1", "xproxy-account-name": "acme" });
+    expect(h).toMatchObject({
+      "xproxy-usecase-name": "qa",
+      "xproxy-user-id": "u1",
+      "xproxy-limit-ids": "l1",
+      "xproxy-account-name": "acme",
+    });
     expect(h["xproxy-usecase-id"]).toMatch(/^[0-9a-f-]{36}$/);
-    expect(JSON.parse(Buffer.from(String(h["xproxy-request-properties"]), "base64").toString())).toEqual({ team: "search" });
+    expect(JSON.parse(Buffer.from(String(h["xproxy-request-properties"]), "base64").toString())).toEqual({
+      team: "search",
+    });
     expect(await pi.result(answer)).toEqual({ request_id: "proxy-req" });
     await pi.flush();
     expect(payi.received).toEqual([]);
   });
 
   it("Azure OpenAI: system.azureopenai, the deployment as the model, model mappings price it", async () => {
-    provider.handle((_req, res) => json(res, 200, chatCompletion("chatcmpl-az", openaiUsage(3, 1), "gpt-4o-2024-11-20")));
-    const pi = instrument(payiAt(payi.url), { modelMappings: [{ model: "my-gpt4o", price_as_resource: "gpt-4o-2024-11-20", resource_scope: "global" }] });
-    const azure = new AzureOpenAI({ apiKey: "az-key", endpoint: provider.url, apiVersion: "2024-10-21", deployment: "my-gpt4o", maxRetries: 0 });
+    provider.handle((_req, res) =>
+      json(res, 200, chatCompletion("chatcmpl-az", openaiUsage(3, 1), "gpt-4o-2024-11-20")),
+    );
+    const pi = instrument(payiAt(payi.url), {
+      modelMappings: [{ model: "my-gpt4o", price_as_resource: "gpt-4o-2024-11-20", resource_scope: "global" }],
+    });
+    const azure = new AzureOpenAI({
+      apiKey: "az-key",
+      endpoint: provider.url,
+      apiVersion: "2024-10-21",
+      deployment: "my-gpt4o",
+      maxRetries: 0,
+    });
     const client = pi.openai(azure);
     expect(client).toBeInstanceOf(AzureOpenAI);
     await client.chat.completions.create({ model: "", messages });
     expect(provider.received[0].url).toBe("/openai/deployments/my-gpt4o/chat/completions?api-version=2024-10-21");
-    const other = pi.openai(new AzureOpenAI({ apiKey: "az-key", endpoint: provider.url, apiVersion: "2024-10-21", deployment: "unmapped", maxRetries: 0 }));
+    const other = pi.openai(
+      new AzureOpenAI({
+        apiKey: "az-key",
+        endpoint: provider.url,
+        apiVersion: "2024-10-21",
+        deployment: "unmapped",
+        maxRetries: 0,
+      }),
+    );
     await other.chat.completions.create({ model: "", messages });
     await pi.flush();
     expect(payi.events().map((e) => [e.category, e.resource, e.scope])).toEqual([
@@ -135,7 +183,9 @@ describe("payi/instrument delivery", () => {
     const pi = instrument(payiAt(payi.url), { modelMappings: [{ model: "gpt-4o", price_as_resource: "mapped" }] });
     const client = pi.openai(openai());
     await client.chat.completions.create({ model: "gpt-4o", messages });
-    await track({ price_as_category: "system.custom", price_as_resource: "house-model" }, () => client.chat.completions.create({ model: "gpt-4o", messages }));
+    await track({ price_as_category: "system.custom", price_as_resource: "house-model" }, () =>
+      client.chat.completions.create({ model: "gpt-4o", messages }),
+    );
     await pi.flush();
     expect(payi.events().map((e) => [e.category, e.resource])).toEqual([
       ["system.openai", "mapped"],
@@ -155,7 +205,9 @@ describe("payi/instrument delivery", () => {
       Array.from({ length: 1000 }, (_, i) =>
         track({ user_id: `user-${i}`, use_case_name: `case-${i % 7}` }, async () => {
           await new Promise((r) => setTimeout(r, Math.random() * 5));
-          return track({ request_properties: { n: String(i) } }, () => client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: String(i) }] }));
+          return track({ request_properties: { n: String(i) } }, () =>
+            client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: String(i) }] }),
+          );
         }),
       ),
     );

@@ -5,11 +5,18 @@ import type { BulkIngestRequest } from "../../src/index.js";
 import { json, startServer, type Received, type TestServer } from "../helpers/server.js";
 
 /** Writes each event as SSE (`data: <json>`, or `event:` + `data:` when named), then ends unless told not to. */
-export async function sse(res: http.ServerResponse, events: (unknown | { event: string; data: unknown })[], opts: { done?: boolean; end?: boolean; gapMs?: number; headers?: Record<string, string> } = {}): Promise<void> {
+export async function sse(
+  res: http.ServerResponse,
+  events: (unknown | { event: string; data: unknown })[],
+  opts: { done?: boolean; end?: boolean; gapMs?: number; headers?: Record<string, string> } = {},
+): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...opts.headers });
   for (const e of events) {
-    const named = e && typeof e === "object" && "event" in e && "data" in e ? (e as { event: string; data: unknown }) : undefined;
-    res.write(named ? `event: ${named.event}\ndata: ${JSON.stringify(named.data)}\n\n` : `data: ${JSON.stringify(e)}\n\n`);
+    const named =
+      e && typeof e === "object" && "event" in e && "data" in e ? (e as { event: string; data: unknown }) : undefined;
+    res.write(
+      named ? `event: ${named.event}\ndata: ${JSON.stringify(named.data)}\n\n` : `data: ${JSON.stringify(e)}\n\n`,
+    );
     if (opts.gapMs) await new Promise((r) => setTimeout(r, opts.gapMs));
   }
   if (opts.done) res.write("data: [DONE]\n\n");
@@ -24,7 +31,12 @@ export const openaiUsage = (prompt: number, completion: number, cached = 0, reas
   completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0 },
 });
 
-export const chatCompletion = (id: string, usage: unknown, model = "gpt-4o-2024-08-06", message: unknown = { role: "assistant", content: "Hello!" }) => ({
+export const chatCompletion = (
+  id: string,
+  usage: unknown,
+  model = "gpt-4o-2024-08-06",
+  message: unknown = { role: "assistant", content: "Hello!" },
+) => ({
   id,
   object: "chat.completion",
   created: 1_700_000_000,
@@ -57,7 +69,13 @@ export async function startFakePayi(): Promise<FakePayi> {
   const answer: Parameters<TestServer["handle"]>[0] = (req, res) => {
     if (req.url.startsWith("/api/v1/ingest/bulk")) {
       const events = JSON.parse(req.body) as unknown[];
-      return json(res, 200, { ingest_count: events.length, ingest_timestamp: new Date().toISOString(), request_id: `bulk_${Date.now()}`, error_count: 0, errors: [] });
+      return json(res, 200, {
+        ingest_count: events.length,
+        ingest_timestamp: new Date().toISOString(),
+        request_id: `bulk_${Date.now()}`,
+        error_count: 0,
+        errors: [],
+      });
     }
     if (req.url.startsWith("/api/v1/ingest")) {
       const body = JSON.parse(req.body) as { provider_response_id?: string };
@@ -65,7 +83,10 @@ export async function startFakePayi(): Promise<FakePayi> {
         event_timestamp: new Date().toISOString(),
         ingest_timestamp: new Date().toISOString(),
         request_id: `req_${body.provider_response_id}`,
-        xproxy_result: { request_id: `req_${body.provider_response_id}`, cost: { currency: "usd", total: { input: 0.001, output: 0.002, total: 0.003 } } },
+        xproxy_result: {
+          request_id: `req_${body.provider_response_id}`,
+          cost: { currency: "usd", total: { input: 0.001, output: 0.002, total: 0.003 } },
+        },
       });
     }
     json(res, 404, { message: "not found", statusCode: 404 });
@@ -81,6 +102,7 @@ export async function startFakePayi(): Promise<FakePayi> {
         if (r.url.startsWith("/api/v1/ingest")) return [JSON.parse(r.body) as BulkIngestRequest];
         return [];
       }),
-    units: () => server.received.filter((r) => r.url.startsWith("/api/v1/ingest") && !r.url.startsWith("/api/v1/ingest/bulk")),
+    units: () =>
+      server.received.filter((r) => r.url.startsWith("/api/v1/ingest") && !r.url.startsWith("/api/v1/ingest/bulk")),
   }) as FakePayi & { reset(): void };
 }

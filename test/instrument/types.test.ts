@@ -25,7 +25,11 @@ describe("payi/instrument types", () => {
     expectTypeOf(openai).toEqualTypeOf<OpenAI>();
     expectTypeOf(azure).toEqualTypeOf<AzureOpenAI>();
     expectTypeOf(anthropic).toEqualTypeOf<Anthropic>();
-    expect([openai instanceof OpenAI, azure instanceof AzureOpenAI, anthropic instanceof Anthropic]).toEqual([true, true, true]);
+    expect([openai instanceof OpenAI, azure instanceof AzureOpenAI, anthropic instanceof Anthropic]).toEqual([
+      true,
+      true,
+      true,
+    ]);
     // @ts-expect-error not a provider client
     expect(() => pi.openai({})).toThrow(/expected a client of the provider's SDK/);
   });

@@ -15,7 +15,13 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 let dir: string;
 
-const run = (cmd: string, args: string[], cwd = dir) => execFileSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, PAYI_API_KEY: "consumer-key" }, stdio: ["ignore", "pipe", "pipe"] });
+const run = (cmd: string, args: string[], cwd = dir) =>
+  execFileSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, PAYI_API_KEY: "consumer-key" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "payi-consumer-"));
@@ -38,20 +44,36 @@ const s = new Payi({ baseURL: process.argv[2] }).limits.retrieve({ limit_id: "li
 const e = await c.limits.retrieve({ limit_id: "x" }, { headers: { Prefer: "code=404" } }).catch((e) => e);
 console.log(JSON.stringify([r.limit.limit_id, s.limit.limit_id, e instanceof errors.NotFoundError, errors.NotFoundError === NotFoundError]));`,
     );
-    expect(JSON.parse(run(process.execPath, ["esm.mjs", inject("prismURL")]))).toEqual(["lim_7d3f2a9c", "lim_7d3f2a9c", true, true]);
+    expect(JSON.parse(run(process.execPath, ["esm.mjs", inject("prismURL")]))).toEqual([
+      "lim_7d3f2a9c",
+      "lim_7d3f2a9c",
+      true,
+      true,
+    ]);
   });
 
   it("names itself and its version to the service", async () => {
     const agents: (string | undefined)[] = [];
     const server = http.createServer((req, res) => {
       agents.push(req.headers["user-agent"]);
-      req.resume().on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ request_id: "r" })));
+      req
+        .resume()
+        .on("end", () =>
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ request_id: "r" })),
+        );
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
-      writeFileSync(join(dir, "agent.mjs"), `import { AsyncPayi } from "payi";
-await new AsyncPayi({ baseURL: process.argv[2] }).ingest.units({ category: "system.openai", units: { text: { input: 1 } } });`);
-      await promisify(execFile)(process.execPath, ["agent.mjs", `http://127.0.0.1:${(server.address() as AddressInfo).port}`], { cwd: dir, env: { ...process.env, PAYI_API_KEY: "consumer-key" } });
+      writeFileSync(
+        join(dir, "agent.mjs"),
+        `import { AsyncPayi } from "payi";
+await new AsyncPayi({ baseURL: process.argv[2] }).ingest.units({ category: "system.openai", units: { text: { input: 1 } } });`,
+      );
+      await promisify(execFile)(
+        process.execPath,
+        ["agent.mjs", `http://127.0.0.1:${(server.address() as AddressInfo).port}`],
+        { cwd: dir, env: { ...process.env, PAYI_API_KEY: "consumer-key" } },
+      );
       const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
       expect(agents).toEqual([`payi-typescript/${version} node/${process.version}`]);
     } finally {
@@ -61,7 +83,22 @@ await new AsyncPayi({ baseURL: process.argv[2] }).ingest.units({ category: "syst
   });
 
   it("resolves its subpaths' types under moduleResolution node10 (typesVersions)", () => {
-    writeFileSync(join(dir, "tsconfig.node10.json"), JSON.stringify({ compilerOptions: { strict: true, module: "commonjs", moduleResolution: "node10", target: "ES2022", lib: ["ES2022", "DOM"], noEmit: true, skipLibCheck: true, types: [] }, files: ["node10.ts"] }));
+    writeFileSync(
+      join(dir, "tsconfig.node10.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: "commonjs",
+          moduleResolution: "node10",
+          target: "ES2022",
+          lib: ["ES2022", "DOM"],
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ["node10.ts"],
+      }),
+    );
     writeFileSync(
       join(dir, "node10.ts"),
       `import { AsyncPayi } from "payi";
@@ -72,7 +109,9 @@ declare const e: NotFoundError;
 export const checked: [404, unknown, unknown, unknown] = [e.status, AsyncPayi, instrument, createMockPayi];
 `,
     );
-    expect(run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.node10.json"])).toBe("");
+    expect(run(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.node10.json"])).toBe(
+      "",
+    );
   });
 
   it("requires as CommonJS", () => {
@@ -83,7 +122,11 @@ const { AuthenticationError } = require("payi/errors");
 const s = new Payi({ baseURL: process.argv[2] }).limits.retrieve({ limit_id: "lim_1" });
 new AsyncPayi({ baseURL: process.argv[2] }).limits.retrieve({ limit_id: "lim_1" }).then((r) => console.log(JSON.stringify([r.limit.limit_id, s.limit.limit_id, typeof AuthenticationError])));`,
     );
-    expect(JSON.parse(run(process.execPath, ["cjs.cjs", inject("prismURL")]))).toEqual(["lim_7d3f2a9c", "lim_7d3f2a9c", "function"]);
+    expect(JSON.parse(run(process.execPath, ["cjs.cjs", inject("prismURL")]))).toEqual([
+      "lim_7d3f2a9c",
+      "lim_7d3f2a9c",
+      "function",
+    ]);
   });
 
   // Every Node line engines claims that is still maintained, besides the one running this.
@@ -97,13 +140,36 @@ new AsyncPayi({ baseURL: process.argv[2] }).limits.retrieve({ limit_id: "lim_1" 
         throw e;
       }
       expect(run(node, ["--version"]).trim()).toMatch(new RegExp(`^v${line.slice(4)}\\.`));
-      expect(JSON.parse(run(node, ["esm.mjs", inject("prismURL")]))).toEqual(["lim_7d3f2a9c", "lim_7d3f2a9c", true, true]);
-      expect(JSON.parse(run(node, ["cjs.cjs", inject("prismURL")]))).toEqual(["lim_7d3f2a9c", "lim_7d3f2a9c", "function"]);
+      expect(JSON.parse(run(node, ["esm.mjs", inject("prismURL")]))).toEqual([
+        "lim_7d3f2a9c",
+        "lim_7d3f2a9c",
+        true,
+        true,
+      ]);
+      expect(JSON.parse(run(node, ["cjs.cjs", inject("prismURL")]))).toEqual([
+        "lim_7d3f2a9c",
+        "lim_7d3f2a9c",
+        "function",
+      ]);
     });
   }
 
   it("type-checks a file that uses both clients, with TypeScript 5", () => {
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true, skipLibCheck: false, types: [] }, files: ["use.ts"] }));
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          target: "ES2022",
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
+        files: ["use.ts"],
+      }),
+    );
     writeFileSync(
       join(dir, "use.ts"),
       `import { AsyncPayi, Payi, type IngestResponse, type LimitsCreateParams, type CategoryResourceResponse } from "payi";
@@ -123,7 +189,10 @@ export async function main(): Promise<string> {
     );
     const tsc = join(root, "node_modules/typescript/bin/tsc");
     expect(run(process.execPath, [tsc, "-p", "."])).toBe("");
-    writeFileSync(join(dir, "use.ts"), `import { AsyncPayi } from "payi";\nvoid new AsyncPayi().ingest.units({ category: 1, units: {} });\n`);
+    writeFileSync(
+      join(dir, "use.ts"),
+      `import { AsyncPayi } from "payi";\nvoid new AsyncPayi().ingest.units({ category: 1, units: {} });\n`,
+    );
     const failed = (() => {
       try {
         run(process.execPath, [tsc, "-p", "."]);
@@ -164,7 +233,11 @@ const limit = new Payi({ apiKey: "k", baseURL: url }).limits.retrieve({ limit_id
 await mock.close();
 console.log(JSON.stringify([mock.events, limit, mock.requests.length]));`,
     );
-    expect(JSON.parse(run(process.execPath, ["fake.mjs"]))).toEqual([[{ category: "system.openai", units: { text: { input: 1 } }, user_id: "u1" }], "lim_7d3f2a9c", 2]);
+    expect(JSON.parse(run(process.execPath, ["fake.mjs"]))).toEqual([
+      [{ category: "system.openai", units: { text: { input: 1 } }, user_id: "u1" }],
+      "lim_7d3f2a9c",
+      2,
+    ]);
   });
 
   it("ships the OpenAPI document, importable by path", () => {

@@ -16,7 +16,9 @@ describe("aborts", () => {
     const controller = new AbortController();
     // The server runs in the test's process: it aborts once the request has arrived, and never answers.
     server.handle(() => void setTimeout(() => controller.abort(), 50));
-    const err = await client().ingest.units(event, { signal: controller.signal }).catch((e) => e);
+    const err = await client()
+      .ingest.units(event, { signal: controller.signal })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(APIUserAbortError);
     expect(err).toBeInstanceOf(PayiError);
     expect(server.received).toHaveLength(1);
@@ -52,7 +54,9 @@ describe("aborts", () => {
 
   it("refuse to start with a signal already aborted: nothing is sent", async () => {
     server.handle((_r, res) => json(res, 200, ingestOk));
-    await expect(client().ingest.units(event, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(APIUserAbortError);
+    await expect(client().ingest.units(event, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      APIUserAbortError,
+    );
     expect(server.received).toHaveLength(0);
   });
 });

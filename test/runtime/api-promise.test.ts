@@ -11,7 +11,15 @@ beforeEach(async () => {
 afterEach(() => server.close());
 const client = () => new AsyncPayi({ apiKey: "test-key-promise", baseURL: server.url, maxRetries: 0, logLevel: "off" });
 
-const limit = (id: string) => ({ limit_id: id, limit_name: id, max: 10, limit_type: "block", limit_creation_timestamp: "2025-01-01T00:00:00Z", limit_update_timestamp: "2025-01-01T00:00:00Z", totals: {} });
+const limit = (id: string) => ({
+  limit_id: id,
+  limit_name: id,
+  max: 10,
+  limit_type: "block",
+  limit_creation_timestamp: "2025-01-01T00:00:00Z",
+  limit_update_timestamp: "2025-01-01T00:00:00Z",
+  totals: {},
+});
 
 describe("a call's promise", () => {
   it("resolves to the result, one request", async () => {
@@ -58,7 +66,9 @@ describe("a call's promise", () => {
 
   it("then/catch/finally hand back plain promises", async () => {
     server.handle((_r, res) => json(res, 200, ingestOk));
-    const derived = client().ingest.units(event).then((r) => r.request_id);
+    const derived = client()
+      .ingest.units(event)
+      .then((r) => r.request_id);
     expect(derived).not.toBeInstanceOf(APIPromise);
     expect(await derived).toBe("req_local_1");
   });

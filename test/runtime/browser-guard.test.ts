@@ -20,8 +20,12 @@ describe("dangerouslyAllowBrowser", () => {
   it("is needed to construct AsyncPayi in a browser, and the error says why and how", () => {
     pretendBrowser();
     expect(() => new AsyncPayi({ apiKey: "k", baseURL: "http://127.0.0.1:9" })).toThrow(PayiError);
-    expect(() => new AsyncPayi({ apiKey: "k", baseURL: "http://127.0.0.1:9" })).toThrow(/browser.*API key.*dangerouslyAllowBrowser: true/);
-    expect(new AsyncPayi({ apiKey: "k", baseURL: "http://127.0.0.1:9", dangerouslyAllowBrowser: true })).toBeInstanceOf(AsyncPayi);
+    expect(() => new AsyncPayi({ apiKey: "k", baseURL: "http://127.0.0.1:9" })).toThrow(
+      /browser.*API key.*dangerouslyAllowBrowser: true/,
+    );
+    expect(new AsyncPayi({ apiKey: "k", baseURL: "http://127.0.0.1:9", dangerouslyAllowBrowser: true })).toBeInstanceOf(
+      AsyncPayi,
+    );
   });
 
   it("is not needed outside a browser", () => {

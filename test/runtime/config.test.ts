@@ -1,6 +1,14 @@
 // Client options and the environment, checked by what the server receives.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AsyncPayi, InternalServerError, Payi, PayiError, PayiValidationError, type ClientOptions, type Logger } from "../../src/index.js";
+import {
+  AsyncPayi,
+  InternalServerError,
+  Payi,
+  PayiError,
+  PayiValidationError,
+  type ClientOptions,
+  type Logger,
+} from "../../src/index.js";
 import { errorBody, event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
 import { leaks } from "../helpers/secret-scan.js";
 
@@ -19,7 +27,8 @@ afterEach(() => {
     else process.env[k] = saved[k];
   }
 });
-const client = (o: ClientOptions = {}) => new AsyncPayi({ apiKey: KEY, baseURL: server.url, maxRetries: 0, logLevel: "off", ...o });
+const client = (o: ClientOptions = {}) =>
+  new AsyncPayi({ apiKey: KEY, baseURL: server.url, maxRetries: 0, logLevel: "off", ...o });
 const ok = () => server.handle((_r, res) => json(res, 200, ingestOk));
 const capture = () => {
   const lines: string[] = [];
@@ -49,7 +58,10 @@ describe("the API key", () => {
     ["a character above U+00FF", "sk-ключ-secret-4242"],
     ["leading whitespace", " sk-space-secret-4242"],
   ])("holding %s is refused at construction, by both clients, without quoting it", (_what, key) => {
-    for (const make of [() => new AsyncPayi({ apiKey: key, baseURL: server.url }), () => new Payi({ apiKey: key, baseURL: server.url })]) {
+    for (const make of [
+      () => new AsyncPayi({ apiKey: key, baseURL: server.url }),
+      () => new Payi({ apiKey: key, baseURL: server.url }),
+    ]) {
       let err: unknown;
       try {
         make();
@@ -64,11 +76,19 @@ describe("the API key", () => {
       expect(leaks(err, "secret")).toEqual([]);
     }
     process.env.PAYI_API_KEY = "sk-env-secret\r\nX-Evil: 1";
-    expect(() => new AsyncPayi({ baseURL: server.url })).toThrow(/PAYI_API_KEY: holds a character no HTTP header can carry/);
+    expect(() => new AsyncPayi({ baseURL: server.url })).toThrow(
+      /PAYI_API_KEY: holds a character no HTTP header can carry/,
+    );
   });
 
   it("is sent as xProxy-api-key on every request: lists, bodies, arrays, retries", async () => {
-    server.handle((r, res, n) => (r.url.startsWith("/api/v1/limits?") ? json(res, 200, { items: [], cursor: null }) : n === 3 ? json(res, 503, errorBody(503, "busy"), { "retry-after-ms": "1" }) : json(res, 200, ingestOk)));
+    server.handle((r, res, n) =>
+      r.url.startsWith("/api/v1/limits?")
+        ? json(res, 200, { items: [], cursor: null })
+        : n === 3
+          ? json(res, 503, errorBody(503, "busy"), { "retry-after-ms": "1" })
+          : json(res, 200, ingestOk),
+    );
     const c = client({ maxRetries: 1 });
     await c.limits.list({ limit: 10 });
     await c.ingest.bulk({ events: [event] });
@@ -104,7 +124,11 @@ describe("the environment", () => {
     expect(c.baseURL).toBe(server.url);
     await c.ingest.units(event);
     expect(server.received).toHaveLength(1);
-    expect(server.received[0].headers).toMatchObject({ "xproxy-api-key": "env-key", "x-internal-service": "BillingProcessor", "x-request-source": "BatchJob" });
+    expect(server.received[0].headers).toMatchObject({
+      "xproxy-api-key": "env-key",
+      "x-internal-service": "BillingProcessor",
+      "x-request-source": "BatchJob",
+    });
   });
 
   it("options given win over the environment", async () => {
@@ -112,7 +136,13 @@ describe("the environment", () => {
     process.env.PAYI_API_KEY = "env-key";
     process.env.PAYI_BASE_URL = "http://127.0.0.1:9"; // would refuse the connection
     process.env.PAYI_CUSTOM_HEADERS = "X-Team: from-env";
-    await new AsyncPayi({ apiKey: KEY, baseURL: server.url, maxRetries: 0, logLevel: "off", defaultHeaders: { "x-team": "from-options" } }).ingest.units(event);
+    await new AsyncPayi({
+      apiKey: KEY,
+      baseURL: server.url,
+      maxRetries: 0,
+      logLevel: "off",
+      defaultHeaders: { "x-team": "from-options" },
+    }).ingest.units(event);
     expect(server.received[0].headers["xproxy-api-key"]).toBe(KEY);
     expect(server.received[0].headers["x-team"]).toBe("from-options");
   });
@@ -125,7 +155,9 @@ describe("the environment", () => {
     expect(debug.lines.some((l) => l.includes("POST /api/v1/ingest"))).toBe(true);
 
     const overridden = capture();
-    await new AsyncPayi({ apiKey: KEY, baseURL: server.url, logger: overridden.logger, logLevel: "warn" }).ingest.units(event);
+    await new AsyncPayi({ apiKey: KEY, baseURL: server.url, logger: overridden.logger, logLevel: "warn" }).ingest.units(
+      event,
+    );
     expect(overridden.lines).toEqual([]);
 
     process.env.PAYI_LOG = "chatty";
@@ -150,29 +182,64 @@ describe("headers, query and body", () => {
 
   it.each<[string, ClientOptions["defaultHeaders"], string | undefined, RegExp]>([
     ["a name that is not a token", { "X Team": "a" }, undefined, /defaultHeaders\.X Team: is not a valid header name/],
-    ["a value with a line break", { "X-Team": "a\r\nX-Evil: 1" }, undefined, /defaultHeaders\.X-Team: holds a character no HTTP header can carry \(a line break.*\) at position 1/],
-    ["a value that is not a string", { "X-Count": 3 as unknown as string }, undefined, /defaultHeaders\.X-Count: must be a string/],
-    ["a PAYI_CUSTOM_HEADERS line that is not Name: value", undefined, "X-Ok: 1\nnonsense", /PAYI_CUSTOM_HEADERS: has a line that is not "Name: value"/],
-    ["a PAYI_CUSTOM_HEADERS name that is not a token", undefined, "X(Bad): 1", /PAYI_CUSTOM_HEADERS\.X\(Bad\): is not a valid header name/],
-    ["a PAYI_CUSTOM_HEADERS value above U+00FF", undefined, "X-Who: 名前", /PAYI_CUSTOM_HEADERS\.X-Who: holds a character no HTTP header can carry/],
-  ])("bad headers are refused at construction, naming where they came from: %s", async (_what, defaultHeaders, env, message) => {
-    ok();
-    if (env !== undefined) process.env.PAYI_CUSTOM_HEADERS = env;
-    expect(() => client({ defaultHeaders })).toThrow(PayiValidationError);
-    expect(() => client({ defaultHeaders })).toThrow(message);
-    expect(server.received).toHaveLength(0);
-  });
+    [
+      "a value with a line break",
+      { "X-Team": "a\r\nX-Evil: 1" },
+      undefined,
+      /defaultHeaders\.X-Team: holds a character no HTTP header can carry \(a line break.*\) at position 1/,
+    ],
+    [
+      "a value that is not a string",
+      { "X-Count": 3 as unknown as string },
+      undefined,
+      /defaultHeaders\.X-Count: must be a string/,
+    ],
+    [
+      "a PAYI_CUSTOM_HEADERS line that is not Name: value",
+      undefined,
+      "X-Ok: 1\nnonsense",
+      /PAYI_CUSTOM_HEADERS: has a line that is not "Name: value"/,
+    ],
+    [
+      "a PAYI_CUSTOM_HEADERS name that is not a token",
+      undefined,
+      "X(Bad): 1",
+      /PAYI_CUSTOM_HEADERS\.X\(Bad\): is not a valid header name/,
+    ],
+    [
+      "a PAYI_CUSTOM_HEADERS value above U+00FF",
+      undefined,
+      "X-Who: 名前",
+      /PAYI_CUSTOM_HEADERS\.X-Who: holds a character no HTTP header can carry/,
+    ],
+  ])(
+    "bad headers are refused at construction, naming where they came from: %s",
+    async (_what, defaultHeaders, env, message) => {
+      ok();
+      if (env !== undefined) process.env.PAYI_CUSTOM_HEADERS = env;
+      expect(() => client({ defaultHeaders })).toThrow(PayiValidationError);
+      expect(() => client({ defaultHeaders })).toThrow(message);
+      expect(server.received).toHaveLength(0);
+    },
+  );
 
   it("a defaultQuery value a URL cannot carry (a lone surrogate) is refused at construction", () => {
     expect(() => client({ defaultQuery: { tenant: "acme\uD800" } })).toThrow(PayiValidationError);
-    expect(() => client({ defaultQuery: { tenant: "acme\uD800" } })).toThrow(/defaultQuery\.tenant: holds a lone UTF-16 surrogate/);
+    expect(() => client({ defaultQuery: { tenant: "acme\uD800" } })).toThrow(
+      /defaultQuery\.tenant: holds a lone UTF-16 surrogate/,
+    );
   });
 
   it("bad per-request headers are a PayiValidationError naming them, and nothing is sent", async () => {
     ok();
-    const err = await client().ingest.units(event, { headers: { "X-Trace": "a\nb", "Bad Name": "x" } }).catch((e) => e);
+    const err = await client()
+      .ingest.units(event, { headers: { "X-Trace": "a\nb", "Bad Name": "x" } })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PayiValidationError);
-    expect(err.issues.map((i: { path: string }) => i.path)).toEqual(["options.headers.X-Trace", "options.headers.Bad Name"]);
+    expect(err.issues.map((i: { path: string }) => i.path)).toEqual([
+      "options.headers.X-Trace",
+      "options.headers.Bad Name",
+    ]);
     expect(server.received).toHaveLength(0);
   });
 
@@ -194,7 +261,11 @@ describe("headers, query and body", () => {
     expect(new URL(units.url, server.url).pathname).toBe("/api/v1/ingest");
     expect([q.get("tenant"), q.getAll("region"), q.get("trace")]).toEqual(["acme", ["us"], "on"]);
     expect(JSON.parse(units.body)).toEqual({ ...event, extra_field: 42 });
-    expect(Object.fromEntries(new URL(list.url, server.url).searchParams)).toEqual({ tenant: "acme", region: "eu", limit: "5" });
+    expect(Object.fromEntries(new URL(list.url, server.url).searchParams)).toEqual({
+      tenant: "acme",
+      region: "eu",
+      limit: "5",
+    });
   });
 });
 
@@ -215,7 +286,9 @@ describe("withOptions", () => {
     server.handle((_r, res) => json(res, 503, errorBody(503, "busy"), { "retry-after-ms": "1" }));
     await expect(patient.ingest.units(event)).rejects.toBeInstanceOf(InternalServerError);
     expect(server.received).toHaveLength(3);
-    expect(server.received.every((r) => r.headers["x-team"] === "search" && r.url === "/api/v1/ingest?tenant=acme")).toBe(true);
+    expect(
+      server.received.every((r) => r.headers["x-team"] === "search" && r.url === "/api/v1/ingest?tenant=acme"),
+    ).toBe(true);
 
     server.handle((_r, res) => json(res, 503, errorBody(503, "busy"), { "retry-after-ms": "1" }));
     await expect(base.ingest.units(event)).rejects.toBeInstanceOf(InternalServerError);

@@ -20,14 +20,20 @@ function capture(): { lines: string[]; logger: Logger } {
 
 describe("debug logs", () => {
   it("log each attempt: method, path, status, duration, attempt and request id, not the key", async () => {
-    server.handle((_r, res, n) => (n === 1 ? json(res, 503, { message: "busy" }, { "retry-after-ms": "1" }) : json(res, 200, ingestOk, { "x-request-id": "req_dbg_2" })));
+    server.handle((_r, res, n) =>
+      n === 1
+        ? json(res, 503, { message: "busy" }, { "retry-after-ms": "1" })
+        : json(res, 200, ingestOk, { "x-request-id": "req_dbg_2" }),
+    );
     const { lines, logger } = capture();
     const client = new AsyncPayi({ apiKey: KEY, baseURL: server.url, logLevel: "debug", logger, maxRetries: 2 });
     await client.ingest.units(event);
     const attempts = lines.filter((l) => / answered \d{3} /.test(l));
     expect(attempts).toEqual([
       expect.stringMatching(/^POST \/api\/v1\/ingest answered 503 \(in \d+ ms, attempt 1 of 3\)$/),
-      expect.stringMatching(/^POST \/api\/v1\/ingest answered 200 \(in \d+ ms, attempt 2 of 3, request id req_dbg_2\)$/),
+      expect.stringMatching(
+        /^POST \/api\/v1\/ingest answered 200 \(in \d+ ms, attempt 2 of 3, request id req_dbg_2\)$/,
+      ),
     ]);
     expect(lines.join("\n")).not.toContain(KEY);
     expect(lines.join("\n")).not.toContain(KEY.slice(0, 12));
@@ -49,11 +55,21 @@ describe("connection errors", () => {
     const port = (probe.address() as { port: number }).port;
     await new Promise((r) => probe.close(r));
     const { lines, logger } = capture();
-    const client = new AsyncPayi({ apiKey: KEY, baseURL: `http://127.0.0.1:${port}`, logLevel: "debug", logger, maxRetries: 0 });
+    const client = new AsyncPayi({
+      apiKey: KEY,
+      baseURL: `http://127.0.0.1:${port}`,
+      logLevel: "debug",
+      logger,
+      maxRetries: 0,
+    });
     const err = await client.ingest.units(event).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(APIConnectionError);
     expect((err as Error).message).toContain(`127.0.0.1:${port}`);
-    expect(lines.some((l) => new RegExp(`^POST /api/v1/ingest failed \\(in \\d+ ms, attempt 1 of 1\\): .*127\\.0\\.0\\.1:${port}`).test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        new RegExp(`^POST /api/v1/ingest failed \\(in \\d+ ms, attempt 1 of 1\\): .*127\\.0\\.0\\.1:${port}`).test(l),
+      ),
+    ).toBe(true);
     expect(lines.join("\n")).not.toContain(KEY);
   });
 });

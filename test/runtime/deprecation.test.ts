@@ -15,14 +15,22 @@ afterEach(() => server.close());
 
 const deprecated = Object.entries(operations).filter(([, op]) => op.deprecated);
 // Preferably one that takes only path parameters, so params valid for it are simple to make.
-const [id, spec] = deprecated.find(([, op]) => !op.bodyFields && !op.arrayBody && !op.paginated) ?? deprecated.find(([, op]) => !op.paginated) ?? deprecated[0] ?? [];
+const [id, spec] =
+  deprecated.find(([, op]) => !op.bodyFields && !op.arrayBody && !op.paginated) ??
+  deprecated.find(([, op]) => !op.paginated) ??
+  deprecated[0] ??
+  [];
 const params = Object.fromEntries((spec?.pathParams ?? []).map((p) => [p, `${p}_1`]));
-const method = (c: AsyncPayi) => id!.split(".").reduce((node: any, part) => node[part], c) as (p: unknown) => Promise<unknown>;
+const method = (c: AsyncPayi) =>
+  id!.split(".").reduce((node: any, part) => node[part], c) as (p: unknown) => Promise<unknown>;
 
 const warnings = () => {
   const lines: string[] = [];
   const none = () => {};
-  return { lines, logger: { debug: none, info: none, warn: (m: string) => void lines.push(m), error: none } satisfies Logger };
+  return {
+    lines,
+    logger: { debug: none, info: none, warn: (m: string) => void lines.push(m), error: none } satisfies Logger,
+  };
 };
 
 describe("deprecated operations", () => {
@@ -32,11 +40,19 @@ describe("deprecated operations", () => {
 
   it.runIf(id)("warn once per process, not once per call or per client, and still send each call", async () => {
     const first = warnings();
-    const c = new AsyncPayi({ apiKey: KEY, baseURL: server.url, maxRetries: 0, logLevel: "warn", logger: first.logger });
+    const c = new AsyncPayi({
+      apiKey: KEY,
+      baseURL: server.url,
+      maxRetries: 0,
+      logLevel: "warn",
+      logger: first.logger,
+    });
     server.handle((_r, res) => json(res, 200, {}));
     for (let i = 0; i < 3; i++) await method(c)(params);
     const second = warnings();
-    await method(new AsyncPayi({ apiKey: KEY, baseURL: server.url, maxRetries: 0, logLevel: "warn", logger: second.logger }))(params);
+    await method(
+      new AsyncPayi({ apiKey: KEY, baseURL: server.url, maxRetries: 0, logLevel: "warn", logger: second.logger }),
+    )(params);
 
     expect(server.received).toHaveLength(4);
     expect(server.received.every((r) => r.method === spec!.method)).toBe(true);

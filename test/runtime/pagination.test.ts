@@ -12,7 +12,10 @@ const paged = () =>
     const start = Number(url.searchParams.get("cursor") ?? 0);
     const size = Number(url.searchParams.get("limit") ?? 25);
     const end = Math.min(start + size, TOTAL);
-    json(res, 200, { items: Array.from({ length: end - start }, (_, k) => limit(start + k)), cursor: end < TOTAL ? String(end) : null });
+    json(res, 200, {
+      items: Array.from({ length: end - start }, (_, k) => limit(start + k)),
+      cursor: end < TOTAL ? String(end) : null,
+    });
   });
 // A fresh server per test: a new port, so a request an earlier test left in flight is never counted by a later one.
 beforeEach(async () => {
@@ -28,9 +31,22 @@ describe("pagination", () => {
     for await (const l of client().limits.list({ limit: 100, limit_name: "budget" })) ids.push(l.limit_id);
     expect(ids).toEqual(Array.from({ length: TOTAL }, (_, i) => `lim_${i}`));
     expect(server.received).toHaveLength(10);
-    expect(server.received.map((r) => new URL(r.url, "http://x").searchParams.get("cursor"))).toEqual([null, "100", "200", "300", "400", "500", "600", "700", "800", "900"]);
+    expect(server.received.map((r) => new URL(r.url, "http://x").searchParams.get("cursor"))).toEqual([
+      null,
+      "100",
+      "200",
+      "300",
+      "400",
+      "500",
+      "600",
+      "700",
+      "800",
+      "900",
+    ]);
     expect(server.received.every((r) => r.url.includes("limit=100") && r.url.includes("limit_name=budget"))).toBe(true);
-    expect(server.received.every((r) => r.method === "GET" && r.headers["xproxy-api-key"] === "test-key-pages")).toBe(true);
+    expect(server.received.every((r) => r.method === "GET" && r.headers["xproxy-api-key"] === "test-key-pages")).toBe(
+      true,
+    );
   });
 
   it("awaits to the first page, with its helpers", async () => {
@@ -68,7 +84,8 @@ describe("pagination", () => {
 
   it("stops with an error instead of looping when the service answers the same cursor forever", async () => {
     // After 20 answers it ends the list, so a client that loops fails on the counts instead of hanging.
-    const sameForever = () => server.handle((_r, res, n) => json(res, 200, { items: [limit(1)], cursor: n <= 20 ? "same" : null }));
+    const sameForever = () =>
+      server.handle((_r, res, n) => json(res, 200, { items: [limit(1)], cursor: n <= 20 ? "same" : null }));
     sameForever();
     const seen: unknown[] = [];
     const run = async (params?: { cursor: string }) => {
@@ -118,9 +135,19 @@ describe("pagination", () => {
   ])("a list answer of %s is an APIResponseValidationError, strict or not, in every mode", async (_what, text) => {
     server.handle((_r, res) => void (res.writeHead(200, { "content-type": "application/json" }), res.end(text)));
     for (const strictResponseValidation of [false, true]) {
-      const c = new AsyncPayi({ apiKey: "test-key-pages", baseURL: server.url, maxRetries: 0, logLevel: "off", strictResponseValidation });
+      const c = new AsyncPayi({
+        apiKey: "test-key-pages",
+        baseURL: server.url,
+        maxRetries: 0,
+        logLevel: "off",
+        strictResponseValidation,
+      });
       await expect(c.limits.list()).rejects.toBeInstanceOf(APIResponseValidationError);
-      await expect((async () => { for await (const _ of c.limits.list()) void _; })()).rejects.toBeInstanceOf(APIResponseValidationError);
+      await expect(
+        (async () => {
+          for await (const _ of c.limits.list()) void _;
+        })(),
+      ).rejects.toBeInstanceOf(APIResponseValidationError);
       const raw = await c.withRawResponse.limits.list();
       await expect(raw.parse()).rejects.toBeInstanceOf(APIResponseValidationError);
     }

@@ -18,7 +18,11 @@ const client = () => new AsyncPayi({ apiKey: "test-key-redirects", baseURL: home
 
 describe("redirects", () => {
   it("follows a same-origin 307 with the key, the method and the body", async () => {
-    home.handle((r, res) => (r.url === "/api/v1/ingest" ? void (res.writeHead(307, { location: "/api/v1/ingest?moved=1" }), res.end()) : json(res, 200, ingestOk)));
+    home.handle((r, res) =>
+      r.url === "/api/v1/ingest"
+        ? void (res.writeHead(307, { location: "/api/v1/ingest?moved=1" }), res.end())
+        : json(res, 200, ingestOk),
+    );
     await expect(client().ingest.units(event)).resolves.toEqual(ingestOk);
     const [, second] = home.received;
     expect(second).toMatchObject({ method: "POST", url: "/api/v1/ingest?moved=1" });
@@ -47,18 +51,38 @@ describe("redirects", () => {
         res.writeHead(307, { location: to });
         res.end();
       });
-      const c = new AsyncPayi({ apiKey: "test-key-redirects", baseURL: home.url, maxRetries: 0, logLevel: "off", defaultHeaders: { "X-Team": "search", "X-Shared": "default" } });
-      const perRequest = { Authorization: "Bearer t0ken", "Proxy-Authorization": "Basic cHJveHk=", Cookie: "session=s3cret", "X-Call": "mine", "x-shared": "per-request" };
+      const c = new AsyncPayi({
+        apiKey: "test-key-redirects",
+        baseURL: home.url,
+        maxRetries: 0,
+        logLevel: "off",
+        defaultHeaders: { "X-Team": "search", "X-Shared": "default" },
+      });
+      const perRequest = {
+        Authorization: "Bearer t0ken",
+        "Proxy-Authorization": "Basic cHJveHk=",
+        Cookie: "session=s3cret",
+        "X-Call": "mine",
+        "x-shared": "per-request",
+      };
       await c.ingest.units(event, { headers: perRequest });
       const [away] = other.received;
-      for (const name of ["xproxy-api-key", "authorization", "proxy-authorization", "cookie", "x-team", "x-from-env"]) expect(away.headers[name], name).toBeUndefined();
+      for (const name of ["xproxy-api-key", "authorization", "proxy-authorization", "cookie", "x-team", "x-from-env"])
+        expect(away.headers[name], name).toBeUndefined();
       expect([away.headers["x-call"], away.headers["x-shared"]]).toEqual(["mine", "per-request"]);
 
       // The same origin gets all of them again.
       await c.ingest.units(event, { headers: perRequest, query: { same: "1" } });
       const kept = home.received.at(-1)!;
       expect(kept.url).toBe("/api/v1/ingest?moved=1");
-      expect(kept.headers).toMatchObject({ "xproxy-api-key": "test-key-redirects", authorization: "Bearer t0ken", "proxy-authorization": "Basic cHJveHk=", cookie: "session=s3cret", "x-team": "search", "x-from-env": "env" });
+      expect(kept.headers).toMatchObject({
+        "xproxy-api-key": "test-key-redirects",
+        authorization: "Bearer t0ken",
+        "proxy-authorization": "Basic cHJveHk=",
+        cookie: "session=s3cret",
+        "x-team": "search",
+        "x-from-env": "env",
+      });
     } finally {
       if (saved === undefined) delete process.env.PAYI_CUSTOM_HEADERS;
       else process.env.PAYI_CUSTOM_HEADERS = saved;
@@ -66,7 +90,11 @@ describe("redirects", () => {
   });
 
   it("turns a 303 into a GET without the body", async () => {
-    home.handle((r, res) => (r.method === "POST" ? void (res.writeHead(303, { location: "/api/v1/limits" }), res.end()) : json(res, 200, ingestOk)));
+    home.handle((r, res) =>
+      r.method === "POST"
+        ? void (res.writeHead(303, { location: "/api/v1/limits" }), res.end())
+        : json(res, 200, ingestOk),
+    );
     await client().ingest.units(event);
     expect(home.received[1]).toMatchObject({ method: "GET", body: "" });
   });

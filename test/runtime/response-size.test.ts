@@ -10,7 +10,8 @@ beforeEach(async () => {
   server = await startServer();
 });
 afterEach(() => server.close());
-const client = (o: ClientOptions = {}) => new AsyncPayi({ apiKey: "test-key-size", baseURL: server.url, logLevel: "off", ...o });
+const client = (o: ClientOptions = {}) =>
+  new AsyncPayi({ apiKey: "test-key-size", baseURL: server.url, logLevel: "off", ...o });
 
 // 50 MB of JSON whitespace around a valid body: valid, but large once inflated.
 const inflated = Buffer.concat([Buffer.from(JSON.stringify(ingestOk)), Buffer.alloc(50_000_000, " ")]);
@@ -28,7 +29,9 @@ describe("maxResponseSize", () => {
       res.end(bytes);
     });
     const started = Date.now();
-    const err = await client({ maxResponseSize: 1_000_000 }).ingest.units(event).catch((e) => e);
+    const err = await client({ maxResponseSize: 1_000_000 })
+      .ingest.units(event)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(APIConnectionError);
     expect(err.message).toMatch(/larger than maxResponseSize \(1000000 bytes/);
     // The same answer again would be as large: not retried (maxRetries is 2 by default).
@@ -40,10 +43,15 @@ describe("maxResponseSize", () => {
     const big = Buffer.concat([Buffer.from(JSON.stringify(ingestOk)), Buffer.alloc(2_000_000, " ")]);
     for (const withLength of [true, false]) {
       server.handle((_r, res) => {
-        res.writeHead(200, { "content-type": "application/json", ...(withLength ? { "content-length": String(big.length) } : {}) });
+        res.writeHead(200, {
+          "content-type": "application/json",
+          ...(withLength ? { "content-length": String(big.length) } : {}),
+        });
         res.end(big);
       });
-      const err = await client({ maxResponseSize: 1_000_000 }).ingest.units(event).catch((e) => e);
+      const err = await client({ maxResponseSize: 1_000_000 })
+        .ingest.units(event)
+        .catch((e) => e);
       expect(err, `content-length given: ${withLength}`).toBeInstanceOf(APIConnectionError);
       expect(err.message).toMatch(/maxResponseSize/);
     }

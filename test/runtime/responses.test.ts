@@ -50,7 +50,12 @@ describe("withStreamingResponse", () => {
     expect(streamed.bodyUsed).toBe(false);
     const body = streamed.parse();
     go();
-    expect(await body).toEqual({ request_id: "req_stream", event_timestamp: "2025-02-03T10:00:00Z", ingest_timestamp: "2025-02-03T10:00:00Z", xproxy_result: {} });
+    expect(await body).toEqual({
+      request_id: "req_stream",
+      event_timestamp: "2025-02-03T10:00:00Z",
+      ingest_timestamp: "2025-02-03T10:00:00Z",
+      xproxy_result: {},
+    });
     expect(ended).toBe(true);
     expect(server.received).toHaveLength(1);
   });

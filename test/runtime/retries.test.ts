@@ -1,6 +1,13 @@
 // Retries exactly as the contract says, counted by the server.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { APIConnectionError, APITimeoutError, AsyncPayi, BadRequestError, InternalServerError, RateLimitError } from "../../src/index.js";
+import {
+  APIConnectionError,
+  APITimeoutError,
+  AsyncPayi,
+  BadRequestError,
+  InternalServerError,
+  RateLimitError,
+} from "../../src/index.js";
 import { maxBackoffBudgetMs, retryDelayMs } from "../../src/runtime/retry.js";
 import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
 
@@ -15,7 +22,11 @@ afterEach(() => server.close());
 
 /** Fails `times` times with `status` (and headers), then succeeds. */
 const failThenOk = (times: number, status: number, headers: Record<string, string> = {}) =>
-  server.handle((_r, res, n) => (n <= times ? json(res, status, { message: `failure ${n}`, statusCode: status }, { "retry-after-ms": "5", ...headers }) : json(res, 200, ingestOk)));
+  server.handle((_r, res, n) =>
+    n <= times
+      ? json(res, status, { message: `failure ${n}`, statusCode: status }, { "retry-after-ms": "5", ...headers })
+      : json(res, 200, ingestOk),
+  );
 
 describe("retries", () => {
   it.each([408, 409, 429, 500, 502, 503])("retries %i and succeeds on the third attempt", async (status) => {
@@ -90,7 +101,9 @@ describe("retries", () => {
   });
 
   it("does not retry a 400 whose body is the service's error", async () => {
-    server.handle((_r, res) => json(res, 400, { message: "units is required", statusCode: 400, xproxy_error: { code: "invalid_request" } }));
+    server.handle((_r, res) =>
+      json(res, 400, { message: "units is required", statusCode: 400, xproxy_error: { code: "invalid_request" } }),
+    );
     const err = await client.ingest.units(event).catch((e) => e);
     expect(err).toBeInstanceOf(BadRequestError);
     expect(err.message).toContain("units is required");
@@ -101,7 +114,9 @@ describe("retries", () => {
 
 describe("the wait between attempts", () => {
   it("backs off 0.5 s doubling up to 8 s, less up to 25 % jitter", () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => retryDelayMs(n, undefined, () => 0))).toEqual([500, 1000, 2000, 4000, 8000, 8000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => retryDelayMs(n, undefined, () => 0))).toEqual([
+      500, 1000, 2000, 4000, 8000, 8000,
+    ]);
     expect([1, 5].map((n) => retryDelayMs(n, undefined, () => 1))).toEqual([375, 6000]);
     expect(retryDelayMs(1, new Headers({ "retry-after-ms": "-5" }), () => 0)).toBe(500);
     expect(retryDelayMs(1, new Headers({ "retry-after-ms": "1500", "retry-after": "9" }))).toBe(1500);
@@ -109,8 +124,15 @@ describe("the wait between attempts", () => {
 
   it("takes the server's wait from 0 to 60 s inclusive, and reads past a blank or unreadable retry-after-ms", () => {
     const wait = (h: Record<string, string>) => retryDelayMs(1, new Headers(h), () => 0);
-    expect([wait({ "retry-after-ms": "0" }), wait({ "retry-after-ms": "60000" }), wait({ "retry-after-ms": "60001" })]).toEqual([0, 60_000, 500]);
-    expect([wait({ "retry-after-ms": " ", "retry-after": "3" }), wait({ "retry-after-ms": "soon", "retry-after": "2" })]).toEqual([3000, 2000]);
+    expect([
+      wait({ "retry-after-ms": "0" }),
+      wait({ "retry-after-ms": "60000" }),
+      wait({ "retry-after-ms": "60001" }),
+    ]).toEqual([0, 60_000, 500]);
+    expect([
+      wait({ "retry-after-ms": " ", "retry-after": "3" }),
+      wait({ "retry-after-ms": "soon", "retry-after": "2" }),
+    ]).toEqual([3000, 2000]);
     expect([wait({ "retry-after": " " }), wait({ "retry-after-ms": " " })]).toEqual([500, 500]);
   });
 

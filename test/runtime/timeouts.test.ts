@@ -2,7 +2,16 @@
 import net from "node:net";
 import { Worker } from "node:worker_threads";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { APIConnectionError, APITimeoutError, APIUserAbortError, AsyncPayi, PayiError, PayiValidationError, Timeout, type ClientOptions } from "../../src/index.js";
+import {
+  APIConnectionError,
+  APITimeoutError,
+  APIUserAbortError,
+  AsyncPayi,
+  PayiError,
+  PayiValidationError,
+  Timeout,
+  type ClientOptions,
+} from "../../src/index.js";
 import { event, ingestOk, json, stall, startServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
@@ -11,19 +20,27 @@ beforeEach(async () => {
   server = await startServer();
 });
 afterEach(() => server.close());
-const client = (o: ClientOptions = {}) => new AsyncPayi({ apiKey: "test-key-timeouts", baseURL: server.url, logLevel: "off", ...o });
+const client = (o: ClientOptions = {}) =>
+  new AsyncPayi({ apiKey: "test-key-timeouts", baseURL: server.url, logLevel: "off", ...o });
 
 /** Every message and code down an error's cause chain, for telling which bound fired. */
 const chain = (err: unknown): string => {
   const parts: string[] = [];
-  for (let e = err as { message?: string; code?: string; cause?: unknown } | undefined, i = 0; e && i < 10; e = e.cause as typeof e, i++) parts.push(`${e.message ?? ""} ${e.code ?? ""}`);
+  for (
+    let e = err as { message?: string; code?: string; cause?: unknown } | undefined, i = 0;
+    e && i < 10;
+    e = e.cause as typeof e, i++
+  )
+    parts.push(`${e.message ?? ""} ${e.code ?? ""}`);
   return parts.join(" | ");
 };
 
 describe("timeouts", () => {
   it("throw APITimeoutError naming the configured time, and are not retried with maxRetries 0", async () => {
     server.handle(stall);
-    const err = await client({ timeout: 200, maxRetries: 0 }).ingest.units(event).catch((e) => e);
+    const err = await client({ timeout: 200, maxRetries: 0 })
+      .ingest.units(event)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(APITimeoutError);
     expect(err).toBeInstanceOf(APIConnectionError);
     expect(err).toBeInstanceOf(PayiError);
@@ -34,7 +51,9 @@ describe("timeouts", () => {
 
   it("are retried like connection errors: maxRetries 1 sends twice, then reports the timeout", async () => {
     server.handle(stall);
-    const err = await client({ timeout: 150, maxRetries: 1 }).ingest.units(event).catch((e) => e);
+    const err = await client({ timeout: 150, maxRetries: 1 })
+      .ingest.units(event)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(APITimeoutError);
     expect(server.received).toHaveLength(2);
   });
@@ -43,7 +62,9 @@ describe("timeouts", () => {
     // The second answer takes 100 ms: within a fresh 300 ms, but past a budget shared by the whole
     // call, which the first attempt (300 ms) and the backoff (at least 375 ms) have used up.
     server.handle((r, res, n) => (n === 1 ? stall(r, res, n) : void setTimeout(() => json(res, 200, ingestOk), 100)));
-    await expect(client({ timeout: new Timeout({ timeout: 300, connect: 300 }) }).ingest.units(event)).resolves.toEqual(ingestOk);
+    await expect(client({ timeout: new Timeout({ timeout: 300, connect: 300 }) }).ingest.units(event)).resolves.toEqual(
+      ingestOk,
+    );
     expect(server.received).toHaveLength(2);
   });
 
@@ -52,7 +73,9 @@ describe("timeouts", () => {
       res.writeHead(200, { "content-type": "application/json" });
       res.write('{"request_id":');
     });
-    const err = await client({ timeout: 200, maxRetries: 0 }).ingest.units(event).catch((e) => e);
+    const err = await client({ timeout: 200, maxRetries: 0 })
+      .ingest.units(event)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(APITimeoutError);
     expect(server.received).toHaveLength(1);
   });
@@ -79,11 +102,17 @@ describe("timeouts", () => {
 
   it("above what a timer holds (2^31 - 1 ms) are refused, by field, rather than firing at once", async () => {
     server.handle((_r, res) => json(res, 200, ingestOk));
-    for (const make of [() => new Timeout({ timeout: 2 ** 31 }), () => new Timeout({ connect: 2 ** 40 }), () => client({ timeout: Number.POSITIVE_INFINITY })]) {
+    for (const make of [
+      () => new Timeout({ timeout: 2 ** 31 }),
+      () => new Timeout({ connect: 2 ** 40 }),
+      () => client({ timeout: Number.POSITIVE_INFINITY }),
+    ]) {
       expect(make).toThrow(PayiValidationError);
       expect(make).toThrow(/(timeout|connect): must be a positive number of milliseconds up to 2147483647/);
     }
-    const err = await client({ maxRetries: 0 }).ingest.units(event, { timeout: 2 ** 31 }).catch((e) => e);
+    const err = await client({ maxRetries: 0 })
+      .ingest.units(event, { timeout: 2 ** 31 })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PayiValidationError);
     expect(server.received).toHaveLength(0);
     // The largest a timer holds is a timeout like any other.
@@ -120,7 +149,13 @@ describe("the connect timeout (Node)", () => {
         if (!connected) break;
       }
       const connect = 100;
-      const c = new AsyncPayi({ apiKey: "test-key-timeouts", baseURL: `http://127.0.0.1:${port}`, timeout: new Timeout({ timeout: 10_000, connect }), maxRetries: 0, logLevel: "off" });
+      const c = new AsyncPayi({
+        apiKey: "test-key-timeouts",
+        baseURL: `http://127.0.0.1:${port}`,
+        timeout: new Timeout({ timeout: 10_000, connect }),
+        maxRetries: 0,
+        logLevel: "off",
+      });
       const started = performance.now();
       const err = await c.ingest.units(event).catch((e) => e);
       const took = performance.now() - started;
@@ -145,7 +180,13 @@ describe("the connect timeout (Node)", () => {
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
     try {
       const port = (silent.address() as net.AddressInfo).port;
-      const c = new AsyncPayi({ apiKey: "test-key-timeouts", baseURL: `https://127.0.0.1:${port}`, timeout: new Timeout({ timeout: 10_000, connect: 200 }), maxRetries: 0, logLevel: "off" });
+      const c = new AsyncPayi({
+        apiKey: "test-key-timeouts",
+        baseURL: `https://127.0.0.1:${port}`,
+        timeout: new Timeout({ timeout: 10_000, connect: 200 }),
+        maxRetries: 0,
+        logLevel: "off",
+      });
       const started = Date.now();
       const err = await c.ingest.units(event).catch((e) => e);
       // Generous: the point is that it is not the 10 s bound.

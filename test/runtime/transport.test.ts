@@ -34,16 +34,19 @@ describe("compressed bodies", () => {
     expect(server.received[0].headers["accept-encoding"]).toBe("gzip, deflate");
   });
 
-  it.each(Object.keys(encoders) as (keyof typeof encoders)[])("decodes a %s body, parsed and streamed", async (coding) => {
-    server.handle((_r, res) => {
-      res.writeHead(200, { "content-type": "application/json", "content-encoding": coding });
-      res.end(encoders[coding](Buffer.from(JSON.stringify(ingestOk))));
-    });
-    expect(await client().ingest.units(event)).toEqual(ingestOk);
-    const streamed = await client().withStreamingResponse.ingest.units(event);
-    expect(streamed.headers.get("content-encoding")).toBe(coding);
-    expect(await streamed.json()).toEqual(ingestOk);
-  });
+  it.each(Object.keys(encoders) as (keyof typeof encoders)[])(
+    "decodes a %s body, parsed and streamed",
+    async (coding) => {
+      server.handle((_r, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-encoding": coding });
+        res.end(encoders[coding](Buffer.from(JSON.stringify(ingestOk))));
+      });
+      expect(await client().ingest.units(event)).toEqual(ingestOk);
+      const streamed = await client().withStreamingResponse.ingest.units(event);
+      expect(streamed.headers.get("content-encoding")).toBe(coding);
+      expect(await streamed.json()).toEqual(ingestOk);
+    },
+  );
 
   it("reports a body that does not decode as a connection error, not as garbage", async () => {
     server.handle((_r, res) => {
@@ -78,7 +81,8 @@ describe("response bodies", () => {
   });
 
   it("tells when a body is done, read or cancelled, so its deadline can be let go", async () => {
-    const response = (body: string) => new NodeResponse("http://x/", 200, {}, Readable.from([Buffer.from(body)]), false);
+    const response = (body: string) =>
+      new NodeResponse("http://x/", 200, {}, Readable.from([Buffer.from(body)]), false);
     const read = response("{}");
     let readDone = false;
     read.whenDone(() => (readDone = true));
@@ -147,14 +151,22 @@ describe("over TLS", () => {
       seen.push({ encoding: req.headers["accept-encoding"], key: req.headers["xproxy-api-key"] as string });
       const ok = req.headers["xproxy-api-key"] === "test-key-tls";
       res.writeHead(ok ? 200 : 401, { "content-type": "application/json", "content-encoding": "br" });
-      res.end(zlib.brotliCompressSync(Buffer.from(JSON.stringify(ok ? ingestOk : { message: "bad key", statusCode: 401 }))));
+      res.end(
+        zlib.brotliCompressSync(Buffer.from(JSON.stringify(ok ? ingestOk : { message: "bad key", statusCode: 401 }))),
+      );
     });
     await new Promise<void>((r) => secure.listen(0, "127.0.0.1", r));
     try {
       const url = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
       const script = fileURLToPath(new URL("../fixtures/tls-client.ts", import.meta.url));
-      const env = { ...process.env, NODE_EXTRA_CA_CERTS: fileURLToPath(new URL("../fixtures/tls/cert.pem", import.meta.url)) };
-      const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, url], { env, timeout: 20_000 });
+      const env = {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: fileURLToPath(new URL("../fixtures/tls/cert.pem", import.meta.url)),
+      };
+      const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, url], {
+        env,
+        timeout: 20_000,
+      });
       expect(JSON.parse(stdout)).toEqual({ request_id: ingestOk.request_id, authError: true });
       expect(seen.map((s) => s.encoding)).toEqual(["br, gzip, deflate", "br, gzip, deflate"]);
     } finally {
@@ -164,11 +176,15 @@ describe("over TLS", () => {
   });
 
   it("refuses a certificate nobody vouches for, as a connection error", async () => {
-    const secure = https.createServer({ key: tls("key.pem"), cert: tls("cert.pem") }, (_req, res) => json(res, 200, ingestOk));
+    const secure = https.createServer({ key: tls("key.pem"), cert: tls("cert.pem") }, (_req, res) =>
+      json(res, 200, ingestOk),
+    );
     await new Promise<void>((r) => secure.listen(0, "127.0.0.1", r));
     try {
       const url = `https://127.0.0.1:${(secure.address() as AddressInfo).port}`;
-      const error = await new AsyncPayi({ apiKey: "test-key-tls", baseURL: url, maxRetries: 0, logLevel: "off" }).ingest.units(event).catch((e: unknown) => e);
+      const error = await new AsyncPayi({ apiKey: "test-key-tls", baseURL: url, maxRetries: 0, logLevel: "off" }).ingest
+        .units(event)
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ name: "APIConnectionError", message: expect.stringContaining("SELF_SIGNED") });
     } finally {
       secure.closeAllConnections();
@@ -215,7 +231,10 @@ describe("a fetch of one's own", () => {
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
     const dispatcher = new ProxyAgent(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
     try {
-      const viaProxy = client({ fetch: (url, init) => undiciFetch(url as string, { ...init, dispatcher } as never) as unknown as Promise<Response> });
+      const viaProxy = client({
+        fetch: (url, init) =>
+          undiciFetch(url as string, { ...init, dispatcher } as never) as unknown as Promise<Response>,
+      });
       expect(await viaProxy.ingest.units(event)).toEqual(ingestOk);
       expect(tunnels).toEqual([`127.0.0.1:${server.port}`]);
       expect(server.received[0].headers["xproxy-api-key"]).toBe("test-key-transport");

@@ -12,7 +12,8 @@ afterEach(() => server.close());
 const client = () => new AsyncPayi({ apiKey: "test-key-wire", baseURL: server.url, maxRetries: 0, logLevel: "off" });
 const ok = () => server.handle((_r, res) => json(res, 200, ingestOk));
 /** The request headers the SDK maps params to, by their (lower-cased) wire names. */
-const proxyHeaders = (h: Record<string, unknown>) => Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith("xproxy-") && k !== "xproxy-api-key"));
+const proxyHeaders = (h: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith("xproxy-") && k !== "xproxy-api-key"));
 
 describe("ingest.units", () => {
   it("sends each header option under its wire name, and the rest as the body", async () => {
@@ -45,11 +46,14 @@ describe("ingest.units", () => {
     expect(JSON.parse(server.received[0].body)).toEqual(event);
   });
 
-  it.each([[[]], [["", " ", "\t"]]])("sends no xProxy-Limit-IDs for limit_ids %j, nor a header for an option not given", async (limit_ids) => {
-    ok();
-    await client().ingest.units({ ...event, limit_ids });
-    expect(proxyHeaders(server.received[0].headers)).toEqual({});
-  });
+  it.each([[[]], [["", " ", "\t"]]])(
+    "sends no xProxy-Limit-IDs for limit_ids %j, nor a header for an option not given",
+    async (limit_ids) => {
+      ok();
+      await client().ingest.units({ ...event, limit_ids });
+      expect(proxyHeaders(server.received[0].headers)).toEqual({});
+    },
+  );
 
   it("sends properties values as strings (null stays null) and a Date as ISO 8601", async () => {
     ok();
@@ -86,7 +90,10 @@ describe("other calls", () => {
     const events = [event, { ...event, user_id: "u2", event_timestamp: new Date("2025-02-03T10:00:00Z") }];
     await client().ingest.bulk({ events });
     expect(server.received.map((r) => [r.method, r.url])).toEqual([["POST", "/api/v1/ingest/bulk"]]);
-    expect(JSON.parse(server.received[0].body)).toEqual([event, { ...event, user_id: "u2", event_timestamp: "2025-02-03T10:00:00.000Z" }]);
+    expect(JSON.parse(server.received[0].body)).toEqual([
+      event,
+      { ...event, user_id: "u2", event_timestamp: "2025-02-03T10:00:00.000Z" },
+    ]);
   });
 
   it("limits.reset sends reset_date, a Date, as the resetDate query parameter in ISO 8601", async () => {
@@ -123,7 +130,9 @@ describe("path parameters", () => {
     server.handle((_r, res) => json(res, 200, {}));
     const params = { limit_id: id, reset_date: new Date("2025-02-01T00:00:00Z") };
     const before = structuredClone(params);
-    const err = await client().limits.reset(params).catch((e) => e);
+    const err = await client()
+      .limits.reset(params)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PayiValidationError);
     expect(err.issues.map((i: { path: string }) => i.path)).toContain("limit_id");
     expect(err.message).toContain("limit_id");

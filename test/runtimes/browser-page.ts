@@ -14,7 +14,12 @@ const result: Record<string, unknown> = {};
   }
   const client = new AsyncPayi({ apiKey: "browser-key", baseURL: url, dangerouslyAllowBrowser: true });
   result.className = client.withOptions({}).constructor.name;
-  const r = await client.ingest.units({ category: "system.openai", resource: "gpt-4o", units: { text: { input: 10, output: 50 } }, limit_ids: ["monthly-budget"] });
+  const r = await client.ingest.units({
+    category: "system.openai",
+    resource: "gpt-4o",
+    units: { text: { input: 10, output: 50 } },
+    limit_ids: ["monthly-budget"],
+  });
   result.requestId = r.xproxy_result.request_id;
   const items: string[] = [];
   for await (const l of client.limits.list()) items.push(l.limit_id);
@@ -36,12 +41,23 @@ const result: Record<string, unknown> = {};
   result.spool = await refusal(() => client.ingest.queue({ spool: "events" }));
   result.backfillFile = await refusal(() => client.ingest.backfill("events.jsonl"));
   // The page's own server never answers under /stall: each attempt's deadline, and the caller's abort.
-  const stalled = new AsyncPayi({ apiKey: "browser-key", baseURL: `${location.origin}/stall`, timeout: 200, maxRetries: 0, dangerouslyAllowBrowser: true });
+  const stalled = new AsyncPayi({
+    apiKey: "browser-key",
+    baseURL: `${location.origin}/stall`,
+    timeout: 200,
+    maxRetries: 0,
+    dangerouslyAllowBrowser: true,
+  });
   const event = { category: "system.openai", resource: "gpt-4o", units: { text: { input: 1 } } };
   const outcome = (p: Promise<unknown>) =>
     p.then(
       () => "answered",
-      (e) => (e instanceof APITimeoutError ? "timeout" : e instanceof APIUserAbortError ? "aborted" : `unexpected ${String(e)}`),
+      (e) =>
+        e instanceof APITimeoutError
+          ? "timeout"
+          : e instanceof APIUserAbortError
+            ? "aborted"
+            : `unexpected ${String(e)}`,
     );
   result.timeout = await outcome(stalled.ingest.units(event));
   const controller = new AbortController();

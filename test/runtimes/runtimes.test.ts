@@ -29,7 +29,12 @@ beforeAll(() => {
   expect(existsSync("/usr/bin/chromium")).toBe(true);
 });
 
-const expected = { async: "lim_7d3f2a9c", items: ["lim_7d3f2a9c", "lim_1b84e0d2"], notFound: true, sync: "lim_7d3f2a9c" };
+const expected = {
+  async: "lim_7d3f2a9c",
+  items: ["lim_7d3f2a9c", "lim_1b84e0d2"],
+  notFound: true,
+  sync: "lim_7d3f2a9c",
+};
 
 describe("runtimes", () => {
   it("Bun runs both clients", { timeout: 300_000 }, async (ctx) => {
@@ -38,14 +43,31 @@ describe("runtimes", () => {
   });
 
   it("Deno runs both clients", { timeout: 300_000 }, async (ctx) => {
-    const out = execFileSync(await runtime("deno", ctx), ["run", "--allow-all", "--quiet", script, inject("prismURL")], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" } });
+    const out = execFileSync(
+      await runtime("deno", ctx),
+      ["run", "--allow-all", "--quiet", script, inject("prismURL")],
+      { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" } },
+    );
     expect(JSON.parse(out)).toEqual(expected);
   });
 
   it("headless Chromium runs AsyncPayi from a bundle, and Payi's construction points to AsyncPayi", async () => {
-    const bundle = await build({ entryPoints: [fileURLToPath(new URL("./browser-page.ts", import.meta.url))], bundle: true, write: false, format: "esm", platform: "browser", logLevel: "silent", metafile: true, tsconfigRaw: "{}" });
+    const bundle = await build({
+      entryPoints: [fileURLToPath(new URL("./browser-page.ts", import.meta.url))],
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "browser",
+      logLevel: "silent",
+      metafile: true,
+      tsconfigRaw: "{}",
+    });
     // The package's browser build, not its Node build, nor the sources.
-    expect(Object.keys(bundle.metafile.inputs).filter((f) => f.startsWith("dist/")).every((f) => f.startsWith("dist/browser/"))).toBe(true);
+    expect(
+      Object.keys(bundle.metafile.inputs)
+        .filter((f) => f.startsWith("dist/"))
+        .every((f) => f.startsWith("dist/browser/")),
+    ).toBe(true);
     expect(Object.keys(bundle.metafile.inputs).some((f) => f.startsWith("dist/browser/"))).toBe(true);
     const js = bundle.outputFiles[0].text;
     const page = `<!doctype html><meta charset="utf-8"><title>payi</title><script type="module" src="/page.js"></script>`;
@@ -58,13 +80,24 @@ describe("runtimes", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     try {
       const tab = await browser.newPage();
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       await tab.goto(`${origin}/?mock=${encodeURIComponent(inject("prismURL"))}`);
-      const result = await tab.waitForFunction(() => (window as unknown as { __result?: unknown }).__result, undefined, { timeout: 15_000 }).then((h) => h.jsonValue());
+      const result = await tab
+        .waitForFunction(() => (window as unknown as { __result?: unknown }).__result, undefined, { timeout: 15_000 })
+        .then((h) => h.jsonValue());
       expect(result).toEqual({
         className: "AsyncPayi",
         guard: expect.stringMatching(/^AsyncPayi is refusing to run in a browser.*dangerouslyAllowBrowser: true/),

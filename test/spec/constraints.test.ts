@@ -8,13 +8,38 @@ import { enforcedConstraints } from "../fixtures/enforced-constraints.js";
 const doc = parse(readFileSync(new URL("../../openapi/payi.openapi.yaml", import.meta.url), "utf8"));
 
 const KEYWORDS = new Set([
-  "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-  "minLength", "maxLength", "pattern",
-  "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
-  "enum", "const", "not", "additionalProperties", "unevaluatedProperties",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "minProperties",
+  "maxProperties",
+  "enum",
+  "const",
+  "not",
+  "additionalProperties",
+  "unevaluatedProperties",
 ]);
 /** Keys whose values are maps of names to schemas, not keywords. */
-const MAPS = new Set(["properties", "patternProperties", "$defs", "schemas", "parameters", "responses", "paths", "content", "headers", "requestBodies"]);
+const MAPS = new Set([
+  "properties",
+  "patternProperties",
+  "$defs",
+  "schemas",
+  "parameters",
+  "responses",
+  "paths",
+  "content",
+  "headers",
+  "requestBodies",
+]);
 
 type Found = { at: string; keyword: string; value: unknown };
 
@@ -52,7 +77,10 @@ describe("the document's constraints", () => {
     const known = enforcedConstraints.map(key).sort();
     const unknown = inDoc.filter((c) => !known.includes(c));
     const gone = known.filter((c) => !inDoc.includes(c));
-    expect(unknown, "constraints the service is not known to have: remove them, or add them to test/fixtures/enforced-constraints.ts with how we know").toEqual([]);
+    expect(
+      unknown,
+      "constraints the service is not known to have: remove them, or add them to test/fixtures/enforced-constraints.ts with how we know",
+    ).toEqual([]);
     expect(gone, "listed constraints no longer in the document: drop them from the list").toEqual([]);
   });
 
@@ -62,15 +90,28 @@ describe("the document's constraints", () => {
 
   it("the scan finds a constraint wherever one is written", () => {
     const sample = {
-      paths: { "/x": { get: { parameters: [{ name: "limit", in: "query", schema: { type: "integer", minimum: 1 } }] } } },
-      components: { schemas: { A: { type: "object", additionalProperties: false, properties: { pattern: { type: "string", pattern: "^a" }, m: { type: "object", additionalProperties: { type: "string", maxLength: 3 } } } } } },
+      paths: {
+        "/x": { get: { parameters: [{ name: "limit", in: "query", schema: { type: "integer", minimum: 1 } }] } },
+      },
+      components: {
+        schemas: {
+          A: {
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              pattern: { type: "string", pattern: "^a" },
+              m: { type: "object", additionalProperties: { type: "string", maxLength: 3 } },
+            },
+          },
+        },
+      },
     };
     expect(constraintsOf(sample).map(key).sort()).toEqual(
       [
-        'components/schemas/A additionalProperties false',
-        'components/schemas/A/properties/m/additionalProperties maxLength 3',
+        "components/schemas/A additionalProperties false",
+        "components/schemas/A/properties/m/additionalProperties maxLength 3",
         'components/schemas/A/properties/pattern pattern "^a"',
-        'paths//x/get/parameters/limit/schema minimum 1',
+        "paths//x/get/parameters/limit/schema minimum 1",
       ].sort(),
     );
   });

@@ -10,8 +10,18 @@ import { responseSchema } from "../../src/generated/schemas.js";
 
 const doc = parse(readFileSync(new URL("../../openapi/payi.openapi.yaml", import.meta.url), "utf8"));
 const readme = readFileSync(new URL("../../openapi/README.md", import.meta.url), "utf8");
-const deref = (node: any): any => (node?.$ref ? deref(node.$ref.slice(2).split("/").reduce((n: any, k: string) => n[k], doc)) : node);
-const ops = Object.values<Record<string, any>>(doc.paths).flatMap((item) => ["get", "post", "put", "delete"].filter((m) => item[m]).map((m) => item[m]));
+const deref = (node: any): any =>
+  node?.$ref
+    ? deref(
+        node.$ref
+          .slice(2)
+          .split("/")
+          .reduce((n: any, k: string) => n[k], doc),
+      )
+    : node;
+const ops = Object.values<Record<string, any>>(doc.paths).flatMap((item) =>
+  ["get", "post", "put", "delete"].filter((m) => item[m]).map((m) => item[m]),
+);
 
 /** What in an answer says something was refused or went wrong. */
 function refusals(value: unknown, at = ""): string[] {

@@ -20,7 +20,13 @@ const rows = Object.entries<Record<string, any>>(spec.paths).flatMap(([path, ite
 
 describe("the operation table", () => {
   it("has exactly the operations of the spec, by SDK name, method and path", () => {
-    const table = Object.entries(operations).map(([id, op]) => ({ id, method: op.method, path: op.path, paginated: Boolean(op.paginated), deprecated: Boolean(op.deprecated) }));
+    const table = Object.entries(operations).map(([id, op]) => ({
+      id,
+      method: op.method,
+      path: op.path,
+      paginated: Boolean(op.paginated),
+      deprecated: Boolean(op.deprecated),
+    }));
     const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
     expect(rows.length).toBeGreaterThan(0);
     expect(table.sort(byId)).toEqual(rows.sort(byId));

@@ -9,16 +9,22 @@ const KEY = "sk-sync-secret-0123456789";
 let child: ChildProcess;
 let url: string;
 beforeAll(async () => {
-  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
   url = `http://127.0.0.1:${await new Promise<string>((r) => child.stdout!.once("data", (d) => r(String(d).trim())))}`;
 });
 afterAll(() => void child.kill());
 const stats = async () => (await fetch(`${url}/__stats`)).json() as Promise<Record<string, number>>;
-const client = (o: ConstructorParameters<typeof Payi>[0] = {}) => new Payi({ apiKey: KEY, baseURL: url, logLevel: "off", ...o });
+const client = (o: ConstructorParameters<typeof Payi>[0] = {}) =>
+  new Payi({ apiKey: KEY, baseURL: url, logLevel: "off", ...o });
 
 describe("Payi", () => {
   it("returns results, not promises", () => {
-    const r = client().ingest.units({ category: "system.openai", units: { text: { input: 1 } } }, { headers: { "x-test-id": "plain" } });
+    const r = client().ingest.units(
+      { category: "system.openai", units: { text: { input: 1 } } },
+      { headers: { "x-test-id": "plain" } },
+    );
     expect(r).not.toBeInstanceOf(Promise);
     expect(r.request_id).toBe("req_plain_1");
   });
@@ -37,7 +43,10 @@ describe("Payi", () => {
   });
 
   it("retries with backoff in the worker", () => {
-    const r = client().ingest.units({ category: "system.openai", units: { text: { input: 1 } } }, { headers: { "x-test-id": "flaky", "x-test-fail": "2" } });
+    const r = client().ingest.units(
+      { category: "system.openai", units: { text: { input: 1 } } },
+      { headers: { "x-test-id": "flaky", "x-test-fail": "2" } },
+    );
     expect(r.request_id).toBe("req_flaky_3");
   });
 
@@ -57,13 +66,19 @@ describe("Payi", () => {
 
   it("after a call that timed out, a normal call gets its own answer", () => {
     const c = client({ maxRetries: 0 });
-    expect(() => c.limits.reset({ limit_id: "slow" }, { timeout: new Timeout({ timeout: 200, connect: 200 }) })).toThrow(APITimeoutError);
+    expect(() =>
+      c.limits.reset({ limit_id: "slow" }, { timeout: new Timeout({ timeout: 200, connect: 200 }) }),
+    ).toThrow(APITimeoutError);
     expect(c.limits.reset({ limit_id: "fast" }).request_id).toBe("fast");
   });
 
   it("offers raw and streaming responses", () => {
     const raw = client().withRawResponse.limits.reset({ limit_id: "raw" });
-    expect([raw.status, raw.headers.get("content-type"), raw.parse().request_id]).toEqual([200, "application/json", "raw"]);
+    expect([raw.status, raw.headers.get("content-type"), raw.parse().request_id]).toEqual([
+      200,
+      "application/json",
+      "raw",
+    ]);
     const streamed = client().withStreamingResponse.limits.reset({ limit_id: "streamed" });
     expect(streamed.status).toBe(200);
     expect(JSON.parse(streamed.text()).request_id).toBe("streamed");
@@ -81,7 +96,10 @@ describe("Payi", () => {
   it("withOptions makes a client with the options it is given, keeping the rest", () => {
     const event = { category: "system.openai", units: { text: { input: 1 } } };
     const base = client({ defaultHeaders: { "x-test-id": "wo-base", "x-test-fail": "1" } });
-    const derived = base.withOptions({ maxRetries: 0, defaultHeaders: { "x-test-id": "wo-derived", "x-test-fail": "1" } });
+    const derived = base.withOptions({
+      maxRetries: 0,
+      defaultHeaders: { "x-test-id": "wo-derived", "x-test-fail": "1" },
+    });
     expect(derived.baseURL).toBe(url);
     // Its own maxRetries: the first 503 is final.
     expect(() => derived.ingest.units(event)).toThrow(expect.objectContaining({ status: 503 }));
@@ -94,12 +112,16 @@ describe("Payi", () => {
   it("refuses what cannot cross a thread, at construction or call", () => {
     expect(() => new Payi({ apiKey: KEY, fetch: globalThis.fetch } as never)).toThrow(/fetch/);
     expect(() => new Payi({ apiKey: KEY, logger: console } as never)).toThrow(/logger/);
-    expect(() => client().limits.reset({ limit_id: "x" }, { signal: AbortSignal.timeout(10) } as never)).toThrow(PayiError);
+    expect(() => client().limits.reset({ limit_id: "x" }, { signal: AbortSignal.timeout(10) } as never)).toThrow(
+      PayiError,
+    );
   });
 
   it("lets a script exit on its own when done", async () => {
     const script = fileURLToPath(new URL("../fixtures/sync-script.ts", import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, url], { timeout: 20_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, url], {
+      timeout: 20_000,
+    });
     expect(JSON.parse(stdout)).toEqual({ request_id: "req_script_1", limits: 1000 });
   });
 });

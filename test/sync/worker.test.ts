@@ -18,14 +18,17 @@ const KEY = "sk-sync-worker-0123456789";
 let child: ChildProcess;
 let url: string;
 beforeAll(async () => {
-  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
   url = `http://127.0.0.1:${await new Promise<string>((r) => child.stdout!.once("data", (d) => r(String(d).trim())))}`;
   // A worker that can be made to die on request, with a small heap to run out of.
   workerSettings.script = fileURLToPath(new URL("../fixtures/sync-worker-fault.mjs", import.meta.url));
   workerSettings.resourceLimits = { maxOldGenerationSizeMb: 48 };
 });
 afterAll(() => void child.kill());
-const client = (o: ConstructorParameters<typeof Payi>[0] = {}) => new Payi({ apiKey: KEY, baseURL: url, logLevel: "off", ...o });
+const client = (o: ConstructorParameters<typeof Payi>[0] = {}) =>
+  new Payi({ apiKey: KEY, baseURL: url, logLevel: "off", ...o });
 /** OS threads of this process (Linux). */
 const threads = () => readdirSync("/proc/self/task").length;
 const event = { category: "system.openai", units: { text: { input: 1 } } };
@@ -75,7 +78,9 @@ describe("Payi's worker", () => {
 
   it("holds a bounded number of clients' state while they live; one dropped gets it back on its next call", () => {
     const MAX_CLIENTS = workerTables().maxClients;
-    const live = Array.from({ length: MAX_CLIENTS + 20 }, (_, i) => client({ defaultHeaders: { "x-test-id": `live${i}` } }));
+    const live = Array.from({ length: MAX_CLIENTS + 20 }, (_, i) =>
+      client({ defaultHeaders: { "x-test-id": `live${i}` } }),
+    );
     for (const c of live) c.ingest.units(event);
     expect(workerTables().clients).toBeLessThanOrEqual(MAX_CLIENTS);
     // The first one was dropped the longest ago; its options cross again, and its headers with them.
@@ -83,21 +88,40 @@ describe("Payi's worker", () => {
   });
 
   it("refuses params that cannot cross to the worker with a PayiValidationError naming the field", () => {
-    const params = Object.defineProperty({ category: "c", units: {} }, "resource", { enumerable: true, get: () => { throw new Error("boom"); } });
+    const params = Object.defineProperty({ category: "c", units: {} }, "resource", {
+      enumerable: true,
+      get: () => {
+        throw new Error("boom");
+      },
+    });
     expect(() => client().ingest.units(params)).toThrow(PayiValidationError);
     expect(() => client().ingest.units(params)).toThrow(/resource: could not be read/);
-    expect(() => client().ingest.units({ ...event, properties: { f: (() => 1) as never } })).toThrow(/properties\.f: a function/);
+    expect(() => client().ingest.units({ ...event, properties: { f: (() => 1) as never } })).toThrow(
+      /properties\.f: a function/,
+    );
   });
 
   it("refuses hostile params for any operation with a PayiValidationError, nothing sent, the params untouched", async () => {
-    const total = async () => Object.values((await (await fetch(`${url}/__stats`)).json()) as Record<string, number>).reduce((a, b) => a + b, 0);
+    const total = async () =>
+      Object.values((await (await fetch(`${url}/__stats`)).json()) as Record<string, number>).reduce(
+        (a, b) => a + b,
+        0,
+      );
     const before = await total();
     const c = client({ maxRetries: 0 });
     const loop: Record<string, unknown> = {};
     loop.loop = loop;
     const hostile: [unknown, string][] = [
       [loop, ".loop"],
-      [Object.defineProperty({}, "x", { enumerable: true, get: () => { throw new Error("getter"); } }), ".x"],
+      [
+        Object.defineProperty({}, "x", {
+          enumerable: true,
+          get: () => {
+            throw new Error("getter");
+          },
+        }),
+        ".x",
+      ],
       [new Map([["a", 1]]), ""],
       [Symbol("s"), ""],
       [() => 1, ""],
@@ -109,7 +133,10 @@ describe("Payi's worker", () => {
       const names = [...Object.keys(operationFixtures[id].full), "not_a_field"];
       const name = names[(run * 7) % names.length];
       const [value, at] = hostile[run % hostile.length];
-      const params = run % 2 ? Object.assign(Object.create(null), operationFixtures[id].full, { [name]: value }) : { ...operationFixtures[id].full, [name]: value };
+      const params =
+        run % 2
+          ? Object.assign(Object.create(null), operationFixtures[id].full, { [name]: value })
+          : { ...operationFixtures[id].full, [name]: value };
       const shown = inspect(params, { depth: Infinity, showHidden: true });
       let err: unknown;
       try {

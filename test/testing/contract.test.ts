@@ -19,7 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => mock.close());
 
-const method = (c: object, id: OperationId) => id.split(".").reduce((node: any, part) => node[part], c) as (p?: unknown) => any;
+const method = (c: object, id: OperationId) =>
+  id.split(".").reduce((node: any, part) => node[part], c) as (p?: unknown) => any;
 const options = { apiKey: "side-by-side-key", maxRetries: 0, logLevel: "off" as const, strictResponseValidation: true };
 const plain = (v: any) => (v && typeof v.toJSON === "function" ? v.toJSON() : v);
 
@@ -27,7 +28,10 @@ async function both(id: OperationId, params: Record<string, unknown>) {
   const answer = async (res: Response) => ({ status: res.status, body: (await res.text()) || undefined });
   const prism = wireRequest(inject("prismURL"), operations[id], params);
   const fake = wireRequest("http://payi.mock", operations[id], params);
-  return { prism: await answer(await fetch(prism.url, prism.init)), fake: await answer(await mock.fetch(fake.url, fake.init)) };
+  return {
+    prism: await answer(await fetch(prism.url, prism.init)),
+    fake: await answer(await mock.fetch(fake.url, fake.init)),
+  };
 }
 
 describe("payi/testing and Prism agree", () => {

@@ -19,9 +19,14 @@ const messages = [{ role: "user" as const, content: "Hi" }];
 describe("payi/instrument against payi/testing", () => {
   it.each(["ingest", "direct"] as const)("an OpenAI call's event, with its context, in %s mode", async (mode) => {
     const mock = createMockPayi();
-    const pi = instrument(new AsyncPayi({ apiKey: "test", fetch: mock.fetch, logLevel: "off" }), { mode, context: { limit_ids: ["monthly-budget"] } });
+    const pi = instrument(new AsyncPayi({ apiKey: "test", fetch: mock.fetch, logLevel: "off" }), {
+      mode,
+      context: { limit_ids: ["monthly-budget"] },
+    });
     const openai = pi.openai(new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 0 }));
-    await track({ user_id: "u42", use_case_name: "support-chat" }, () => openai.chat.completions.create({ model: "gpt-4o", messages }));
+    await track({ user_id: "u42", use_case_name: "support-chat" }, () =>
+      openai.chat.completions.create({ model: "gpt-4o", messages }),
+    );
     await pi.shutdown();
     expect(mock.events).toEqual([
       expect.objectContaining({
@@ -33,6 +38,8 @@ describe("payi/instrument against payi/testing", () => {
         provider_response_id: "chatcmpl-m1",
       }),
     ]);
-    expect(mock.requests.map((r) => [r.operation, r.answer])).toEqual([[mode === "direct" ? "ingest.units" : "ingest.bulk", 200]]);
+    expect(mock.requests.map((r) => [r.operation, r.answer])).toEqual([
+      [mode === "direct" ? "ingest.units" : "ingest.bulk", 200],
+    ]);
   });
 });

@@ -2,7 +2,16 @@
 // schemas refuse as the real service would (422 with the violations), records what it
 // received, and fails when told to; with AsyncPayi through `fetch`, with Payi through a port.
 import { afterAll, describe, expect, it } from "vitest";
-import { APIConnectionError, APITimeoutError, AsyncPayi, InternalServerError, NotFoundError, Page, Payi, UnprocessableEntityError } from "../../src/index.js";
+import {
+  APIConnectionError,
+  APITimeoutError,
+  AsyncPayi,
+  InternalServerError,
+  NotFoundError,
+  Page,
+  Payi,
+  UnprocessableEntityError,
+} from "../../src/index.js";
 import type { OperationId } from "../../src/generated/api.js";
 import { examples } from "../../src/generated/examples.js";
 import { operations } from "../../src/generated/operations.js";
@@ -11,9 +20,17 @@ import { operationFixtures } from "../fixtures/operations.js";
 import { wireRequest } from "../helpers/wire-request.js";
 
 const ids = Object.keys(operations) as OperationId[];
-const method = (c: object, id: OperationId) => id.split(".").reduce((node: any, part) => node[part], c) as (p?: unknown, o?: unknown) => any;
+const method = (c: object, id: OperationId) =>
+  id.split(".").reduce((node: any, part) => node[part], c) as (p?: unknown, o?: unknown) => any;
 const asyncClient = (mock: ReturnType<typeof createMockPayi>, o: ConstructorParameters<typeof AsyncPayi>[0] = {}) =>
-  new AsyncPayi({ apiKey: "mock-test-key", fetch: mock.fetch, maxRetries: 0, logLevel: "off", strictResponseValidation: true, ...o });
+  new AsyncPayi({
+    apiKey: "mock-test-key",
+    fetch: mock.fetch,
+    maxRetries: 0,
+    logLevel: "off",
+    strictResponseValidation: true,
+    ...o,
+  });
 
 describe("answers", () => {
   const mock = createMockPayi();
@@ -36,7 +53,10 @@ describe("answers", () => {
     const err = await c.limits.retrieve({ limit_id: "lim_1" }, { headers: { Prefer: "code=404" } }).catch((e) => e);
     expect(err).toBeInstanceOf(NotFoundError);
     expect(err.code).toBe("category_resource_not_found");
-    const partly = await c.ingest.bulk({ events: [0, 1, 2].map((n) => ({ category: "c", units: { text: { input: n } } })) }, { headers: { Prefer: "example=partly-refused" } });
+    const partly = await c.ingest.bulk(
+      { events: [0, 1, 2].map((n) => ({ category: "c", units: { text: { input: n } } })) },
+      { headers: { Prefer: "example=partly-refused" } },
+    );
     expect(partly.errors).toEqual([expect.objectContaining({ item_index: 2 })]);
   });
 
@@ -44,7 +64,9 @@ describe("answers", () => {
     const { url, init } = wireRequest("http://mock.invalid", operations["limits.list"], {});
     const res = await mock.fetch(url, { ...init, headers: {} });
     expect(res.status).toBe(401);
-    expect((await mock.fetch("http://mock.invalid/api/v1/nothing", { headers: { "xProxy-api-key": "k" } })).status).toBe(404);
+    expect(
+      (await mock.fetch("http://mock.invalid/api/v1/nothing", { headers: { "xProxy-api-key": "k" } })).status,
+    ).toBe(404);
   });
 });
 
@@ -65,15 +87,27 @@ describe("refusals", () => {
     const send = async (id: OperationId, params: Record<string, unknown>) => {
       const { url, init } = wireRequest("http://mock.invalid", operations[id], params);
       const res = await mock.fetch(url, init);
-      return { status: res.status, violations: JSON.parse(res.headers.get("sl-violations") ?? "[]") as { location: string[] }[] };
+      return {
+        status: res.status,
+        violations: JSON.parse(res.headers.get("sl-violations") ?? "[]") as { location: string[] }[],
+      };
     };
-    expect(await send("limits.create", { limit_name: "x" })).toMatchObject({ status: 422, violations: [{ location: ["request", "body", "max"] }] });
-    expect(await send("limits.list", { sort_ascending: "sometimes" })).toMatchObject({ status: 422, violations: [{ location: ["request", "query", "sort_ascending"] }] });
+    expect(await send("limits.create", { limit_name: "x" })).toMatchObject({
+      status: 422,
+      violations: [{ location: ["request", "body", "max"] }],
+    });
+    expect(await send("limits.list", { sort_ascending: "sometimes" })).toMatchObject({
+      status: 422,
+      violations: [{ location: ["request", "query", "sort_ascending"] }],
+    });
     expect(await send("ingest.units", { category: "c", units: {}, use_case_version: "three" })).toMatchObject({
       status: 422,
       violations: [{ location: ["request", "header", "xproxy-usecase-version"] }],
     });
-    expect(await send("ingest.bulk", { events: [{ units: {} }] })).toMatchObject({ status: 422, violations: [{ location: ["request", "body", "0", "category"] }] });
+    expect(await send("ingest.bulk", { events: [{ units: {} }] })).toMatchObject({
+      status: 422,
+      violations: [{ location: ["request", "body", "0", "category"] }],
+    });
   });
 
   it("takes what the Python SDK sends: limit=0 and the logging header as True/False", async () => {
@@ -92,19 +126,44 @@ describe("what it received", () => {
   it("mock.events: events from units (header params folded in), bulk, the queue and backfill alike", async () => {
     const mock = createMockPayi();
     const c = asyncClient(mock);
-    await c.ingest.units({ category: "system.openai", resource: "gpt-4o", units: { text: { input: 10, output: 50 } }, user_id: "u1", limit_ids: ["budget", "daily"], use_case_version: 3, disable_logging: true, event_timestamp: new Date("2025-01-15T10:30:00Z") });
-    await c.ingest.bulk({ events: [{ category: "c", units: { text: { input: 1 } }, scope: "global", limit_ids: ["b"] }] });
+    await c.ingest.units({
+      category: "system.openai",
+      resource: "gpt-4o",
+      units: { text: { input: 10, output: 50 } },
+      user_id: "u1",
+      limit_ids: ["budget", "daily"],
+      use_case_version: 3,
+      disable_logging: true,
+      event_timestamp: new Date("2025-01-15T10:30:00Z"),
+    });
+    await c.ingest.bulk({
+      events: [{ category: "c", units: { text: { input: 1 } }, scope: "global", limit_ids: ["b"] }],
+    });
     const queue = c.ingest.queue({ flushAt: 10 });
     await queue.enqueue({ category: "q", units: { text: { input: 2 } }, user_id: "u2" });
     await queue.shutdown({ timeoutMs: 5000 });
     await c.ingest.backfill([{ category: "h", units: { text: { input: 3 } } }]);
     expect(mock.events).toEqual([
-      { category: "system.openai", resource: "gpt-4o", units: { text: { input: 10, output: 50 } }, user_id: "u1", limit_ids: ["budget", "daily"], use_case_version: 3, disable_logging: true, event_timestamp: "2025-01-15T10:30:00.000Z" },
+      {
+        category: "system.openai",
+        resource: "gpt-4o",
+        units: { text: { input: 10, output: 50 } },
+        user_id: "u1",
+        limit_ids: ["budget", "daily"],
+        use_case_version: 3,
+        disable_logging: true,
+        event_timestamp: "2025-01-15T10:30:00.000Z",
+      },
       { category: "c", units: { text: { input: 1 } }, resource_scope: "global", limit_ids: ["b"] },
       { category: "q", units: { text: { input: 2 } }, user_id: "u2" },
       { category: "h", units: { text: { input: 3 } } },
     ]);
-    expect(mock.requests.map((r) => r.operation)).toEqual(["ingest.units", "ingest.bulk", "ingest.bulk", "ingest.bulk"]);
+    expect(mock.requests.map((r) => r.operation)).toEqual([
+      "ingest.units",
+      "ingest.bulk",
+      "ingest.bulk",
+      "ingest.bulk",
+    ]);
     expect(mock.requests[0].headers.get("xProxy-User-ID")).toBe("u1");
     expect(mock.requests[0].params).toMatchObject({ user_id: "u1", limit_ids: ["budget", "daily"] });
   });
@@ -113,7 +172,10 @@ describe("what it received", () => {
     const mock = createMockPayi();
     const c = asyncClient(mock);
     await c.ingest.units({ category: "c", units: {} }, { body: { http_status_code: "ok" } }).catch(() => undefined);
-    await c.ingest.bulk({ events: [0, 1, 2].map((n) => ({ category: "c", units: { text: { input: n } } })) }, { headers: { Prefer: "example=partly-refused" } });
+    await c.ingest.bulk(
+      { events: [0, 1, 2].map((n) => ({ category: "c", units: { text: { input: n } } })) },
+      { headers: { Prefer: "example=partly-refused" } },
+    );
     expect(mock.events.map((e) => e.units.text?.input)).toEqual([0, 1]);
     mock.reset();
     expect([mock.events.length, mock.requests.length]).toEqual([0, 0]);
@@ -132,7 +194,11 @@ describe("failures on demand", () => {
 
   it("without times, every call until reset; a body and headers of one's own", async () => {
     const mock = createMockPayi();
-    mock.fail("limits.list", { status: 500, body: { message: "down for maintenance", statusCode: 500 }, headers: { "x-should-retry": "false" } });
+    mock.fail("limits.list", {
+      status: 500,
+      body: { message: "down for maintenance", statusCode: 500 },
+      headers: { "x-should-retry": "false" },
+    });
     const c = asyncClient(mock, { maxRetries: 2 });
     for (let i = 0; i < 2; i++) {
       const err = await c.limits.list().catch((e) => e);
@@ -147,9 +213,15 @@ describe("failures on demand", () => {
   it("a hang ends with the client's timeout; a reset is a connection error", async () => {
     const mock = createMockPayi();
     mock.fail("limits.retrieve", { hang: true, times: 1 });
-    expect(await asyncClient(mock, { timeout: 200 }).limits.retrieve({ limit_id: "l" }).catch((e) => e)).toBeInstanceOf(APITimeoutError);
+    expect(
+      await asyncClient(mock, { timeout: 200 })
+        .limits.retrieve({ limit_id: "l" })
+        .catch((e) => e),
+    ).toBeInstanceOf(APITimeoutError);
     mock.fail("limits.retrieve", { reset: true, times: 1 });
-    const err = await asyncClient(mock).limits.retrieve({ limit_id: "l" }).catch((e) => e);
+    const err = await asyncClient(mock)
+      .limits.retrieve({ limit_id: "l" })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(APIConnectionError);
     expect(err).not.toBeInstanceOf(APITimeoutError);
     expect(mock.requests.map((q) => q.answer)).toEqual(["hang", "reset"]);
@@ -159,14 +231,20 @@ describe("failures on demand", () => {
     const mock = createMockPayi();
     mock.fail("limits.list", { hang: true });
     const abort = new AbortController();
-    const pending = mock.fetch(new Request("http://payi.mock/api/v1/limits", { headers: { "xProxy-api-key": "k" }, signal: abort.signal })).catch((e) => e);
+    const pending = mock
+      .fetch(
+        new Request("http://payi.mock/api/v1/limits", { headers: { "xProxy-api-key": "k" }, signal: abort.signal }),
+      )
+      .catch((e) => e);
     abort.abort(new Error("given up"));
     expect(await pending).toMatchObject({ message: "given up" });
   });
 
   it("refuses a failure it cannot act on", () => {
     const mock = createMockPayi();
-    expect(() => mock.fail("ingest.nothing" as OperationId, { status: 500 })).toThrow(/no operation named "ingest.nothing"/);
+    expect(() => mock.fail("ingest.nothing" as OperationId, { status: 500 })).toThrow(
+      /no operation named "ingest.nothing"/,
+    );
     expect(() => mock.fail("ingest.bulk", {})).toThrow(/one of status, hang or reset/);
     expect(() => mock.fail("ingest.bulk", { status: 200 })).toThrow(/400 to 599/);
     expect(() => mock.fail("ingest.bulk", { status: 503, times: 0 })).toThrow(/positive integer/);
@@ -181,9 +259,16 @@ describe("Payi, through the port", () => {
     const { url } = await mock.listen();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const sync = new Payi({ apiKey: "mock-test-key", baseURL: url, maxRetries: 0, logLevel: "off" });
-    const r = sync.ingest.units({ category: "system.openai", units: { text: { input: 1 } }, user_id: "u9", limit_ids: ["b"] });
+    const r = sync.ingest.units({
+      category: "system.openai",
+      units: { text: { input: 1 } },
+      user_id: "u9",
+      limit_ids: ["b"],
+    });
     expect(r.request_id).toBe("req_5f0c6a1e9b2d4c7a");
-    expect(mock.events).toEqual([{ category: "system.openai", units: { text: { input: 1 } }, user_id: "u9", limit_ids: ["b"] }]);
+    expect(mock.events).toEqual([
+      { category: "system.openai", units: { text: { input: 1 } }, user_id: "u9", limit_ids: ["b"] },
+    ]);
     mock.fail("limits.retrieve", { status: 429, times: 1, headers: { "retry-after": "0" } });
     expect(() => sync.limits.retrieve({ limit_id: "l" })).toThrow(/429/);
     expect(sync.limits.retrieve({ limit_id: "l" }).limit.limit_id).toBe("lim_7d3f2a9c");

@@ -22,7 +22,13 @@ import type {
   WithResponse,
 } from "../../src/index.js";
 import { Timeout } from "../../src/index.js";
-import type { APIConnectionError, APIError, InternalServerError, NotFoundError, RateLimitError } from "../../src/index.js";
+import type {
+  APIConnectionError,
+  APIError,
+  InternalServerError,
+  NotFoundError,
+  RateLimitError,
+} from "../../src/index.js";
 
 const event = { category: "system.openai", resource: "gpt-4o", units: { text: { input: 10, output: 50 } } };
 
@@ -50,7 +56,9 @@ function results(client: AsyncPayi) {
   expectTypeOf(client.ingest.units(event).asResponse()).resolves.toEqualTypeOf<Response>();
   expectTypeOf(client.limits.list().withResponse()).resolves.toEqualTypeOf<WithResponse<Page<LimitListResponse>>>();
   expectTypeOf(client.limits.list().asResponse()).resolves.toEqualTypeOf<Response>();
-  expectTypeOf(client.withStreamingResponse.ingest.units(event)).resolves.toEqualTypeOf<StreamingResponse<IngestResponse>>();
+  expectTypeOf(client.withStreamingResponse.ingest.units(event)).resolves.toEqualTypeOf<
+    StreamingResponse<IngestResponse>
+  >();
 }
 
 function params(client: AsyncPayi) {
@@ -73,7 +81,14 @@ function params(client: AsyncPayi) {
     account_name: "acme",
     disable_logging: true,
   });
-  void client.ingest.units(event, { timeout: new Timeout({ timeout: 10_000, connect: 200 }), maxRetries: 0, headers: { "X-Drop": null }, query: { trace: "on" }, body: { extra: 1 }, signal: AbortSignal.timeout(1) });
+  void client.ingest.units(event, {
+    timeout: new Timeout({ timeout: 10_000, connect: 200 }),
+    maxRetries: 0,
+    headers: { "X-Drop": null },
+    query: { trace: "on" },
+    body: { extra: 1 },
+    signal: AbortSignal.timeout(1),
+  });
 
   // @ts-expect-error unknown field
   void client.ingest.units({ ...event, user: "x" });

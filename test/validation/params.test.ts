@@ -18,7 +18,11 @@ beforeAll(async () => {
     res.end("{}");
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  client = new AsyncPayi({ apiKey: "test-key-validation", baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, maxRetries: 0 });
+  client = new AsyncPayi({
+    apiKey: "test-key-validation",
+    baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    maxRetries: 0,
+  });
 });
 afterAll(() => new Promise((r) => server.close(r)));
 
@@ -29,43 +33,150 @@ function method(id: OperationId): (params: unknown) => Promise<unknown> {
 
 const cases: { kind: string; id: OperationId; params: unknown; paths: Record<string, RegExp> }[] = [
   { kind: "create", id: "limits.create", params: { max: 10 }, paths: { limit_name: /required/ } },
-  { kind: "create", id: "limits.create", params: { limit_name: "b", max: "10" }, paths: { max: /expected number, received string/ } },
-  { kind: "create", id: "limits.create", params: { limit_name: "b", max: 10, limit_type: "soft" }, paths: { limit_type: /block.*allow/ } },
-  { kind: "create", id: "limits.create", params: { limit_name: "b", max: 10, maxx: 1 }, paths: { maxx: /unknown field/ } },
-  { kind: "create", id: "categories.resources.create", params: { category: "vector-db", resource: "q", units: { text: { input_price: "free" } }, max_input_units: 1.5 }, paths: { "units.text.input_price": /number/, max_input_units: /int/ } },
-  { kind: "create", id: "useCases.definitions.kpis.create", params: { use_case_name: "chat", name: "k", description: "d", goal: 1, kpi_type: "stars" }, paths: { kpi_type: /likert/ } },
+  {
+    kind: "create",
+    id: "limits.create",
+    params: { limit_name: "b", max: "10" },
+    paths: { max: /expected number, received string/ },
+  },
+  {
+    kind: "create",
+    id: "limits.create",
+    params: { limit_name: "b", max: 10, limit_type: "soft" },
+    paths: { limit_type: /block.*allow/ },
+  },
+  {
+    kind: "create",
+    id: "limits.create",
+    params: { limit_name: "b", max: 10, maxx: 1 },
+    paths: { maxx: /unknown field/ },
+  },
+  {
+    kind: "create",
+    id: "categories.resources.create",
+    params: { category: "vector-db", resource: "q", units: { text: { input_price: "free" } }, max_input_units: 1.5 },
+    paths: { "units.text.input_price": /number/, max_input_units: /int/ },
+  },
+  {
+    kind: "create",
+    id: "useCases.definitions.kpis.create",
+    params: { use_case_name: "chat", name: "k", description: "d", goal: 1, kpi_type: "stars" },
+    paths: { kpi_type: /likert/ },
+  },
   { kind: "update", id: "limits.update", params: { limit_id: "", max: 1 }, paths: { limit_id: /1 character|>=1/ } },
   { kind: "update", id: "limits.update", params: { limit_id: 42 }, paths: { limit_id: /string/ } },
   { kind: "update", id: "limits.update", params: { limit_id: "..", max: 1 }, paths: { limit_id: /another endpoint/ } },
-  { kind: "update", id: "limits.properties.update", params: { limit_id: "l", properties: { a: 1 } }, paths: { "properties.a": /./ } },
+  {
+    kind: "update",
+    id: "limits.properties.update",
+    params: { limit_id: "l", properties: { a: 1 } },
+    paths: { "properties.a": /./ },
+  },
   { kind: "list", id: "limits.list", params: { limit: "20" }, paths: { limit: /expected integer, received string/ } },
   { kind: "list", id: "limits.list", params: { limit: 2.5 }, paths: { limit: /int/ } },
   { kind: "list", id: "categories.list", params: { Active: true }, paths: { Active: /unknown field/ } },
   { kind: "list", id: "categories.listResources", params: {}, paths: { category: /required/ } },
-  { kind: "ingest", id: "ingest.units", params: { category: "system.openai", units: { text: { input: "10" } } }, paths: { "units.text.input": /^expected integer, received string$/ } },
-  { kind: "ingest", id: "ingest.units", params: { category: 5, units: {}, limit_ids: "a,b", use_case_version: "3", disable_logging: "yes" }, paths: { category: /expected string, received number$/, limit_ids: /array/, use_case_version: /expected integer, received string/, disable_logging: /expected boolean, received string/ } },
-  { kind: "ingest", id: "ingest.units", params: { category: "c", units: {}, event_timestamp: "yesterday" }, paths: { event_timestamp: /datetime|date/i } },
-  { kind: "ingest", id: "ingest.units", params: { category: "c", units: {}, event_timestamp: new Date("nope") }, paths: { event_timestamp: /invalid Date/ } },
-  { kind: "ingest", id: "ingest.units", params: { category: "c", units: {}, request_tags: ["t"] }, paths: { request_tags: /unknown field/ } },
-  { kind: "ingest", id: "ingest.units", params: { category: "c", units: {}, user_id: "名前", limit_ids: ["ok", "a\nb"] }, paths: { user_id: /header xProxy-User-ID.*ASCII/, limit_ids: /ASCII/ } },
+  {
+    kind: "ingest",
+    id: "ingest.units",
+    params: { category: "system.openai", units: { text: { input: "10" } } },
+    paths: { "units.text.input": /^expected integer, received string$/ },
+  },
+  {
+    kind: "ingest",
+    id: "ingest.units",
+    params: { category: 5, units: {}, limit_ids: "a,b", use_case_version: "3", disable_logging: "yes" },
+    paths: {
+      category: /expected string, received number$/,
+      limit_ids: /array/,
+      use_case_version: /expected integer, received string/,
+      disable_logging: /expected boolean, received string/,
+    },
+  },
+  {
+    kind: "ingest",
+    id: "ingest.units",
+    params: { category: "c", units: {}, event_timestamp: "yesterday" },
+    paths: { event_timestamp: /datetime|date/i },
+  },
+  {
+    kind: "ingest",
+    id: "ingest.units",
+    params: { category: "c", units: {}, event_timestamp: new Date("nope") },
+    paths: { event_timestamp: /invalid Date/ },
+  },
+  {
+    kind: "ingest",
+    id: "ingest.units",
+    params: { category: "c", units: {}, request_tags: ["t"] },
+    paths: { request_tags: /unknown field/ },
+  },
+  {
+    kind: "ingest",
+    id: "ingest.units",
+    params: { category: "c", units: {}, user_id: "名前", limit_ids: ["ok", "a\nb"] },
+    paths: { user_id: /header xProxy-User-ID.*ASCII/, limit_ids: /ASCII/ },
+  },
   { kind: "bulk", id: "ingest.bulk", params: { events: null }, paths: { events: /array/ } },
-  { kind: "bulk", id: "ingest.bulk", params: { events: [{ category: "c", units: {} }, { units: {} }, { category: "c", units: { text: { output: -0.5 } } }] }, paths: { "events.1.category": /required/, "events.2.units.text.output": /int/ } },
+  {
+    kind: "bulk",
+    id: "ingest.bulk",
+    params: {
+      events: [{ category: "c", units: {} }, { units: {} }, { category: "c", units: { text: { output: -0.5 } } }],
+    },
+    paths: { "events.1.category": /required/, "events.2.units.text.output": /int/ },
+  },
   { kind: "bulk", id: "ingest.bulk", params: { events: { category: "c", units: {} } }, paths: { events: /array/ } },
 ];
 
 const cycle: Record<string, unknown> = { name: "loop" };
 cycle.self = cycle;
 const withOwnConstructor = Object.assign(["lim_a", "lim_b"], { constructor: 5 });
-const throwing = Object.defineProperty({ category: "c", units: {} }, "resource", { enumerable: true, get: () => { throw new Error("boom"); } });
+const throwing = Object.defineProperty({ category: "c", units: {} }, "resource", {
+  enumerable: true,
+  get: () => {
+    throw new Error("boom");
+  },
+});
 
 // What JSON, a URL or the user's own getters cannot give: refused by path like any other bad value.
 cases.push(
-  { kind: "url", id: "limits.retrieve", params: { limit_id: "lim_\uD800" }, paths: { limit_id: /lone UTF-16 surrogate/ } },
-  { kind: "url", id: "limits.list", params: { limit_name: "a\uDC00b" }, paths: { limit_name: /lone UTF-16 surrogate/ } },
-  { kind: "json", id: "ingest.units", params: { category: "c", units: { text: { input: 10n } } }, paths: { "units.text.input": /bigint cannot be sent as JSON/ } },
-  { kind: "json", id: "limits.properties.update", params: { limit_id: "l", properties: { team: cycle } }, paths: { "properties.team.self": /cycle/ } },
-  { kind: "json", id: "ingest.units", params: { category: "c", units: { text: { input: Number.POSITIVE_INFINITY } } }, paths: { "units.text.input": /Infinity cannot be sent/ } },
-  { kind: "json", id: "limits.create", params: { limit_name: "b", max: 1, properties: new Map([["team", "x"]]) }, paths: { properties: /plain data, got Map/ } },
+  {
+    kind: "url",
+    id: "limits.retrieve",
+    params: { limit_id: "lim_\uD800" },
+    paths: { limit_id: /lone UTF-16 surrogate/ },
+  },
+  {
+    kind: "url",
+    id: "limits.list",
+    params: { limit_name: "a\uDC00b" },
+    paths: { limit_name: /lone UTF-16 surrogate/ },
+  },
+  {
+    kind: "json",
+    id: "ingest.units",
+    params: { category: "c", units: { text: { input: 10n } } },
+    paths: { "units.text.input": /bigint cannot be sent as JSON/ },
+  },
+  {
+    kind: "json",
+    id: "limits.properties.update",
+    params: { limit_id: "l", properties: { team: cycle } },
+    paths: { "properties.team.self": /cycle/ },
+  },
+  {
+    kind: "json",
+    id: "ingest.units",
+    params: { category: "c", units: { text: { input: Number.POSITIVE_INFINITY } } },
+    paths: { "units.text.input": /Infinity cannot be sent/ },
+  },
+  {
+    kind: "json",
+    id: "limits.create",
+    params: { limit_name: "b", max: 1, properties: new Map([["team", "x"]]) },
+    paths: { properties: /plain data, got Map/ },
+  },
   { kind: "getter", id: "ingest.units", params: throwing, paths: { resource: /getter threw/ } },
 );
 
@@ -117,7 +228,10 @@ describe("params validation", () => {
         category: "system.openai",
         units: { text: { input: 10, output: 50 } },
         event_timestamp: when,
-        properties: { attempt: 2, cached: false, note: "x", gone: null } as Record<string, string | number | boolean | null>,
+        properties: { attempt: 2, cached: false, note: "x", gone: null } as Record<
+          string,
+          string | number | boolean | null
+        >,
         provider_response_json: ["a", "b"],
         use_case_version: 3,
         disable_logging: false,
@@ -156,10 +270,26 @@ describe("params validation", () => {
       const bare = <T extends object>(o: T): T => Object.assign(Object.create(null), o);
       const when = new Date("2025-01-15T10:30:00.000Z");
       const properties = bare({ n: 1, ok: true });
-      const params = bare({ category: "c", units: bare({ text: bare({ input: 5 }) }), event_timestamp: when, properties, limit_ids: withOwnConstructor });
+      const params = bare({
+        category: "c",
+        units: bare({ text: bare({ input: 5 }) }),
+        event_timestamp: when,
+        properties,
+        limit_ids: withOwnConstructor,
+      });
       await c.ingest.units(params as never);
-      expect(JSON.parse(seen[0])).toEqual({ category: "c", units: { text: { input: 5 } }, event_timestamp: "2025-01-15T10:30:00.000Z", properties: { n: "1", ok: "true" } });
-      expect([params.event_timestamp, properties.n, properties.ok, withOwnConstructor.constructor]).toEqual([when, 1, true, 5]);
+      expect(JSON.parse(seen[0])).toEqual({
+        category: "c",
+        units: { text: { input: 5 } },
+        event_timestamp: "2025-01-15T10:30:00.000Z",
+        properties: { n: "1", ok: "true" },
+      });
+      expect([params.event_timestamp, properties.n, properties.ok, withOwnConstructor.constructor]).toEqual([
+        when,
+        1,
+        true,
+        5,
+      ]);
     } finally {
       await new Promise((r) => echo.close(r));
     }
@@ -167,7 +297,8 @@ describe("params validation", () => {
 
   it("refuses per-call extras that cannot be sent: a lone surrogate in options.query, a BigInt or cycle in options.body", async () => {
     const before = received;
-    const run = (options: object) => client.ingest.units({ category: "c", units: {} }, options).catch((e: unknown) => e);
+    const run = (options: object) =>
+      client.ingest.units({ category: "c", units: {} }, options).catch((e: unknown) => e);
     const query = (await run({ query: { trace: "x\uD800" } })) as PayiValidationError;
     const body = (await run({ body: { extra: { n: 1n, loop: cycle } } })) as PayiValidationError;
     expect(query).toBeInstanceOf(PayiValidationError);

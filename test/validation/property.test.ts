@@ -11,7 +11,11 @@ import { paramsSchema } from "../../src/generated/schemas.js";
 import { operationFixtures } from "../fixtures/operations.js";
 
 /** The params schema as JSON Schema, to read its fields and required ones. */
-const paramsJsonSchema = (id: OperationId) => toJSONSchema(paramsSchema(id), { io: "input" }) as { properties: Record<string, { type?: unknown }>; required?: string[] };
+const paramsJsonSchema = (id: OperationId) =>
+  toJSONSchema(paramsSchema(id), { io: "input" }) as {
+    properties: Record<string, { type?: unknown }>;
+    required?: string[];
+  };
 
 const ids = Object.keys(operations) as OperationId[];
 let sent = 0;
@@ -22,7 +26,13 @@ beforeAll(async () => {
     sent++;
     return fetch(input, init);
   };
-  client = new AsyncPayi({ apiKey: "property-key", baseURL: inject("prismURL"), maxRetries: 0, logLevel: "off", fetch: counting });
+  client = new AsyncPayi({
+    apiKey: "property-key",
+    baseURL: inject("prismURL"),
+    maxRetries: 0,
+    logLevel: "off",
+    fetch: counting,
+  });
 });
 
 const value = fc.oneof(
@@ -36,14 +46,21 @@ const value = fc.oneof(
   fc.constant(undefined),
   fc.date({ min: new Date("2000-01-01"), max: new Date("2030-01-01"), noInvalidDate: true }),
   fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
-  fc.dictionary(fc.string({ minLength: 1, maxLength: 4 }), fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant(null)), { maxKeys: 2 }),
+  fc.dictionary(
+    fc.string({ minLength: 1, maxLength: 4 }),
+    fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant(null)),
+    { maxKeys: 2 },
+  ),
 );
 
-const field = (id: OperationId) => Object.keys((paramsJsonSchema(id) as { properties: object }).properties).concat("not_a_field");
+const field = (id: OperationId) =>
+  Object.keys((paramsJsonSchema(id) as { properties: object }).properties).concat("not_a_field");
 
 describe("random values for every field", () => {
   it("are accepted end to end or refused before sending", async () => {
-    const params = fc.constantFrom(...ids).chain((id) => fc.tuple(fc.constant(id), fc.constantFrom(...field(id)), value));
+    const params = fc
+      .constantFrom(...ids)
+      .chain((id) => fc.tuple(fc.constant(id), fc.constantFrom(...field(id)), value));
     await fc.assert(
       fc.asyncProperty(params, async ([id, name, v]) => {
         const input = { ...operationFixtures[id].full, [name]: v };

@@ -28,7 +28,8 @@ afterAll(() => new Promise((r) => server.close(r)));
 const event = { category: "system.openai", resource: "gpt-4o", units: { text: { input: 10, output: 50 } } };
 
 describe("strict response validation", () => {
-  const strict = () => new AsyncPayi({ apiKey: "test-key-strict", baseURL, strictResponseValidation: true, maxRetries: 0 });
+  const strict = () =>
+    new AsyncPayi({ apiKey: "test-key-strict", baseURL, strictResponseValidation: true, maxRetries: 0 });
   const lax = () => new AsyncPayi({ apiKey: "test-key-strict", baseURL, maxRetries: 0 });
 
   it("accepts a body that matches the spec", async () => {
@@ -39,7 +40,9 @@ describe("strict response validation", () => {
   it("names a missing required field", async () => {
     const { request_id: _, ...missing } = good;
     answer = missing;
-    const err = await strict().ingest.units(event).catch((e) => e);
+    const err = await strict()
+      .ingest.units(event)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(APIResponseValidationError);
     expect(err.issues.map((i: { path: string }) => i.path)).toEqual(["request_id"]);
     expect(err.status).toBe(200);
@@ -48,7 +51,9 @@ describe("strict response validation", () => {
 
   it("names a field of the wrong type, nested", async () => {
     answer = { ...good, xproxy_result: { ...good.xproxy_result, cost: { total: { base: "cheap" } } } };
-    const err = await strict().ingest.units(event).catch((e) => e);
+    const err = await strict()
+      .ingest.units(event)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(APIResponseValidationError);
     expect(err.message).toContain("xproxy_result.cost.total.base");
   });

@@ -23,7 +23,12 @@ export interface AiSdkUsage {
 }
 
 /** The provider's own usage, where the AI SDK passes it on, by that provider's rules. */
-function providerOwn(usage: AiSdkUsage | undefined, family: ProviderFamily, model: string, metadata: unknown): Units | undefined {
+function providerOwn(
+  usage: AiSdkUsage | undefined,
+  family: ProviderFamily,
+  model: string,
+  metadata: unknown,
+): Units | undefined {
   const raw = usage?.raw;
   if (family === "anthropic") {
     const own = field(raw, "input_tokens") !== undefined ? raw : field(metadata, "anthropic", "usage");
@@ -71,7 +76,12 @@ function v2(usage: AiSdkUsage, family: ProviderFamily, metadata: unknown): Split
   const read = count(usage.cachedInputTokens);
   const reasoning = count(usage.reasoningTokens);
   const separateCache = family === "anthropic" || family === "bedrock";
-  const write = family === "anthropic" ? count(field(metadata, "anthropic", "cacheCreationInputTokens")) : family === "bedrock" ? count(field(metadata, "bedrock", "usage", "cacheWriteInputTokens")) : 0;
+  const write =
+    family === "anthropic"
+      ? count(field(metadata, "anthropic", "cacheCreationInputTokens"))
+      : family === "bedrock"
+        ? count(field(metadata, "bedrock", "usage", "cacheWriteInputTokens"))
+        : 0;
   return {
     noCache: separateCache ? input : Math.max(0, input - read),
     read,
@@ -82,7 +92,12 @@ function v2(usage: AiSdkUsage, family: ProviderFamily, metadata: unknown): Split
 }
 
 /** `metadata` is the call's provider metadata (`providerMetadata` of the result or the finish part). */
-export function aiSdkUsageUnits(usage: AiSdkUsage | undefined, family: ProviderFamily, model: string, metadata?: unknown): Units {
+export function aiSdkUsageUnits(
+  usage: AiSdkUsage | undefined,
+  family: ProviderFamily,
+  model: string,
+  metadata?: unknown,
+): Units {
   const own = providerOwn(usage, family, model, metadata);
   if (own) return own;
   const units: Units = {};

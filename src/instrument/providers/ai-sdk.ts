@@ -61,7 +61,12 @@ function requestBody(body: unknown, params: CallOptionsLike): unknown {
   return body ?? { prompt: params.prompt };
 }
 
-function errorDetails(err: unknown): { status?: number; failure?: string; failureDescription?: string; response?: unknown } {
+function errorDetails(err: unknown): {
+  status?: number;
+  failure?: string;
+  failureDescription?: string;
+  response?: unknown;
+} {
   const e = err as { statusCode?: unknown; responseBody?: unknown; name?: string; message?: string };
   if (typeof e?.statusCode === "number") {
     let response: unknown = e.responseBody;
@@ -87,19 +92,34 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
 
   const start = (model: ModelLike, params: CallOptionsLike) => {
     const ctx = contextOf(params);
-    const { category, resource, family } = categoryAndResource(String(model?.provider ?? ""), String(model?.modelId ?? ""));
+    const { category, resource, family } = categoryAndResource(
+      String(model?.provider ?? ""),
+      String(model?.modelId ?? ""),
+    );
     return { ctx, category, resource, family, startedAt: Date.now(), provider: String(model?.provider ?? "") };
   };
 
   type Call = ReturnType<typeof start>;
   const report = (c: Call, part: Partial<Parameters<InstrumentCore["report"]>[0]>) => {
     try {
-      core.report({ provider: c.provider, category: c.category, model: c.resource, units: {}, startedAt: c.startedAt, endedAt: Date.now(), ...part }, c.ctx);
+      core.report(
+        {
+          provider: c.provider,
+          category: c.category,
+          model: c.resource,
+          units: {},
+          startedAt: c.startedAt,
+          endedAt: Date.now(),
+          ...part,
+        },
+        c.ctx,
+      );
     } catch (err) {
       core.fault(err);
     }
   };
-  const unitsOf = (c: Call, usage: AiSdkUsage | undefined, modelId: string, metadata: unknown) => aiSdkUsageUnits(usage, c.family, modelId, metadata) as Units;
+  const unitsOf = (c: Call, usage: AiSdkUsage | undefined, modelId: string, metadata: unknown) =>
+    aiSdkUsageUnits(usage, c.family, modelId, metadata) as Units;
 
   return {
     specificationVersion: "v3",
@@ -121,7 +141,11 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
           units: unitsOf(c, result.usage, modelId, result.providerMetadata),
           responseId: result.response?.id,
           request: requestBody(result.request?.body, params as CallOptionsLike),
-          response: result.response?.body ?? { content: result.content, finishReason: result.finishReason, usage: result.usage },
+          response: result.response?.body ?? {
+            content: result.content,
+            finishReason: result.finishReason,
+            usage: result.usage,
+          },
         });
       } catch (err) {
         core.fault(err);
@@ -151,8 +175,21 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
       const settle = (failure?: { failure: string; failureDescription?: string }) => {
         if (settled) return;
         settled = true;
-        const f = failure ?? error ?? (finished ? undefined : { failure: "stream_incomplete", failureDescription: "the stream ended before its finish part" });
-        report(c, { status: 200, units: unitsOf(c, usage, modelId, metadata), responseId, firstTokenAt, request: requestBody(result.request?.body, params as CallOptionsLike), response: parts, ...(f ?? {}) });
+        const f =
+          failure ??
+          error ??
+          (finished
+            ? undefined
+            : { failure: "stream_incomplete", failureDescription: "the stream ended before its finish part" });
+        report(c, {
+          status: 200,
+          units: unitsOf(c, usage, modelId, metadata),
+          responseId,
+          firstTokenAt,
+          request: requestBody(result.request?.body, params as CallOptionsLike),
+          response: parts,
+          ...(f ?? {}),
+        });
       };
       const read = (part: unknown) => {
         const type = field(part, "type");

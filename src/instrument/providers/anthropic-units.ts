@@ -2,4 +2,5 @@
 import { unitsFrom } from "../units.js";
 import type { Units } from "./usage-fields.js";
 
-export const anthropicUsageUnits = (usage: unknown): Units => unitsFrom.anthropic(usage as Record<string, unknown>) as Units;
+export const anthropicUsageUnits = (usage: unknown): Units =>
+  unitsFrom.anthropic(usage as Record<string, unknown>) as Units;

@@ -24,7 +24,8 @@ function redactRequest(body: unknown): unknown {
     for (const part of arr(obj(m)?.content)) {
       const p = obj(part);
       const source = obj(p?.source);
-      if ((p?.type === "image" || p?.type === "document") && source?.type === "base64" && "data" in source) source.data = NOT_INSTRUMENTED;
+      if ((p?.type === "image" || p?.type === "document") && source?.type === "base64" && "data" in source)
+        source.data = NOT_INSTRUMENTED;
     }
   }
   return body;
@@ -39,7 +40,10 @@ function toolCalls(content: unknown): FunctionCall[] {
   return arr(content)
     .map(obj)
     .filter((c) => c?.type === "tool_use" && str(c.name))
-    .map((c) => ({ name: c!.name as string, arguments: c!.input === undefined ? undefined : JSON.stringify(c!.input) }));
+    .map((c) => ({
+      name: c!.name as string,
+      arguments: c!.input === undefined ? undefined : JSON.stringify(c!.input),
+    }));
 }
 
 function messages(body: Obj): Endpoint {
@@ -79,13 +83,15 @@ function messages(body: Obj): Endpoint {
         }
         case "content_block_start": {
           const block = obj(e.content_block);
-          if (block?.type === "tool_use" && typeof e.index === "number" && str(block.name)) tools.set(e.index, { name: block.name as string, arguments: "" });
+          if (block?.type === "tool_use" && typeof e.index === "number" && str(block.name))
+            tools.set(e.index, { name: block.name as string, arguments: "" });
           break;
         }
         case "content_block_delta": {
           const delta = obj(e.delta);
           const t = typeof e.index === "number" ? tools.get(e.index) : undefined;
-          if (t && delta?.type === "input_json_delta" && typeof delta.partial_json === "string") t.arguments += delta.partial_json;
+          if (t && delta?.type === "input_json_delta" && typeof delta.partial_json === "string")
+            t.arguments += delta.partial_json;
           break;
         }
         case "message_stop":

@@ -47,7 +47,8 @@ function addGuardrailAssessments(units: Units, assessments: unknown): void {
     for (const assessment of Array.isArray(value) ? value : [value]) {
       const usage = field(assessment, "invocationMetrics", "usage");
       if (!usage || typeof usage !== "object") continue;
-      for (const [name, kind] of Object.entries(GUARDRAIL_UNITS)) addUnits(units, kind, count((usage as Record<string, unknown>)[name]));
+      for (const [name, kind] of Object.entries(GUARDRAIL_UNITS))
+        addUnits(units, kind, count((usage as Record<string, unknown>)[name]));
     }
   }
 }
@@ -83,7 +84,8 @@ export function converseUsageUnits(usage: unknown, modelId: string): Units {
   addUnits(units, `text_cache_read${large}`, read);
   let oneHour = 0;
   const details = field(usage, "cacheDetails");
-  if (Array.isArray(details)) for (const d of details) if (field(d, "ttl") === "1h") oneHour += count(field(d, "inputTokens"));
+  if (Array.isArray(details))
+    for (const d of details) if (field(d, "ttl") === "1h") oneHour += count(field(d, "inputTokens"));
   oneHour = Math.min(oneHour, write);
   addUnits(units, `text_cache_write${large}`, write - oneHour);
   addUnits(units, `text_cache_write_1h${large}`, oneHour);
@@ -97,7 +99,12 @@ export function invokeBodyUnits(family: BedrockFamily, body: unknown): Units {
     case "anthropic":
       return field(body, "usage") ? anthropicUsageUnits(field(body, "usage")) : units;
     case "openai":
-      addUnits(units, "text", count(field(body, "usage", "prompt_tokens")), count(field(body, "usage", "completion_tokens")));
+      addUnits(
+        units,
+        "text",
+        count(field(body, "usage", "prompt_tokens")),
+        count(field(body, "usage", "completion_tokens")),
+      );
       return units;
     case "meta":
       addUnits(units, "text", count(field(body, "prompt_token_count")), count(field(body, "generation_token_count")));
@@ -109,7 +116,9 @@ export function invokeBodyUnits(family: BedrockFamily, body: unknown): Units {
       return units;
     case "titan": {
       const results = field(body, "results");
-      const output = Array.isArray(results) ? results.reduce((n: number, r) => n + count(field(r, "tokenCount")), 0) : 0;
+      const output = Array.isArray(results)
+        ? results.reduce((n: number, r) => n + count(field(r, "tokenCount")), 0)
+        : 0;
       addUnits(units, "text", count(field(body, "inputTextTokenCount")), output);
       return units;
     }
@@ -136,7 +145,9 @@ export function invocationMetricsUnits(metrics: {
 }
 
 /** The invocation metrics in InvokeModel's response headers. */
-export function headerMetrics(headers: Record<string, string | undefined>): Parameters<typeof invocationMetricsUnits>[0] {
+export function headerMetrics(
+  headers: Record<string, string | undefined>,
+): Parameters<typeof invocationMetricsUnits>[0] {
   const h = (name: string) => headers[name] ?? headers[name.toLowerCase()];
   return {
     inputTokenCount: h("x-amzn-bedrock-input-token-count"),

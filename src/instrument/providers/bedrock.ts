@@ -195,7 +195,11 @@ function invokeStreamReader(modelId: string, props: Record<string, string>): Str
 }
 
 /** The stream handed to the caller: every event passed on, the call reported when it ends. */
-async function* follow(source: AsyncIterable<unknown>, reader: StreamReader, finish: (failure?: string, description?: string, firstTokenAt?: number) => void): AsyncGenerator<unknown> {
+async function* follow(
+  source: AsyncIterable<unknown>,
+  reader: StreamReader,
+  finish: (failure?: string, description?: string, firstTokenAt?: number) => void,
+): AsyncGenerator<unknown> {
   let firstTokenAt: number | undefined;
   let failure: string | undefined = "stream_abandoned";
   let description: string | undefined;
@@ -225,11 +229,18 @@ function errorStatus(err: unknown): number | undefined {
 }
 
 /** Adds the middleware to this client's stack (once), and returns the client. */
-export function instrumentBedrock<C extends BedrockClientLike>(core: InstrumentCore, client: C, options: BedrockOptions = {}): C {
+export function instrumentBedrock<C extends BedrockClientLike>(
+  core: InstrumentCore,
+  client: C,
+  options: BedrockOptions = {},
+): C {
   if (!client || typeof client !== "object" || typeof client.middlewareStack?.add !== "function") {
-    throw new TypeError("instrument.bedrock: client must be a BedrockRuntimeClient from @aws-sdk/client-bedrock-runtime");
+    throw new TypeError(
+      "instrument.bedrock: client must be a BedrockRuntimeClient from @aws-sdk/client-bedrock-runtime",
+    );
   }
-  if (options.guardrailTrace !== undefined && typeof options.guardrailTrace !== "boolean") throw new TypeError("instrument.bedrock: guardrailTrace must be a boolean");
+  if (options.guardrailTrace !== undefined && typeof options.guardrailTrace !== "boolean")
+    throw new TypeError("instrument.bedrock: guardrailTrace must be a boolean");
   if (client.middlewareStack.identify?.().some((n) => n.startsWith(`${NAME} `))) return client;
   const guardrailTrace = options.guardrailTrace ?? true;
 
@@ -317,12 +328,19 @@ export function instrumentBedrock<C extends BedrockClientLike>(core: InstrumentC
           report({ ...common, failure: "no_stream" });
           return result;
         }
-        const reader = op === "converse-stream" ? converseStreamReader(modelId, props) : invokeStreamReader(modelId, props);
+        const reader =
+          op === "converse-stream" ? converseStreamReader(modelId, props) : invokeStreamReader(modelId, props);
         let reported = false;
         output[key] = follow(source, reader, (failure, description, firstTokenAt) => {
           if (reported) return;
           reported = true;
-          report({ ...common, units: reader.units() as Units, response: reader.events, firstTokenAt, ...(failure ? { failure, failureDescription: description } : {}) });
+          report({
+            ...common,
+            units: reader.units() as Units,
+            response: reader.events,
+            firstTokenAt,
+            ...(failure ? { failure, failureDescription: description } : {}),
+          });
         });
       }
     } catch (err) {
@@ -333,7 +351,9 @@ export function instrumentBedrock<C extends BedrockClientLike>(core: InstrumentC
 
   const build = (next: (args: Obj) => Promise<Obj>, context: Obj) => async (args: Obj) => {
     const state = context[STATE] as CallState | undefined;
-    const req = args.request as { protocol?: string; hostname?: string; port?: number; path?: string; headers?: Record<string, string> } | undefined;
+    const req = args.request as
+      | { protocol?: string; hostname?: string; port?: number; path?: string; headers?: Record<string, string> }
+      | undefined;
     if (state && req?.hostname) {
       try {
         state.host = req.port ? `${req.hostname}:${req.port}` : req.hostname;
@@ -350,7 +370,10 @@ export function instrumentBedrock<C extends BedrockClientLike>(core: InstrumentC
     return next(args);
   };
 
-  const add = client.middlewareStack.add.bind(client.middlewareStack) as unknown as (mw: unknown, o: { step: string; name: string; priority: string }) => void;
+  const add = client.middlewareStack.add.bind(client.middlewareStack) as unknown as (
+    mw: unknown,
+    o: { step: string; name: string; priority: string },
+  ) => void;
   add(initialize, { step: "initialize", name: NAME, priority: "high" });
   add(build, { step: "build", name: `${NAME}Endpoint`, priority: "low" });
   return client;

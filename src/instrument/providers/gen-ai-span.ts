@@ -36,9 +36,25 @@ export function genAiSpanCall(attrs: Attributes): GenAiSpanCall | undefined {
   if (!provider || !model || (inputTotal === undefined && outputTotal === undefined)) return undefined;
 
   const { category, resource, family } = categoryAndResource(provider, model);
-  const read = count(first(attrs, "gen_ai.usage.cache_read.input_tokens", "ai.usage.inputTokenDetails.cacheReadTokens", "ai.usage.cachedInputTokens"));
-  const write = count(first(attrs, "gen_ai.usage.cache_creation.input_tokens", "ai.usage.inputTokenDetails.cacheWriteTokens"));
-  const reasoning = count(first(attrs, "gen_ai.usage.reasoning.output_tokens", "ai.usage.outputTokenDetails.reasoningTokens", "ai.usage.reasoningTokens"));
+  const read = count(
+    first(
+      attrs,
+      "gen_ai.usage.cache_read.input_tokens",
+      "ai.usage.inputTokenDetails.cacheReadTokens",
+      "ai.usage.cachedInputTokens",
+    ),
+  );
+  const write = count(
+    first(attrs, "gen_ai.usage.cache_creation.input_tokens", "ai.usage.inputTokenDetails.cacheWriteTokens"),
+  );
+  const reasoning = count(
+    first(
+      attrs,
+      "gen_ai.usage.reasoning.output_tokens",
+      "ai.usage.outputTokenDetails.reasoningTokens",
+      "ai.usage.reasoningTokens",
+    ),
+  );
   const input = count(inputTotal);
   const output = count(outputTotal);
   const noCache = Math.max(0, input - read - write);
@@ -52,5 +68,13 @@ export function genAiSpanCall(attrs: Attributes): GenAiSpanCall | undefined {
   if (!Object.keys(units).length) units.text = { input: 0, output: 0 };
   const operation = text(attrs["gen_ai.operation.name"]);
   const responseId = text(attrs["gen_ai.response.id"]);
-  return { provider, family, category, resource, units, ...(responseId ? { responseId } : {}), ...(operation ? { operation } : {}) };
+  return {
+    provider,
+    family,
+    category,
+    resource,
+    units,
+    ...(responseId ? { responseId } : {}),
+    ...(operation ? { operation } : {}),
+  };
 }

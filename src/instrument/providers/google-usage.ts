@@ -14,7 +14,13 @@ export function googleResource(model: string): string {
 }
 
 /** Input modalities and their unit; DOCUMENT (PDF pages) is priced as text. */
-const INPUT_KIND: Record<string, string> = { TEXT: "text", IMAGE: "vision", AUDIO: "audio", VIDEO: "video", DOCUMENT: "text" };
+const INPUT_KIND: Record<string, string> = {
+  TEXT: "text",
+  IMAGE: "vision",
+  AUDIO: "audio",
+  VIDEO: "video",
+  DOCUMENT: "text",
+};
 /** Output modalities and their unit; generated images are `image`. */
 const OUTPUT_KIND: Record<string, string> = { TEXT: "text", IMAGE: "image", AUDIO: "audio", VIDEO: "video" };
 
@@ -36,16 +42,21 @@ export function googleUsageUnits(usage: unknown, model: string): Units {
 
   const cachedTotal = count(field(usage, "cachedContentTokenCount"));
   // Without a breakdown, cached tokens are text (the Python SDK billed them as full input).
-  const cached = byKind(field(usage, "cacheTokensDetails"), INPUT_KIND) ?? new Map(cachedTotal ? [["text", cachedTotal]] : []);
+  const cached =
+    byKind(field(usage, "cacheTokensDetails"), INPUT_KIND) ?? new Map(cachedTotal ? [["text", cachedTotal]] : []);
   for (const [kind, n] of cached) addUnits(units, `${kind}_cache_read${large}`, n);
 
   const input = byKind(field(usage, "promptTokensDetails"), INPUT_KIND) ?? new Map([["text", prompt]]);
   // Tool-use prompts (code execution, search results fed back) are billed as input.
-  const toolUse = byKind(field(usage, "toolUsePromptTokensDetails"), INPUT_KIND) ?? new Map([["text", count(field(usage, "toolUsePromptTokenCount"))]]);
+  const toolUse =
+    byKind(field(usage, "toolUsePromptTokensDetails"), INPUT_KIND) ??
+    new Map([["text", count(field(usage, "toolUsePromptTokenCount"))]]);
   for (const [kind, n] of toolUse) input.set(kind, (input.get(kind) ?? 0) + n);
   for (const [kind, n] of input) addUnits(units, `${kind}${large}`, Math.max(0, n - (cached.get(kind) ?? 0)));
 
-  const output = byKind(field(usage, "candidatesTokensDetails"), OUTPUT_KIND) ?? new Map([["text", count(field(usage, "candidatesTokenCount"))]]);
+  const output =
+    byKind(field(usage, "candidatesTokensDetails"), OUTPUT_KIND) ??
+    new Map([["text", count(field(usage, "candidatesTokenCount"))]]);
   for (const [kind, n] of output) addUnits(units, `${kind}${large}`, 0, n);
 
   addUnits(units, `reasoning${large}`, 0, count(field(usage, "thoughtsTokenCount")));

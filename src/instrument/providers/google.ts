@@ -51,7 +51,8 @@ function read(body: unknown, d: Draft, urlModel: string): void {
     if (field(c, "finishReason")) d.done = true;
     for (const p of arr(field(c, "content", "parts"))) {
       const fn = field(p, "functionCall") as Obj | undefined;
-      if (fn && typeof fn.name === "string") calls.push({ name: fn.name, ...(fn.args !== undefined ? { arguments: JSON.stringify(fn.args) } : {}) });
+      if (fn && typeof fn.name === "string")
+        calls.push({ name: fn.name, ...(fn.args !== undefined ? { arguments: JSON.stringify(fn.args) } : {}) });
     }
   }
   if (field(body, "promptFeedback", "blockReason")) d.done = true;
@@ -90,8 +91,14 @@ export function googleProvider(): HttpProvider {
 
 /** A fetch for `new GoogleGenAI({ httpOptions: { fetch } })` that reports its generateContent calls. */
 export function googleFetch(core: InstrumentCore, base?: typeof fetch): typeof fetch {
-  if (base !== undefined && typeof base !== "function") throw new TypeError("instrument.googleFetch: fetch must be a function");
+  if (base !== undefined && typeof base !== "function")
+    throw new TypeError("instrument.googleFetch: fetch must be a function");
   const pending = new PendingAttempts();
   core.onFlush(() => pending.settleAll());
-  return instrumentedFetch(core, googleProvider(), { fetch: base ?? ((...args) => globalThis.fetch(...args)), maxRetries: () => 0 }, pending);
+  return instrumentedFetch(
+    core,
+    googleProvider(),
+    { fetch: base ?? ((...args) => globalThis.fetch(...args)), maxRetries: () => 0 },
+    pending,
+  );
 }

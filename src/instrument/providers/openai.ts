@@ -26,13 +26,15 @@ function redactRequest(body: unknown): unknown {
     for (const part of arr(obj(m)?.content)) {
       const p = obj(part);
       const image = obj(p?.image_url);
-      if (p?.type === "image_url" && typeof image?.url === "string" && image.url.startsWith("data:")) image.url = NOT_INSTRUMENTED;
+      if (p?.type === "image_url" && typeof image?.url === "string" && image.url.startsWith("data:"))
+        image.url = NOT_INSTRUMENTED;
     }
   }
   for (const item of arr(b?.input)) {
     for (const part of arr(obj(item)?.content)) {
       const p = obj(part);
-      if (p?.type === "input_image" && typeof p.image_url === "string" && p.image_url.startsWith("data:")) p.image_url = NOT_INSTRUMENTED;
+      if (p?.type === "input_image" && typeof p.image_url === "string" && p.image_url.startsWith("data:"))
+        p.image_url = NOT_INSTRUMENTED;
     }
   }
   return body;
@@ -49,19 +51,25 @@ function redactResponse(body: unknown): unknown {
   const b = obj(body);
   if (!b) return body;
   outputs(b.output);
-  if (b.type === "response.image_generation_call.partial_image" && "partial_image_b64" in b) b.partial_image_b64 = NOT_INSTRUMENTED;
+  if (b.type === "response.image_generation_call.partial_image" && "partial_image_b64" in b)
+    b.partial_image_b64 = NOT_INSTRUMENTED;
   if (b.type === "response.output_item.done") outputs([b.item]);
   outputs(obj(b.response)?.output);
   return body;
 }
 
 /** Inline data shows as a data: URL in requests, and as generated images in Responses API answers. */
-const redact = { request: redactRequest, response: redactResponse, test: /data:|image_generation_call|partial_image_b64/ };
+const redact = {
+  request: redactRequest,
+  response: redactResponse,
+  test: /data:|image_generation_call|partial_image_b64/,
+};
 
 function chatFunctionCalls(message: Obj | undefined): FunctionCall[] {
   const calls: FunctionCall[] = [];
   const legacy = obj(message?.function_call);
-  if (str(legacy?.name)) calls.push({ name: legacy!.name as string, arguments: (legacy!.arguments as string) ?? undefined });
+  if (str(legacy?.name))
+    calls.push({ name: legacy!.name as string, arguments: (legacy!.arguments as string) ?? undefined });
   for (const t of arr(message?.tool_calls)) {
     const fn = obj(obj(t)?.function);
     if (str(fn?.name)) calls.push({ name: fn!.name as string, arguments: (fn!.arguments as string) ?? undefined });
@@ -105,7 +113,8 @@ function chat(body: Obj, category: string, model: string | undefined): Endpoint 
         const delta = obj(ch?.delta);
         const legacy = obj(delta?.function_call);
         if (legacy) collect(building, `${ch?.index ?? 0}:f`, legacy);
-        for (const t of arr(delta?.tool_calls)) collect(building, `${ch?.index ?? 0}:${obj(t)?.index ?? 0}`, obj(obj(t)?.function));
+        for (const t of arr(delta?.tool_calls))
+          collect(building, `${ch?.index ?? 0}:${obj(t)?.index ?? 0}`, obj(obj(t)?.function));
       }
       if (c.usage) {
         d.units = unitsFrom.openai(obj(c.usage));
@@ -156,7 +165,8 @@ function responses(body: Obj, category: string, model: string | undefined): Endp
       }
       if (e?.type === "response.output_item.done") setCalls(d, responsesCalls([e.item]));
       if (r?.usage) d.units = unitsFrom.openai(obj(r.usage));
-      if (e?.type === "response.completed" || e?.type === "response.incomplete" || e?.type === "response.failed") d.done = true;
+      if (e?.type === "response.completed" || e?.type === "response.incomplete" || e?.type === "response.failed")
+        d.done = true;
     },
   };
 }

@@ -46,7 +46,9 @@ const KEEP_OPEN = 100_000;
 
 /** The id of the span active here, if OpenTelemetry's API is in use. */
 function activeSpanId(): string | undefined {
-  const api = (globalThis as Record<symbol, { context?: { active(): { getValue(k: symbol): unknown } } } | undefined>)[API];
+  const api = (globalThis as Record<symbol, { context?: { active(): { getValue(k: symbol): unknown } } } | undefined>)[
+    API
+  ];
   const span = api?.context?.active().getValue(SPAN_KEY) as { spanContext?: () => { spanId?: string } } | undefined;
   return span?.spanContext?.().spanId;
 }
@@ -81,7 +83,8 @@ export class GenAiSpanProcessor {
   /** For the instrumentor: a directly tracked call starts here. */
   noteDirectCall(): void {
     try {
-      for (let id = activeSpanId(); id && this.#open.has(id) && !this.#direct.has(id); id = this.#open.get(id)) this.#direct.add(id);
+      for (let id = activeSpanId(); id && this.#open.has(id) && !this.#direct.has(id); id = this.#open.get(id))
+        this.#direct.add(id);
     } catch (err) {
       this.#host.fault(err);
     }
@@ -120,8 +123,16 @@ export class GenAiSpanProcessor {
       if (ctx.proxy) return;
       const a = span.attributes;
       const failed = span.status?.code === ERROR;
-      const status = typeof a["http.response.status_code"] === "number" ? (a["http.response.status_code"] as number) : failed ? undefined : 200;
-      const address = typeof a["server.address"] === "string" ? `${a["server.address"]}${a["server.port"] ? `:${a["server.port"]}` : ""}` : undefined;
+      const status =
+        typeof a["http.response.status_code"] === "number"
+          ? (a["http.response.status_code"] as number)
+          : failed
+            ? undefined
+            : 200;
+      const address =
+        typeof a["server.address"] === "string"
+          ? `${a["server.address"]}${a["server.port"] ? `:${a["server.port"]}` : ""}`
+          : undefined;
       const report: CallReport = {
         provider: call.provider,
         category: call.category,
@@ -132,8 +143,12 @@ export class GenAiSpanProcessor {
         endedAt: ms(span.endTime),
         responseId: call.responseId,
         ...(address ? { host: address, uri: `https://${address}` } : {}),
-        ...(a["gen_ai.input.messages"] !== undefined ? { request: { messages: parseJson(a["gen_ai.input.messages"]) } } : {}),
-        ...(a["gen_ai.output.messages"] !== undefined ? { response: { messages: parseJson(a["gen_ai.output.messages"]) } } : {}),
+        ...(a["gen_ai.input.messages"] !== undefined
+          ? { request: { messages: parseJson(a["gen_ai.input.messages"]) } }
+          : {}),
+        ...(a["gen_ai.output.messages"] !== undefined
+          ? { response: { messages: parseJson(a["gen_ai.output.messages"]) } }
+          : {}),
       };
       if (failed && status === undefined) {
         report.failure = typeof a["error.type"] === "string" ? a["error.type"] : "error";

@@ -15,7 +15,8 @@ export function providerFamily(provider: string): ProviderFamily {
   if (first === "openai") return "openai";
   if (first === "anthropic") return "anthropic";
   if (p.startsWith("aws.bedrock") || first === "amazon-bedrock" || first === "bedrock") return "bedrock";
-  if (first === "google" || p.startsWith("gcp.gemini") || p.startsWith("gcp.vertex_ai") || p.startsWith("gcp.gen_ai")) return "google";
+  if (first === "google" || p.startsWith("gcp.gemini") || p.startsWith("gcp.vertex_ai") || p.startsWith("gcp.gen_ai"))
+    return "google";
   return "other";
 }
 
@@ -32,7 +33,10 @@ const CATEGORY: Record<Exclude<ProviderFamily, "other">, string> = {
  * its own name (its first dotted part) as the category, so it can be priced as a custom one.
  * The AI SDK gateway's `vendor/model` ids are priced as the vendor's.
  */
-export function categoryAndResource(provider: string, model: string): { category: string; resource: string; family: ProviderFamily } {
+export function categoryAndResource(
+  provider: string,
+  model: string,
+): { category: string; resource: string; family: ProviderFamily } {
   if (provider.split(".")[0] === "gateway" && model.includes("/")) {
     const [vendor, ...rest] = model.split("/");
     return categoryAndResource(vendor, rest.join("/"));

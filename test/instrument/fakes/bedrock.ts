@@ -87,10 +87,15 @@ export function exceptionFrame(type: string, message: string): Uint8Array {
 }
 
 /** An InvokeModelWithResponseStream chunk: the model's JSON, base64 in `bytes`. */
-export const chunkFrame = (json: unknown) => eventFrame("chunk", { bytes: Buffer.from(JSON.stringify(json)).toString("base64") });
+export const chunkFrame = (json: unknown) =>
+  eventFrame("chunk", { bytes: Buffer.from(JSON.stringify(json)).toString("base64") });
 
 /** ConverseStream's events for one answer of `text`, ending with its metadata (usage, trace). */
-export function converseStreamFrames(text: string[], metadata: Record<string, unknown>, stopReason = "end_turn"): Uint8Array[] {
+export function converseStreamFrames(
+  text: string[],
+  metadata: Record<string, unknown>,
+  stopReason = "end_turn",
+): Uint8Array[] {
   return [
     eventFrame("messageStart", { role: "assistant" }),
     ...text.map((t) => eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text: t } })),
@@ -103,8 +108,16 @@ export function converseStreamFrames(text: string[], metadata: Record<string, un
 export const REQUEST_ID = "f00d-0000-4000-8000-000000000001";
 
 /** Writes frames; with `breakAfter`, the connection is destroyed after that many. */
-export async function writeFrames(res: Response, frames: Uint8Array[], opts: { breakAfter?: number; headers?: Record<string, string> } = {}): Promise<void> {
-  res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream", "x-amzn-requestid": REQUEST_ID, ...opts.headers });
+export async function writeFrames(
+  res: Response,
+  frames: Uint8Array[],
+  opts: { breakAfter?: number; headers?: Record<string, string> } = {},
+): Promise<void> {
+  res.writeHead(200, {
+    "content-type": "application/vnd.amazon.eventstream",
+    "x-amzn-requestid": REQUEST_ID,
+    ...opts.headers,
+  });
   for (const [i, f] of frames.entries()) {
     if (opts.breakAfter !== undefined && i === opts.breakAfter) {
       await new Promise((r) => setTimeout(r, 20));
@@ -124,7 +137,11 @@ export function bedrockJson(res: Response, body: unknown, headers: Record<string
 
 /** Bedrock's error answer: the type in `x-amzn-errortype`, the message in the body. */
 export function bedrockError(res: Response, status: number, type: string, message: string): void {
-  res.writeHead(status, { "content-type": "application/json", "x-amzn-errortype": `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`, "x-amzn-requestid": REQUEST_ID });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "x-amzn-errortype": `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+    "x-amzn-requestid": REQUEST_ID,
+  });
   res.end(JSON.stringify({ message }));
 }
 

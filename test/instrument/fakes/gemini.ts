@@ -16,13 +16,20 @@ export function geminiAnswer(text: string, usageMetadata?: object, extra: object
 export function geminiChunks(pieces: string[], usageMetadata: object): Record<string, unknown>[] {
   return pieces.map((t, i) => {
     const last = i === pieces.length - 1;
-    const chunk = geminiAnswer(t, last ? usageMetadata : { promptTokenCount: (usageMetadata as { promptTokenCount: number }).promptTokenCount });
+    const chunk = geminiAnswer(
+      t,
+      last ? usageMetadata : { promptTokenCount: (usageMetadata as { promptTokenCount: number }).promptTokenCount },
+    );
     if (last) (chunk.candidates as Record<string, unknown>[])[0].finishReason = "STOP";
     return chunk;
   });
 }
 
-export async function writeSse(res: http.ServerResponse, chunks: unknown[], opts: { breakAfter?: number } = {}): Promise<void> {
+export async function writeSse(
+  res: http.ServerResponse,
+  chunks: unknown[],
+  opts: { breakAfter?: number } = {},
+): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream" });
   for (const [i, c] of chunks.entries()) {
     if (opts.breakAfter !== undefined && i === opts.breakAfter) {

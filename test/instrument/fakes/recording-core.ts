@@ -24,7 +24,8 @@ export function recordingCore(context: PayiContext = {}): RecordingCore {
     },
     fault: (e) => void core.faults.push(e),
     onFlush: () => {},
-    reported: (n = 1) => (core.reports.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+    reported: (n = 1) =>
+      core.reports.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
   };
   return core;
 }
