@@ -260,14 +260,14 @@ export const paramsTypeName = (id: string) => `${pascal(id)}Params`;
 
 function tsdoc(lines: (string | undefined)[], indent = ""): string {
   const text = lines
-    .filter((l): l is string => Boolean(l && l.trim()))
+    .filter((l): l is string => Boolean(l?.trim()))
     .join("\n\n")
     .replace(/\*\//g, "*\\/")
     .trim();
   if (!text) return "";
   const body = text
     .split("\n")
-    .map((l) => `${indent} *${l ? " " + l : ""}`)
+    .map((l) => `${indent} *${l ? ` ${l}` : ""}`)
     .join("\n");
   return `${indent}/**\n${body}\n${indent} */\n`;
 }
@@ -467,18 +467,17 @@ function apiTypes(doc: Json, ops: Operation[]): string {
     for (const op of node.ops) {
       const method = op.id.split(".").at(-1)!;
       if (node.children.has(method)) throw new Error(`${op.id}: a method and a namespace share a name`);
-      s +=
-        tsdoc(
-          [
-            op.summary,
-            op.description,
-            `\`${op.method.toUpperCase()} ${op.path}\`${op.paginated ? ": a paginated list; await it for the first page, or iterate it for every item" : ""}.`,
-            op.deprecated ? `@deprecated ${op.deprecationNote ?? ""}`.trim() : undefined,
-          ],
-          indent,
-        ) + `${indent}${method}: OperationRef<${JSON.stringify(op.id)}>;\n`;
+      s += `${tsdoc(
+        [
+          op.summary,
+          op.description,
+          `\`${op.method.toUpperCase()} ${op.path}\`${op.paginated ? ": a paginated list; await it for the first page, or iterate it for every item" : ""}.`,
+          op.deprecated ? `@deprecated ${op.deprecationNote ?? ""}`.trim() : undefined,
+        ],
+        indent,
+      )}${indent}${method}: OperationRef<${JSON.stringify(op.id)}>;\n`;
     }
-    for (const [name, child] of node.children) s += `${indent}${name}: {\n${render(child, indent + "  ")}${indent}};\n`;
+    for (const [name, child] of node.children) s += `${indent}${name}: {\n${render(child, `${indent}  `)}${indent}};\n`;
     return s;
   };
   out.push(`/** Every namespace and method of the clients. */\nexport interface ApiTree {\n${render(tree, "  ")}}\n`);

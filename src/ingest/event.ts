@@ -83,7 +83,7 @@ function protoKeys(value: unknown, path: string, seen = new Set<object>()): stri
   if (!value || typeof value !== "object" || seen.has(value)) return [];
   seen.add(value);
   const out: string[] = [];
-  if (Object.prototype.hasOwnProperty.call(value, "__proto__")) out.push(path ? `${path}.__proto__` : "__proto__");
+  if (Object.hasOwn(value, "__proto__")) out.push(path ? `${path}.__proto__` : "__proto__");
   for (const [k, v] of Object.entries(value)) out.push(...protoKeys(v, path ? `${path}.${k}` : k, seen));
   return out;
 }

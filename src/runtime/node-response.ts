@@ -84,7 +84,7 @@ export class NodeResponse {
   }
 
   get bodyUsed(): boolean {
-    return this.#read || (this.#stream !== null && this.#stream.locked);
+    return this.#read || (this.#stream?.locked ?? false);
   }
 
   async text(): Promise<string> {

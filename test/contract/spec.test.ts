@@ -1,7 +1,7 @@
 // The spec is coherent: for every operation, a well-formed request (built here with plain
 // fetch from the operation table) gets a 2xx whose body matches the generated zod schema,
 // and a malformed one is refused by the mock, which enforces the spec.
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { OperationId } from "../../src/generated/api.js";
 import { operations } from "../../src/generated/operations.js";
 import { toJSONSchema } from "zod/mini";

@@ -3,7 +3,7 @@ import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AsyncPayi,
-  PayiError,
+  type PayiError,
   PayiValidationError,
   type IngestQueue,
   type IngestQueueOptions,

@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   payi.reset();
-  provider.handle((req, res) =>
+  provider.handle((_req, res) =>
     json(res, 200, chatCompletion(`chatcmpl-${provider.received.length}`, openaiUsage(4, 2))),
   );
 });

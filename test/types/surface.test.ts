@@ -32,7 +32,7 @@ import type {
 
 const event = { category: "system.openai", resource: "gpt-4o", units: { text: { input: 10, output: 50 } } };
 
-function errorTypes() {
+function _errorTypes() {
   expectTypeOf<NotFoundError["status"]>().toEqualTypeOf<404>();
   expectTypeOf<RateLimitError["status"]>().toEqualTypeOf<429>();
   expectTypeOf<RateLimitError["headers"]>().toEqualTypeOf<Headers>();

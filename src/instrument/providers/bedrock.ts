@@ -94,7 +94,7 @@ function guardrailProperties(op: Operation, input: Obj): Record<string, string> 
 function withGuardrailTrace(op: Operation, input: Obj): Obj {
   if (op.startsWith("converse")) {
     const config = field(input, "guardrailConfig") as Obj | undefined;
-    if (!config || !config.guardrailIdentifier || !config.guardrailVersion || config.trace) return input;
+    if (!config?.guardrailIdentifier || !config.guardrailVersion || config.trace) return input;
     return { ...input, guardrailConfig: { ...config, trace: "enabled" } };
   }
   if (!input.guardrailIdentifier || !input.guardrailVersion || input.trace) return input;
