@@ -267,7 +267,7 @@ describe("spool I/O failures", () => {
   it("opens on a full disk (no room even for the lock's pid) and delivers what was spooled", async () => {
     const dir = fresh();
     mkdirSync(dir);
-    // 1,500 of 2,000 spooled events acknowledged: a queue used to compact by writing a full copy first.
+    // 1,500 of 2,000 spooled events acknowledged: opening must not need room for a full copy.
     writeFileSync(
       join(dir, "events.jsonl"),
       Array.from({ length: 2_000 }, (_, i) => `${JSON.stringify({ id: i + 1, event: ev(i) })}\n`).join(""),
