@@ -5,19 +5,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { instrument } from "../../src/instrument/index.js";
 import { json, startServer, type TestServer } from "../helpers/server.js";
-import { sse, startFakePayi, type FakePayi } from "./fakes.js";
+import { sse, type FakePayi, useFakes } from "./fakes.js";
 
 let provider: TestServer;
-let payi: FakePayi & { reset(): void };
-beforeAll(async () => {
-  provider = await startServer();
-  payi = (await startFakePayi()) as FakePayi & { reset(): void };
+let payi: FakePayi;
+useFakes((fakes) => {
+  ({ provider, payi } = fakes);
 });
-afterAll(async () => {
-  await provider.close();
-  await payi.close();
-});
-beforeEach(() => payi.reset());
 
 const setup = (options: Parameters<typeof instrument>[1] = {}, maxRetries = 0) => {
   const errors: Error[] = [];

@@ -8,10 +8,10 @@ import { json, stall, startServer, type TestServer } from "../helpers/server.js"
 import { chatCompletion, openaiUsage, startFakePayi, type FakePayi } from "./fakes.js";
 
 let provider: TestServer;
-let payi: FakePayi & { reset(): void };
+let payi: FakePayi;
 beforeAll(async () => {
   provider = await startServer((_req, res) => json(res, 200, chatCompletion("chatcmpl-d", openaiUsage(4, 2))));
-  payi = (await startFakePayi()) as FakePayi & { reset(): void };
+  payi = await startFakePayi();
 });
 afterAll(async () => {
   await provider.close();

@@ -1,6 +1,7 @@
 // Local stand-ins for the providers (OpenAI's and Anthropic's wire formats, JSON and SSE) and a
 // recording Pay-i, for the instrumentation tests. Only loopback addresses are used.
 import type http from "node:http";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { BulkIngestRequest } from "../../src/index.js";
 import { json, startServer, type Received, type TestServer } from "../helpers/server.js";
 
@@ -61,6 +62,8 @@ export interface FakePayi extends TestServer {
   events(): BulkIngestRequest[];
   /** Single `ingest.units` calls as received: headers and body. */
   units(): Received[];
+  /** Forgets what was received. */
+  reset(): void;
 }
 
 /** A Pay-i that accepts every event and records it. */
@@ -104,5 +107,22 @@ export async function startFakePayi(): Promise<FakePayi> {
       }),
     units: () =>
       server.received.filter((r) => r.url.startsWith("/api/v1/ingest") && !r.url.startsWith("/api/v1/ingest/bulk")),
-  }) as FakePayi & { reset(): void };
+  }) as FakePayi;
+}
+
+/**
+ * A local provider and a recording Pay-i for one test file: started before its tests, closed after
+ * them, and Pay-i's record cleared before each test. `use` receives both once they are up.
+ */
+export function useFakes(use: (fakes: { provider: TestServer; payi: FakePayi }) => void): void {
+  let fakes: { provider: TestServer; payi: FakePayi } | undefined;
+  beforeAll(async () => {
+    fakes = { provider: await startServer(), payi: await startFakePayi() };
+    use(fakes);
+  });
+  afterAll(async () => {
+    await fakes?.provider.close();
+    await fakes?.payi.close();
+  });
+  beforeEach(() => fakes?.payi.reset());
 }

@@ -26,14 +26,14 @@ import { geminiChunks, writeSse } from "./fakes/gemini.js";
 
 let bedrockFake: BedrockFake;
 let gemini: TestServer;
-let payi: FakePayi & { reset(): void };
+let payi: FakePayi;
 const manager = new AsyncLocalStorageContextManager();
 beforeAll(async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   context.setGlobalContextManager(manager.enable());
   bedrockFake = await startBedrockFake();
   gemini = await startServer();
-  payi = (await startFakePayi()) as FakePayi & { reset(): void };
+  payi = await startFakePayi();
 });
 afterAll(async () => {
   context.disable();

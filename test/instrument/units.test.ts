@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { instrument, unitsFrom, type Units } from "../../src/instrument/index.js";
 import { json, startServer, type TestServer } from "../helpers/server.js";
-import { chatCompletion, startFakePayi, type FakePayi } from "./fakes.js";
+import { chatCompletion, type FakePayi, useFakes } from "./fakes.js";
 
 interface Case {
   name: string;
@@ -128,14 +128,9 @@ const anthropic: Case[] = [
 ];
 
 let provider: TestServer;
-let payi: FakePayi & { reset(): void };
-beforeAll(async () => {
-  provider = await startServer();
-  payi = (await startFakePayi()) as FakePayi & { reset(): void };
-});
-afterAll(async () => {
-  await provider.close();
-  await payi.close();
+let payi: FakePayi;
+useFakes((fakes) => {
+  ({ provider, payi } = fakes);
 });
 
 async function eventUnits(call: () => Promise<unknown>, pi: ReturnType<typeof instrument>) {
