@@ -1,10 +1,10 @@
 // The real `@anthropic-ai/sdk` client, instrumented, against a local fake Anthropic: messages as
 // JSON, streamed with `stream: true` and with the `messages.stream()` helper.
 import Anthropic from "@anthropic-ai/sdk";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { instrument } from "../../src/instrument/index.js";
-import { json, startServer, type TestServer } from "../helpers/server.js";
+import { json, type TestServer } from "../helpers/server.js";
 import { sse, type FakePayi, useFakes } from "./fakes.js";
 
 let provider: TestServer;

@@ -1,7 +1,7 @@
 // The real `openai` client, instrumented, against a local fake OpenAI: one event per user call,
 // exactly as Pay-i should receive it, delivered to a recording fake Pay-i.
 import OpenAI from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { instrument, track, type Instrumentor } from "../../src/instrument/index.js";
 import { json, startServer, type TestServer } from "../helpers/server.js";

@@ -1,10 +1,10 @@
 // Streamed OpenAI calls through an instrumented client: usage asked for without the caller
 // seeing it, the caller's own stream_options kept, and streams that end early still ingested.
 import OpenAI from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { instrument } from "../../src/instrument/index.js";
-import { startServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
 import { chatChunks, openaiUsage, sse, type FakePayi, useFakes } from "./fakes.js";
 
 let provider: TestServer;

@@ -2,10 +2,10 @@
 // the real client against the fake provider, gives exactly these units.
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { instrument, unitsFrom, type Units } from "../../src/instrument/index.js";
-import { json, startServer, type TestServer } from "../helpers/server.js";
+import { json, type TestServer } from "../helpers/server.js";
 import { chatCompletion, type FakePayi, useFakes } from "./fakes.js";
 
 interface Case {
