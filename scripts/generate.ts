@@ -375,6 +375,56 @@ function isPlainObject(schema: Json, doc?: Json): boolean {
   );
 }
 
+/** Whether a call needs its params object: a required parameter, or a body with required fields. */
+function paramsRequired(doc: Json, op: Operation): boolean {
+  return (
+    op.params.some((p) => p.required) ||
+    (op.body?.kind === "array"
+      ? op.body.required
+      : op.body?.kind === "object" && (deref(doc, op.body.schema).required ?? []).length > 0)
+  );
+}
+
+const names = (ps: Param[]) => ps.map((p) => `\`${p.sdkName}\``).join(", ");
+
+/**
+ * The \`@param\` tags of a method, which editors show in signature help: what its params object
+ * holds, each path parameter's meaning, and the request options.
+ */
+function paramTags(doc: Json, op: Operation): string[] {
+  const of = (loc: Location) => op.params.filter((p) => p.in === loc);
+  const parts: string[] = [];
+  if (of("path").length) parts.push(`${names(of("path"))} (path)`);
+  if (of("query").length) parts.push(`${names(of("query"))} (query)`);
+  if (of("header").length) parts.push(`${names(of("header"))} (headers)`);
+  let body: string | undefined;
+  if (op.body?.kind === "array") {
+    parts.push(`\`${op.body.name}\` (body)`);
+    body = deref(doc, op.body.schema).description;
+  } else if (op.body?.kind === "object") {
+    const schema = deref(doc, op.body.schema);
+    const all = Object.keys(schema.properties ?? {});
+    const required: string[] = (schema.required ?? []).map((n: string) => `\`${n}\``);
+    const of = op.body.schema.$ref ? ` of \`${componentName(op.body.schema.$ref)}\`` : "";
+    parts.push(
+      required.length === all.length
+        ? `${required.join(", ")} (body)`
+        : required.length
+          ? `${required.join(", ")} and the other fields${of} (body)`
+          : `the fields${of} (body)`,
+    );
+    body = schema.description;
+  }
+  const holds = parts.length
+    ? `One object with ${parts.join("; ")}.${body ? ` Body: ${body.trim()}` : ""}`
+    : "Nothing: this call takes no params.";
+  return [
+    `@param params ${holds}`,
+    ...of("path").map((p) => `@param params.${p.sdkName} ${(p.description ?? "").trim()}`.trim()),
+    "@param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.",
+  ];
+}
+
 function apiTypes(doc: Json, ops: Operation[]): string {
   const out: string[] = [
     BANNER,
@@ -437,18 +487,11 @@ function apiTypes(doc: Json, ops: Operation[]): string {
   out.push(`\n/** What the runtime needs to type each call. */\nexport interface OperationTypes {\n`);
   for (const op of ops) {
     const { result, item } = responseType(doc, op);
-    const anyRequired =
-      op.params.some((p) => p.required) ||
-      (op.body?.kind === "array"
-        ? op.body.required
-        : op.body?.kind === "object" && (deref(doc, op.body.schema).required ?? []).length > 0);
     out.push(
-      `  ${JSON.stringify(op.id)}: { params: ${paramsTypeName(op.id)}; paramsRequired: ${anyRequired}; result: ${result}; item: ${item}; paginated: ${op.paginated} };\n`,
+      `  ${JSON.stringify(op.id)}: { params: ${paramsTypeName(op.id)}; result: ${result}; item: ${item}; paginated: ${op.paginated} };\n`,
     );
   }
-  out.push(
-    `}\n\nexport type OperationId = keyof OperationTypes;\n\n/** A leaf of {@link ApiTree}: the facade decides what calling it returns. */\nexport interface OperationRef<Id extends OperationId> {\n  readonly __operation: Id;\n}\n\n`,
-  );
+  out.push(`}\n\nexport type OperationId = keyof OperationTypes;\n\n`);
 
   // The namespace tree, with each method's TSDoc from the spec.
   type Node = { ops: Operation[]; children: Map<string, Node> };
@@ -472,15 +515,18 @@ function apiTypes(doc: Json, ops: Operation[]): string {
           op.summary,
           op.description,
           `\`${op.method.toUpperCase()} ${op.path}\`${op.paginated ? ": a paginated list; await it for the first page, or iterate it for every item" : ""}.`,
+          paramTags(doc, op).join("\n"),
           op.deprecated ? `@deprecated ${op.deprecationNote ?? ""}`.trim() : undefined,
         ],
         indent,
-      )}${indent}${method}: OperationRef<${JSON.stringify(op.id)}>;\n`;
+      )}${indent}${method}(params${paramsRequired(doc, op) ? "" : "?"}: ${paramsTypeName(op.id)}, options?: Opts): Ret[${JSON.stringify(op.id)}];\n`;
     }
     for (const [name, child] of node.children) s += `${indent}${name}: {\n${render(child, `${indent}  `)}${indent}};\n`;
     return s;
   };
-  out.push(`/** Every namespace and method of the clients. */\nexport interface ApiTree {\n${render(tree, "  ")}}\n`);
+  out.push(
+    `/**\n * Every namespace and method of the clients. Each client chooses its request options (\`Opts\`)\n * and what each call returns (\`Ret\`); the methods are declared here, with their docs and\n * \`@param\`s, so that editors show them in signature help.\n */\nexport interface ApiTree<Opts, Ret extends { [Id in OperationId]: unknown }> {\n${render(tree, "  ")}}\n`,
+  );
   return out.join("");
 }
 

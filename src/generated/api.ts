@@ -1008,68 +1008,67 @@ export interface ExperiencesTypesLimitConfigDeleteParams {
 
 /** What the runtime needs to type each call. */
 export interface OperationTypes {
-  "limits.list": { params: LimitsListParams; paramsRequired: false; result: LimitListResponsePage; item: LimitListResponse; paginated: true };
-  "limits.create": { params: LimitsCreateParams; paramsRequired: true; result: LimitResponse; item: never; paginated: false };
-  "limits.retrieve": { params: LimitsRetrieveParams; paramsRequired: true; result: LimitResponse; item: never; paginated: false };
-  "limits.update": { params: LimitsUpdateParams; paramsRequired: true; result: LimitResponse; item: never; paginated: false };
-  "limits.delete": { params: LimitsDeleteParams; paramsRequired: true; result: DefaultResponse; item: never; paginated: false };
-  "limits.reset": { params: LimitsResetParams; paramsRequired: true; result: LimitHistoryResponse; item: never; paginated: false };
-  "limits.properties.update": { params: LimitsPropertiesUpdateParams; paramsRequired: true; result: PropertyUpdateResponse; item: never; paginated: false };
-  "ingest.bulk": { params: IngestBulkParams; paramsRequired: false; result: BulkIngestResponse; item: never; paginated: false };
-  "ingest.units": { params: IngestUnitsParams; paramsRequired: true; result: IngestResponse; item: never; paginated: false };
-  "categories.list": { params: CategoriesListParams; paramsRequired: false; result: CategoryResponsePage; item: CategoryResponse; paginated: true };
-  "categories.delete": { params: CategoriesDeleteParams; paramsRequired: true; result: CategoryDeleteResponse; item: never; paginated: false };
-  "categories.listResources": { params: CategoriesListResourcesParams; paramsRequired: true; result: CategoryResourceResponsePage; item: CategoryResourceResponse; paginated: true };
-  "categories.resources.list": { params: CategoriesResourcesListParams; paramsRequired: true; result: CategoryResourceResponsePage; item: CategoryResourceResponse; paginated: true };
-  "categories.resources.create": { params: CategoriesResourcesCreateParams; paramsRequired: true; result: CategoryResourceResponse; item: never; paginated: false };
-  "categories.deleteResource": { params: CategoriesDeleteResourceParams; paramsRequired: true; result: CategoryDeleteResourceResponse; item: never; paginated: false };
-  "categories.resources.retrieve": { params: CategoriesResourcesRetrieveParams; paramsRequired: true; result: CategoryResourceResponse; item: never; paginated: false };
-  "categories.resources.delete": { params: CategoriesResourcesDeleteParams; paramsRequired: true; result: CategoryResourceResponse; item: never; paginated: false };
-  "useCases.create": { params: UseCasesCreateParams; paramsRequired: true; result: UseCaseInstanceResponse; item: never; paginated: false };
-  "useCases.retrieve": { params: UseCasesRetrieveParams; paramsRequired: true; result: UseCaseInstanceResponse; item: never; paginated: false };
-  "useCases.delete": { params: UseCasesDeleteParams; paramsRequired: true; result: UseCaseInstanceResponse; item: never; paginated: false };
-  "useCases.kpis.update": { params: UseCasesKpisUpdateParams; paramsRequired: true; result: void; item: never; paginated: false };
-  "useCases.kpis.list": { params: UseCasesKpisListParams; paramsRequired: true; result: KpiListResponsePage; item: KpiListResponse; paginated: true };
-  "useCases.properties.update": { params: UseCasesPropertiesUpdateParams; paramsRequired: true; result: UseCaseInstanceResponse; item: never; paginated: false };
-  "useCases.definitions.list": { params: UseCasesDefinitionsListParams; paramsRequired: false; result: UseCaseDefinitionResponsePage; item: UseCaseDefinitionResponse; paginated: true };
-  "useCases.definitions.create": { params: UseCasesDefinitionsCreateParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
-  "useCases.definitions.retrieve": { params: UseCasesDefinitionsRetrieveParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
-  "useCases.definitions.update": { params: UseCasesDefinitionsUpdateParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
-  "useCases.definitions.delete": { params: UseCasesDefinitionsDeleteParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
-  "useCases.definitions.kpis.list": { params: UseCasesDefinitionsKpisListParams; paramsRequired: true; result: DefinitionKpiListResponsePage; item: DefinitionKpiListResponse; paginated: true };
-  "useCases.definitions.kpis.create": { params: UseCasesDefinitionsKpisCreateParams; paramsRequired: true; result: KpiCreateResponse; item: never; paginated: false };
-  "useCases.definitions.kpis.retrieve": { params: UseCasesDefinitionsKpisRetrieveParams; paramsRequired: true; result: KpiRetrieveResponse; item: never; paginated: false };
-  "useCases.definitions.kpis.update": { params: UseCasesDefinitionsKpisUpdateParams; paramsRequired: true; result: KpiUpdateResponse; item: never; paginated: false };
-  "useCases.definitions.kpis.delete": { params: UseCasesDefinitionsKpisDeleteParams; paramsRequired: true; result: KpiDeleteResponse; item: never; paginated: false };
-  "useCases.definitions.limitConfig.create": { params: UseCasesDefinitionsLimitConfigCreateParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
-  "useCases.definitions.limitConfig.delete": { params: UseCasesDefinitionsLimitConfigDeleteParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
-  "useCases.definitions.version.increment": { params: UseCasesDefinitionsVersionIncrementParams; paramsRequired: true; result: UseCaseDefinitionResponse; item: never; paginated: false };
-  "requests.requestId.result.retrieve": { params: RequestsRequestIdResultRetrieveParams; paramsRequired: true; result: RequestResult; item: never; paginated: false };
-  "requests.requestId.properties.update": { params: RequestsRequestIdPropertiesUpdateParams; paramsRequired: true; result: PropertiesResponse; item: never; paginated: false };
-  "requests.responseId.result.retrieve": { params: RequestsResponseIdResultRetrieveParams; paramsRequired: true; result: RequestResult; item: never; paginated: false };
-  "requests.responseId.properties.update": { params: RequestsResponseIdPropertiesUpdateParams; paramsRequired: true; result: PropertiesResponse; item: never; paginated: false };
-  "experiences.create": { params: ExperiencesCreateParams; paramsRequired: true; result: ExperienceInstanceResponse; item: never; paginated: false };
-  "experiences.retrieve": { params: ExperiencesRetrieveParams; paramsRequired: true; result: ExperienceInstanceResponse; item: never; paginated: false };
-  "experiences.delete": { params: ExperiencesDeleteParams; paramsRequired: true; result: ExperienceInstanceResponse; item: never; paginated: false };
-  "experiences.properties.create": { params: ExperiencesPropertiesCreateParams; paramsRequired: true; result: ExperienceInstanceResponse; item: never; paginated: false };
-  "experiences.types.list": { params: ExperiencesTypesListParams; paramsRequired: false; result: ExperienceTypePage; item: ExperienceType; paginated: true };
-  "experiences.types.create": { params: ExperiencesTypesCreateParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
-  "experiences.types.retrieve": { params: ExperiencesTypesRetrieveParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
-  "experiences.types.update": { params: ExperiencesTypesUpdateParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
-  "experiences.types.delete": { params: ExperiencesTypesDeleteParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
-  "experiences.types.limitConfig.create": { params: ExperiencesTypesLimitConfigCreateParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
-  "experiences.types.limitConfig.delete": { params: ExperiencesTypesLimitConfigDeleteParams; paramsRequired: true; result: ExperienceType; item: never; paginated: false };
+  "limits.list": { params: LimitsListParams; result: LimitListResponsePage; item: LimitListResponse; paginated: true };
+  "limits.create": { params: LimitsCreateParams; result: LimitResponse; item: never; paginated: false };
+  "limits.retrieve": { params: LimitsRetrieveParams; result: LimitResponse; item: never; paginated: false };
+  "limits.update": { params: LimitsUpdateParams; result: LimitResponse; item: never; paginated: false };
+  "limits.delete": { params: LimitsDeleteParams; result: DefaultResponse; item: never; paginated: false };
+  "limits.reset": { params: LimitsResetParams; result: LimitHistoryResponse; item: never; paginated: false };
+  "limits.properties.update": { params: LimitsPropertiesUpdateParams; result: PropertyUpdateResponse; item: never; paginated: false };
+  "ingest.bulk": { params: IngestBulkParams; result: BulkIngestResponse; item: never; paginated: false };
+  "ingest.units": { params: IngestUnitsParams; result: IngestResponse; item: never; paginated: false };
+  "categories.list": { params: CategoriesListParams; result: CategoryResponsePage; item: CategoryResponse; paginated: true };
+  "categories.delete": { params: CategoriesDeleteParams; result: CategoryDeleteResponse; item: never; paginated: false };
+  "categories.listResources": { params: CategoriesListResourcesParams; result: CategoryResourceResponsePage; item: CategoryResourceResponse; paginated: true };
+  "categories.resources.list": { params: CategoriesResourcesListParams; result: CategoryResourceResponsePage; item: CategoryResourceResponse; paginated: true };
+  "categories.resources.create": { params: CategoriesResourcesCreateParams; result: CategoryResourceResponse; item: never; paginated: false };
+  "categories.deleteResource": { params: CategoriesDeleteResourceParams; result: CategoryDeleteResourceResponse; item: never; paginated: false };
+  "categories.resources.retrieve": { params: CategoriesResourcesRetrieveParams; result: CategoryResourceResponse; item: never; paginated: false };
+  "categories.resources.delete": { params: CategoriesResourcesDeleteParams; result: CategoryResourceResponse; item: never; paginated: false };
+  "useCases.create": { params: UseCasesCreateParams; result: UseCaseInstanceResponse; item: never; paginated: false };
+  "useCases.retrieve": { params: UseCasesRetrieveParams; result: UseCaseInstanceResponse; item: never; paginated: false };
+  "useCases.delete": { params: UseCasesDeleteParams; result: UseCaseInstanceResponse; item: never; paginated: false };
+  "useCases.kpis.update": { params: UseCasesKpisUpdateParams; result: void; item: never; paginated: false };
+  "useCases.kpis.list": { params: UseCasesKpisListParams; result: KpiListResponsePage; item: KpiListResponse; paginated: true };
+  "useCases.properties.update": { params: UseCasesPropertiesUpdateParams; result: UseCaseInstanceResponse; item: never; paginated: false };
+  "useCases.definitions.list": { params: UseCasesDefinitionsListParams; result: UseCaseDefinitionResponsePage; item: UseCaseDefinitionResponse; paginated: true };
+  "useCases.definitions.create": { params: UseCasesDefinitionsCreateParams; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.retrieve": { params: UseCasesDefinitionsRetrieveParams; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.update": { params: UseCasesDefinitionsUpdateParams; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.delete": { params: UseCasesDefinitionsDeleteParams; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.kpis.list": { params: UseCasesDefinitionsKpisListParams; result: DefinitionKpiListResponsePage; item: DefinitionKpiListResponse; paginated: true };
+  "useCases.definitions.kpis.create": { params: UseCasesDefinitionsKpisCreateParams; result: KpiCreateResponse; item: never; paginated: false };
+  "useCases.definitions.kpis.retrieve": { params: UseCasesDefinitionsKpisRetrieveParams; result: KpiRetrieveResponse; item: never; paginated: false };
+  "useCases.definitions.kpis.update": { params: UseCasesDefinitionsKpisUpdateParams; result: KpiUpdateResponse; item: never; paginated: false };
+  "useCases.definitions.kpis.delete": { params: UseCasesDefinitionsKpisDeleteParams; result: KpiDeleteResponse; item: never; paginated: false };
+  "useCases.definitions.limitConfig.create": { params: UseCasesDefinitionsLimitConfigCreateParams; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.limitConfig.delete": { params: UseCasesDefinitionsLimitConfigDeleteParams; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "useCases.definitions.version.increment": { params: UseCasesDefinitionsVersionIncrementParams; result: UseCaseDefinitionResponse; item: never; paginated: false };
+  "requests.requestId.result.retrieve": { params: RequestsRequestIdResultRetrieveParams; result: RequestResult; item: never; paginated: false };
+  "requests.requestId.properties.update": { params: RequestsRequestIdPropertiesUpdateParams; result: PropertiesResponse; item: never; paginated: false };
+  "requests.responseId.result.retrieve": { params: RequestsResponseIdResultRetrieveParams; result: RequestResult; item: never; paginated: false };
+  "requests.responseId.properties.update": { params: RequestsResponseIdPropertiesUpdateParams; result: PropertiesResponse; item: never; paginated: false };
+  "experiences.create": { params: ExperiencesCreateParams; result: ExperienceInstanceResponse; item: never; paginated: false };
+  "experiences.retrieve": { params: ExperiencesRetrieveParams; result: ExperienceInstanceResponse; item: never; paginated: false };
+  "experiences.delete": { params: ExperiencesDeleteParams; result: ExperienceInstanceResponse; item: never; paginated: false };
+  "experiences.properties.create": { params: ExperiencesPropertiesCreateParams; result: ExperienceInstanceResponse; item: never; paginated: false };
+  "experiences.types.list": { params: ExperiencesTypesListParams; result: ExperienceTypePage; item: ExperienceType; paginated: true };
+  "experiences.types.create": { params: ExperiencesTypesCreateParams; result: ExperienceType; item: never; paginated: false };
+  "experiences.types.retrieve": { params: ExperiencesTypesRetrieveParams; result: ExperienceType; item: never; paginated: false };
+  "experiences.types.update": { params: ExperiencesTypesUpdateParams; result: ExperienceType; item: never; paginated: false };
+  "experiences.types.delete": { params: ExperiencesTypesDeleteParams; result: ExperienceType; item: never; paginated: false };
+  "experiences.types.limitConfig.create": { params: ExperiencesTypesLimitConfigCreateParams; result: ExperienceType; item: never; paginated: false };
+  "experiences.types.limitConfig.delete": { params: ExperiencesTypesLimitConfigDeleteParams; result: ExperienceType; item: never; paginated: false };
 }
 
 export type OperationId = keyof OperationTypes;
 
-/** A leaf of {@link ApiTree}: the facade decides what calling it returns. */
-export interface OperationRef<Id extends OperationId> {
-  readonly __operation: Id;
-}
-
-/** Every namespace and method of the clients. */
-export interface ApiTree {
+/**
+ * Every namespace and method of the clients. Each client chooses its request options (`Opts`)
+ * and what each call returns (`Ret`); the methods are declared here, with their docs and
+ * `@param`s, so that editors show them in signature help.
+ */
+export interface ApiTree<Opts, Ret extends { [Id in OperationId]: unknown }> {
   limits: {
     /**
      * List limits
@@ -1077,8 +1076,11 @@ export interface ApiTree {
      * Lists the limits of the account with their totals, a page at a time, optionally only those with a given name.
      *
      * `GET /api/v1/limits`: a paginated list; await it for the first page, or iterate it for every item.
+     *
+     * @param params One object with `cursor`, `limit`, `limit_name`, `sort_ascending` (query).
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    list: OperationRef<"limits.list">;
+    list(params?: LimitsListParams, options?: Opts): Ret["limits.list"];
     /**
      * Create a limit
      *
@@ -1088,32 +1090,47 @@ export interface ApiTree {
      *
      *
      * `POST /api/v1/limits`.
+     *
+     * @param params One object with `limit_name`, `max` and the other fields of `LimitCreateRequest` (body). Body: A new limit.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    create: OperationRef<"limits.create">;
+    create(params: LimitsCreateParams, options?: Opts): Ret["limits.create"];
     /**
      * Retrieve a limit
      *
      * Answers a limit with the cost and request counts accumulated against it.
      *
      * `GET /api/v1/limits/{limit_id}`.
+     *
+     * @param params One object with `limit_id` (path).
+     * @param params.limit_id The id of the limit.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    retrieve: OperationRef<"limits.retrieve">;
+    retrieve(params: LimitsRetrieveParams, options?: Opts): Ret["limits.retrieve"];
     /**
      * Update a limit
      *
      * Renames a limit or changes its maximum; fields left out keep their value.
      *
      * `PUT /api/v1/limits/{limit_id}`.
+     *
+     * @param params One object with `limit_id` (path); the fields of `LimitUpdateRequest` (body). Body: The changes to a limit; what is left out keeps its value.
+     * @param params.limit_id The id of the limit.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    update: OperationRef<"limits.update">;
+    update(params: LimitsUpdateParams, options?: Opts): Ret["limits.update"];
     /**
      * Delete a limit
      *
      * Deletes a limit. Requests already counted against it keep their history.
      *
      * `DELETE /api/v1/limits/{limit_id}`.
+     *
+     * @param params One object with `limit_id` (path).
+     * @param params.limit_id The id of the limit.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    delete: OperationRef<"limits.delete">;
+    delete(params: LimitsDeleteParams, options?: Opts): Ret["limits.delete"];
     /**
      * Reset a limit
      *
@@ -1122,8 +1139,12 @@ export interface ApiTree {
      *
      *
      * `POST /api/v1/limits/{limit_id}/reset`.
+     *
+     * @param params One object with `limit_id` (path); `reset_date` (query).
+     * @param params.limit_id The id of the limit.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    reset: OperationRef<"limits.reset">;
+    reset(params: LimitsResetParams, options?: Opts): Ret["limits.reset"];
     properties: {
       /**
        * Update the properties of a limit
@@ -1131,8 +1152,12 @@ export interface ApiTree {
        * Sets properties of a limit; a property whose value is null is removed.
        *
        * `PUT /api/v1/limits/{limit_id}/properties`.
+       *
+       * @param params One object with `limit_id` (path); `properties` (body). Body: Properties to set.
+       * @param params.limit_id The id of the limit.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      update: OperationRef<"limits.properties.update">;
+      update(params: LimitsPropertiesUpdateParams, options?: Opts): Ret["limits.properties.update"];
     };
   };
   ingest: {
@@ -1145,8 +1170,11 @@ export interface ApiTree {
      *
      *
      * `POST /api/v1/ingest/bulk`.
+     *
+     * @param params One object with `events` (body). Body: The events to ingest.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    bulk: OperationRef<"ingest.bulk">;
+    bulk(params?: IngestBulkParams, options?: Opts): Ret["ingest.bulk"];
     /**
      * Ingest an event
      *
@@ -1158,8 +1186,11 @@ export interface ApiTree {
      *
      *
      * `POST /api/v1/ingest`.
+     *
+     * @param params One object with `limit_ids`, `use_case_id`, `use_case_name`, `use_case_step`, `use_case_version`, `user_id`, `resource_scope`, `account_name`, `disable_logging` (headers); `category`, `units` and the other fields of `IngestRequest` (body). Body: One usage event.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    units: OperationRef<"ingest.units">;
+    units(params: IngestUnitsParams, options?: Opts): Ret["ingest.units"];
   };
   categories: {
     /**
@@ -1168,8 +1199,11 @@ export interface ApiTree {
      * Lists the categories of resources, those Pay-i manages (`system.*`) and your own, a page at a time.
      *
      * `GET /api/v1/categories`: a paginated list; await it for the first page, or iterate it for every item.
+     *
+     * @param params One object with `active`, `cursor`, `limit`, `sort_ascending` (query).
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    list: OperationRef<"categories.list">;
+    list(params?: CategoriesListParams, options?: Opts): Ret["categories.list"];
     /**
      * Delete a category
      *
@@ -1179,8 +1213,12 @@ export interface ApiTree {
      *
      *
      * `DELETE /api/v1/categories/{category}`.
+     *
+     * @param params One object with `category` (path).
+     * @param params.category The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    delete: OperationRef<"categories.delete">;
+    delete(params: CategoriesDeleteParams, options?: Opts): Ret["categories.delete"];
     /**
      * List the resources of a category
      *
@@ -1189,8 +1227,12 @@ export interface ApiTree {
      *
      *
      * `GET /api/v1/categories/{category}/resources`: a paginated list; await it for the first page, or iterate it for every item.
+     *
+     * @param params One object with `category` (path); `active`, `cursor`, `limit`, `sort_ascending` (query).
+     * @param params.category The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    listResources: OperationRef<"categories.listResources">;
+    listResources(params: CategoriesListResourcesParams, options?: Opts): Ret["categories.listResources"];
     /**
      * Delete a resource
      *
@@ -1199,8 +1241,13 @@ export interface ApiTree {
      *
      *
      * `DELETE /api/v1/categories/{category}/resources/{resource}`.
+     *
+     * @param params One object with `category`, `resource` (path).
+     * @param params.category The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+     * @param params.resource The name of the resource within its category, such as `gpt-4o`.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    deleteResource: OperationRef<"categories.deleteResource">;
+    deleteResource(params: CategoriesDeleteResourceParams, options?: Opts): Ret["categories.deleteResource"];
     resources: {
       /**
        * List the versions of a resource
@@ -1208,8 +1255,13 @@ export interface ApiTree {
        * Lists every version of one resource's prices, a page at a time.
        *
        * `GET /api/v1/categories/{category}/resources/{resource}`: a paginated list; await it for the first page, or iterate it for every item.
+       *
+       * @param params One object with `category`, `resource` (path); `active`, `cursor`, `limit`, `sort_ascending` (query).
+       * @param params.category The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+       * @param params.resource The name of the resource within its category, such as `gpt-4o`.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      list: OperationRef<"categories.resources.list">;
+      list(params: CategoriesResourcesListParams, options?: Opts): Ret["categories.resources.list"];
       /**
        * Create a resource version
        *
@@ -1220,24 +1272,41 @@ export interface ApiTree {
        *
        *
        * `POST /api/v1/categories/{category}/resources/{resource}`.
+       *
+       * @param params One object with `category`, `resource` (path); `units` and the other fields of `ResourceCreateRequest` (body). Body: A new version of a resource and its prices.
+       * @param params.category The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+       * @param params.resource The name of the resource within its category, such as `gpt-4o`.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      create: OperationRef<"categories.resources.create">;
+      create(params: CategoriesResourcesCreateParams, options?: Opts): Ret["categories.resources.create"];
       /**
        * Retrieve a resource version
        *
        * Answers one version of a resource and its prices.
        *
        * `GET /api/v1/categories/{category}/resources/{resource}/{resource_id}`.
+       *
+       * @param params One object with `category`, `resource`, `resource_id` (path).
+       * @param params.category The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+       * @param params.resource The name of the resource within its category, such as `gpt-4o`.
+       * @param params.resource_id The id of one version of the resource, as answered when it was created.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      retrieve: OperationRef<"categories.resources.retrieve">;
+      retrieve(params: CategoriesResourcesRetrieveParams, options?: Opts): Ret["categories.resources.retrieve"];
       /**
        * Delete a resource version
        *
        * Deletes one version of a resource's prices (soft delete; ingested events stay valid).
        *
        * `DELETE /api/v1/categories/{category}/resources/{resource}/{resource_id}`.
+       *
+       * @param params One object with `category`, `resource`, `resource_id` (path).
+       * @param params.category The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+       * @param params.resource The name of the resource within its category, such as `gpt-4o`.
+       * @param params.resource_id The id of one version of the resource, as answered when it was created.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      delete: OperationRef<"categories.resources.delete">;
+      delete(params: CategoriesResourcesDeleteParams, options?: Opts): Ret["categories.resources.delete"];
     };
   };
   useCases: {
@@ -1249,24 +1318,38 @@ export interface ApiTree {
      *
      *
      * `POST /api/v1/use_cases/instances/{use_case_name}`.
+     *
+     * @param params One object with `use_case_name` (path).
+     * @param params.use_case_name The name of the use case definition.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    create: OperationRef<"useCases.create">;
+    create(params: UseCasesCreateParams, options?: Opts): Ret["useCases.create"];
     /**
      * Retrieve a use case instance
      *
      * Answers a use case instance and the limit it was given.
      *
      * `GET /api/v1/use_cases/instances/{use_case_name}/{use_case_id}`.
+     *
+     * @param params One object with `use_case_name`, `use_case_id` (path).
+     * @param params.use_case_name The name of the use case definition.
+     * @param params.use_case_id The id of the use case instance.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    retrieve: OperationRef<"useCases.retrieve">;
+    retrieve(params: UseCasesRetrieveParams, options?: Opts): Ret["useCases.retrieve"];
     /**
      * Delete a use case instance
      *
      * Deletes a use case instance.
      *
      * `DELETE /api/v1/use_cases/instances/{use_case_name}/{use_case_id}`.
+     *
+     * @param params One object with `use_case_name`, `use_case_id` (path).
+     * @param params.use_case_name The name of the use case definition.
+     * @param params.use_case_id The id of the use case instance.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
      */
-    delete: OperationRef<"useCases.delete">;
+    delete(params: UseCasesDeleteParams, options?: Opts): Ret["useCases.delete"];
     kpis: {
       /**
        * Score a KPI of a use case instance
@@ -1274,16 +1357,27 @@ export interface ApiTree {
        * Records the score of one KPI for a use case instance, such as whether a chat was resolved. Answers no content.
        *
        * `PUT /api/v1/use_cases/instances/{use_case_name}/{use_case_id}/kpis/{kpi_name}`.
+       *
+       * @param params One object with `use_case_name`, `use_case_id`, `kpi_name` (path); the fields of `KpiScoreRequest` (body). Body: Scores to give KPIs.
+       * @param params.use_case_name The name of the use case definition.
+       * @param params.use_case_id The id of the use case instance.
+       * @param params.kpi_name The name of the KPI.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      update: OperationRef<"useCases.kpis.update">;
+      update(params: UseCasesKpisUpdateParams, options?: Opts): Ret["useCases.kpis.update"];
       /**
        * List the KPI scores of a use case instance
        *
        * Lists the KPI scores recorded for a use case instance, a page at a time.
        *
        * `GET /api/v1/use_cases/instances/{use_case_name}/{use_case_id}/kpis`: a paginated list; await it for the first page, or iterate it for every item.
+       *
+       * @param params One object with `use_case_name`, `use_case_id` (path); `cursor`, `kpi_name`, `limit`, `sort_ascending` (query).
+       * @param params.use_case_name The name of the use case definition.
+       * @param params.use_case_id The id of the use case instance.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      list: OperationRef<"useCases.kpis.list">;
+      list(params: UseCasesKpisListParams, options?: Opts): Ret["useCases.kpis.list"];
     };
     properties: {
       /**
@@ -1292,8 +1386,13 @@ export interface ApiTree {
        * Sets properties of a use case instance; a property whose value is null is removed.
        *
        * `PUT /api/v1/use_cases/instances/{use_case_name}/{use_case_id}/properties`.
+       *
+       * @param params One object with `use_case_name`, `use_case_id` (path); `properties` (body). Body: Properties to set.
+       * @param params.use_case_name The name of the use case definition.
+       * @param params.use_case_id The id of the use case instance.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      update: OperationRef<"useCases.properties.update">;
+      update(params: UseCasesPropertiesUpdateParams, options?: Opts): Ret["useCases.properties.update"];
     };
     definitions: {
       /**
@@ -1302,40 +1401,58 @@ export interface ApiTree {
        * Lists the use case definitions, a page at a time.
        *
        * `GET /api/v1/use_cases/definitions`: a paginated list; await it for the first page, or iterate it for every item.
+       *
+       * @param params One object with `cursor`, `limit`, `sort_ascending`, `use_case_name` (query).
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      list: OperationRef<"useCases.definitions.list">;
+      list(params?: UseCasesDefinitionsListParams, options?: Opts): Ret["useCases.definitions.list"];
       /**
        * Create a use case definition
        *
        * Defines a use case, optionally with the limit each of its instances gets.
        *
        * `POST /api/v1/use_cases/definitions`.
+       *
+       * @param params One object with `description`, `name` and the other fields of `UseCaseDefinitionCreateRequest` (body). Body: A new use case definition.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      create: OperationRef<"useCases.definitions.create">;
+      create(params: UseCasesDefinitionsCreateParams, options?: Opts): Ret["useCases.definitions.create"];
       /**
        * Retrieve a use case definition
        *
        * Answers a use case definition and its limit configuration.
        *
        * `GET /api/v1/use_cases/definitions/{use_case_name}`.
+       *
+       * @param params One object with `use_case_name` (path).
+       * @param params.use_case_name The name of the use case definition.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      retrieve: OperationRef<"useCases.definitions.retrieve">;
+      retrieve(params: UseCasesDefinitionsRetrieveParams, options?: Opts): Ret["useCases.definitions.retrieve"];
       /**
        * Update a use case definition
        *
        * Changes the description or logging of a use case definition; fields left out keep their value.
        *
        * `PUT /api/v1/use_cases/definitions/{use_case_name}`.
+       *
+       * @param params One object with `use_case_name` (path); the fields of `UseCaseDefinitionUpdateRequest` (body). Body: The changes to a use case definition.
+       * @param params.use_case_name The name of the use case definition.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      update: OperationRef<"useCases.definitions.update">;
+      update(params: UseCasesDefinitionsUpdateParams, options?: Opts): Ret["useCases.definitions.update"];
       /**
        * Delete a use case definition
        *
        * Deletes a use case definition.
        *
        * `DELETE /api/v1/use_cases/definitions/{use_case_name}`.
+       *
+       * @param params One object with `use_case_name` (path).
+       * @param params.use_case_name The name of the use case definition.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
        */
-      delete: OperationRef<"useCases.definitions.delete">;
+      delete(params: UseCasesDefinitionsDeleteParams, options?: Opts): Ret["useCases.definitions.delete"];
       kpis: {
         /**
          * List the KPIs of a use case
@@ -1343,40 +1460,63 @@ export interface ApiTree {
          * Lists the KPIs defined for a use case, a page at a time.
          *
          * `GET /api/v1/use_cases/definitions/{use_case_name}/kpis`: a paginated list; await it for the first page, or iterate it for every item.
+         *
+         * @param params One object with `use_case_name` (path); `cursor`, `kpi_name`, `limit`, `sort_ascending` (query).
+         * @param params.use_case_name The name of the use case definition.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        list: OperationRef<"useCases.definitions.kpis.list">;
+        list(params: UseCasesDefinitionsKpisListParams, options?: Opts): Ret["useCases.definitions.kpis.list"];
         /**
          * Create a KPI of a use case
          *
          * Defines a KPI that instances of the use case are scored on, with its type and goal.
          *
          * `POST /api/v1/use_cases/definitions/{use_case_name}/kpis`.
+         *
+         * @param params One object with `use_case_name` (path); `description`, `goal`, `kpi_type`, `name` (body). Body: A new KPI.
+         * @param params.use_case_name The name of the use case definition.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        create: OperationRef<"useCases.definitions.kpis.create">;
+        create(params: UseCasesDefinitionsKpisCreateParams, options?: Opts): Ret["useCases.definitions.kpis.create"];
         /**
          * Retrieve a KPI of a use case
          *
          * Answers one KPI of a use case definition.
          *
          * `GET /api/v1/use_cases/definitions/{use_case_name}/kpis/{kpi_name}`.
+         *
+         * @param params One object with `use_case_name`, `kpi_name` (path).
+         * @param params.use_case_name The name of the use case definition.
+         * @param params.kpi_name The name of the KPI.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        retrieve: OperationRef<"useCases.definitions.kpis.retrieve">;
+        retrieve(params: UseCasesDefinitionsKpisRetrieveParams, options?: Opts): Ret["useCases.definitions.kpis.retrieve"];
         /**
          * Update a KPI of a use case
          *
          * Changes the description or goal of a KPI; fields left out keep their value.
          *
          * `PUT /api/v1/use_cases/definitions/{use_case_name}/kpis/{kpi_name}`.
+         *
+         * @param params One object with `use_case_name`, `kpi_name` (path); the fields of `KpiUpdateRequest` (body). Body: The changes to a KPI.
+         * @param params.use_case_name The name of the use case definition.
+         * @param params.kpi_name The name of the KPI.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        update: OperationRef<"useCases.definitions.kpis.update">;
+        update(params: UseCasesDefinitionsKpisUpdateParams, options?: Opts): Ret["useCases.definitions.kpis.update"];
         /**
          * Delete a KPI of a use case
          *
          * Deletes a KPI from a use case definition.
          *
          * `DELETE /api/v1/use_cases/definitions/{use_case_name}/kpis/{kpi_name}`.
+         *
+         * @param params One object with `use_case_name`, `kpi_name` (path).
+         * @param params.use_case_name The name of the use case definition.
+         * @param params.kpi_name The name of the KPI.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        delete: OperationRef<"useCases.definitions.kpis.delete">;
+        delete(params: UseCasesDefinitionsKpisDeleteParams, options?: Opts): Ret["useCases.definitions.kpis.delete"];
       };
       limitConfig: {
         /**
@@ -1385,16 +1525,24 @@ export interface ApiTree {
          * Sets the limit each new instance of the use case gets.
          *
          * `POST /api/v1/use_cases/definitions/{use_case_name}/limit_config`.
+         *
+         * @param params One object with `use_case_name` (path); `max` and the other fields of `LimitConfigCreateRequest` (body). Body: The limit each instance of a use case gets.
+         * @param params.use_case_name The name of the use case definition.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        create: OperationRef<"useCases.definitions.limitConfig.create">;
+        create(params: UseCasesDefinitionsLimitConfigCreateParams, options?: Opts): Ret["useCases.definitions.limitConfig.create"];
         /**
          * Remove the limit configuration of a use case
          *
          * New instances of the use case get no limit.
          *
          * `DELETE /api/v1/use_cases/definitions/{use_case_name}/limit_config`.
+         *
+         * @param params One object with `use_case_name` (path).
+         * @param params.use_case_name The name of the use case definition.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        delete: OperationRef<"useCases.definitions.limitConfig.delete">;
+        delete(params: UseCasesDefinitionsLimitConfigDeleteParams, options?: Opts): Ret["useCases.definitions.limitConfig.delete"];
       };
       version: {
         /**
@@ -1403,8 +1551,12 @@ export interface ApiTree {
          * Starts a new version of a use case definition, so that new instances are reported apart from earlier ones.
          *
          * `POST /api/v1/use_cases/definitions/{use_case_name}/increment_version`.
+         *
+         * @param params One object with `use_case_name` (path).
+         * @param params.use_case_name The name of the use case definition.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        increment: OperationRef<"useCases.definitions.version.increment">;
+        increment(params: UseCasesDefinitionsVersionIncrementParams, options?: Opts): Ret["useCases.definitions.version.increment"];
       };
     };
   };
@@ -1417,8 +1569,12 @@ export interface ApiTree {
          * Answers what Pay-i recorded for a past request, by its Pay-i request id: cost, limits, use case and user.
          *
          * `GET /api/v1/requests/{request_id}/result`.
+         *
+         * @param params One object with `request_id` (path).
+         * @param params.request_id The Pay-i request id, as answered in `xproxy_result.request_id`.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        retrieve: OperationRef<"requests.requestId.result.retrieve">;
+        retrieve(params: RequestsRequestIdResultRetrieveParams, options?: Opts): Ret["requests.requestId.result.retrieve"];
       };
       properties: {
         /**
@@ -1427,8 +1583,12 @@ export interface ApiTree {
          * Sets properties of a past request, by its Pay-i request id; a property whose value is null is removed.
          *
          * `PUT /api/v1/requests/{request_id}/properties`.
+         *
+         * @param params One object with `request_id` (path); `properties` (body). Body: Properties to set.
+         * @param params.request_id The Pay-i request id, as answered in `xproxy_result.request_id`.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        update: OperationRef<"requests.requestId.properties.update">;
+        update(params: RequestsRequestIdPropertiesUpdateParams, options?: Opts): Ret["requests.requestId.properties.update"];
       };
     };
     responseId: {
@@ -1439,8 +1599,13 @@ export interface ApiTree {
          * Answers what Pay-i recorded for a past request, by the id its AI provider gave the response.
          *
          * `GET /api/v1/requests/provider/{category}/{provider_response_id}/result`.
+         *
+         * @param params One object with `category`, `provider_response_id` (path).
+         * @param params.category The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+         * @param params.provider_response_id The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id).
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        retrieve: OperationRef<"requests.responseId.result.retrieve">;
+        retrieve(params: RequestsResponseIdResultRetrieveParams, options?: Opts): Ret["requests.responseId.result.retrieve"];
       };
       properties: {
         /**
@@ -1449,8 +1614,13 @@ export interface ApiTree {
          * Sets properties of a past request, by the id its AI provider gave the response; a null value removes a property.
          *
          * `PUT /api/v1/requests/provider/{category}/{provider_response_id}/properties`.
+         *
+         * @param params One object with `category`, `provider_response_id` (path); `properties` (body). Body: Properties to set.
+         * @param params.category The name of the category, such as `system.openai` or a custom one such as `vector-db`.
+         * @param params.provider_response_id The id the AI provider gave its response (for example an OpenAI `chatcmpl-...` id).
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
          */
-        update: OperationRef<"requests.responseId.properties.update">;
+        update(params: RequestsResponseIdPropertiesUpdateParams, options?: Opts): Ret["requests.responseId.properties.update"];
       };
     };
   };
@@ -1462,9 +1632,13 @@ export interface ApiTree {
      *
      * `POST /api/v1/experiences/instances/{experience_name}`.
      *
+     * @param params One object with `experience_name` (path).
+     * @param params.experience_name The name of the experience type.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
+     *
      * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
      */
-    create: OperationRef<"experiences.create">;
+    create(params: ExperiencesCreateParams, options?: Opts): Ret["experiences.create"];
     /**
      * Retrieve an experience instance
      *
@@ -1472,9 +1646,13 @@ export interface ApiTree {
      *
      * `GET /api/v1/experiences/instances/{experience_id}`.
      *
+     * @param params One object with `experience_id` (path).
+     * @param params.experience_id The id of the experience instance.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
+     *
      * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
      */
-    retrieve: OperationRef<"experiences.retrieve">;
+    retrieve(params: ExperiencesRetrieveParams, options?: Opts): Ret["experiences.retrieve"];
     /**
      * Delete an experience instance
      *
@@ -1482,9 +1660,13 @@ export interface ApiTree {
      *
      * `DELETE /api/v1/experiences/instances/{experience_id}`.
      *
+     * @param params One object with `experience_id` (path).
+     * @param params.experience_id The id of the experience instance.
+     * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
+     *
      * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
      */
-    delete: OperationRef<"experiences.delete">;
+    delete(params: ExperiencesDeleteParams, options?: Opts): Ret["experiences.delete"];
     properties: {
       /**
        * Set the properties of an experience instance
@@ -1493,9 +1675,13 @@ export interface ApiTree {
        *
        * `POST /api/v1/experiences/instances/{experience_id}/properties`.
        *
+       * @param params One object with `experience_id` (path); `properties` (body). Body: Properties to set on an experience.
+       * @param params.experience_id The id of the experience instance.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
+       *
        * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
-      create: OperationRef<"experiences.properties.create">;
+      create(params: ExperiencesPropertiesCreateParams, options?: Opts): Ret["experiences.properties.create"];
     };
     types: {
       /**
@@ -1505,9 +1691,12 @@ export interface ApiTree {
        *
        * `GET /api/v1/experiences/types`: a paginated list; await it for the first page, or iterate it for every item.
        *
+       * @param params One object with `cursor`, `limit`, `name`, `sort_ascending` (query).
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
+       *
        * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
-      list: OperationRef<"experiences.types.list">;
+      list(params?: ExperiencesTypesListParams, options?: Opts): Ret["experiences.types.list"];
       /**
        * Create an experience type
        *
@@ -1515,9 +1704,12 @@ export interface ApiTree {
        *
        * `POST /api/v1/experiences/types`.
        *
+       * @param params One object with `description`, `name` and the other fields of `ExperienceTypeCreateRequest` (body). Body: A new experience type.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
+       *
        * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
-      create: OperationRef<"experiences.types.create">;
+      create(params: ExperiencesTypesCreateParams, options?: Opts): Ret["experiences.types.create"];
       /**
        * Retrieve an experience type
        *
@@ -1525,9 +1717,13 @@ export interface ApiTree {
        *
        * `GET /api/v1/experiences/types/{experience_name}`.
        *
+       * @param params One object with `experience_name` (path).
+       * @param params.experience_name The name of the experience type.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
+       *
        * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
-      retrieve: OperationRef<"experiences.types.retrieve">;
+      retrieve(params: ExperiencesTypesRetrieveParams, options?: Opts): Ret["experiences.types.retrieve"];
       /**
        * Update an experience type
        *
@@ -1535,9 +1731,13 @@ export interface ApiTree {
        *
        * `PUT /api/v1/experiences/types/{experience_name}`.
        *
+       * @param params One object with `experience_name` (path); the fields of `ExperienceTypeUpdateRequest` (body). Body: The changes to an experience type.
+       * @param params.experience_name The name of the experience type.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
+       *
        * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
-      update: OperationRef<"experiences.types.update">;
+      update(params: ExperiencesTypesUpdateParams, options?: Opts): Ret["experiences.types.update"];
       /**
        * Delete an experience type
        *
@@ -1545,9 +1745,13 @@ export interface ApiTree {
        *
        * `DELETE /api/v1/experiences/types/{experience_name}`.
        *
+       * @param params One object with `experience_name` (path).
+       * @param params.experience_name The name of the experience type.
+       * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
+       *
        * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
        */
-      delete: OperationRef<"experiences.types.delete">;
+      delete(params: ExperiencesTypesDeleteParams, options?: Opts): Ret["experiences.types.delete"];
       limitConfig: {
         /**
          * Set the limit configuration of an experience type
@@ -1556,9 +1760,13 @@ export interface ApiTree {
          *
          * `POST /api/v1/experiences/types/{experience_name}/limit_config`.
          *
+         * @param params One object with `experience_name` (path); `max` and the other fields of `ExperienceLimitConfigRequest` (body). Body: The limit each experience instance gets.
+         * @param params.experience_name The name of the experience type.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
+         *
          * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
          */
-        create: OperationRef<"experiences.types.limitConfig.create">;
+        create(params: ExperiencesTypesLimitConfigCreateParams, options?: Opts): Ret["experiences.types.limitConfig.create"];
         /**
          * Remove the limit configuration of an experience type
          *
@@ -1566,9 +1774,13 @@ export interface ApiTree {
          *
          * `DELETE /api/v1/experiences/types/{experience_name}/limit_config`.
          *
+         * @param params One object with `experience_name` (path).
+         * @param params.experience_name The name of the experience type.
+         * @param options Options for this call only, over the client's: `timeout`, `maxRetries`, extra `headers`, `query` and `body` properties, and, with AsyncPayi, a `signal` that aborts it.
+         *
          * @deprecated Experience types and instances, replaced by use cases: use `client.useCases` instead.
          */
-        delete: OperationRef<"experiences.types.limitConfig.delete">;
+        delete(params: ExperiencesTypesLimitConfigDeleteParams, options?: Opts): Ret["experiences.types.limitConfig.delete"];
       };
     };
   };

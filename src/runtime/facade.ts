@@ -1,8 +1,9 @@
 /**
- * The typed surface of both clients, derived from the generated ApiTree so the clients
- * cannot drift from the spec or from each other. Method docs come from the tree.
+ * The typed surface of both clients: the generated ApiTree, with each client's request options
+ * and what each of its calls returns, so the clients cannot drift from the spec or from each
+ * other. Method docs and `@param`s come from the tree.
  */
-import type { ApiTree, OperationId, OperationRef, OperationTypes } from "../generated/api.js";
+import type { ApiTree, OperationId, OperationTypes } from "../generated/api.js";
 import type { RequestOptions, SyncRequestOptions } from "./options.js";
 import type { APIPromise } from "./api-promise.js";
 import type { PagePromise } from "./pagination.js";
@@ -10,49 +11,25 @@ import type { RawResponse, StreamingResponse } from "./responses.js";
 import type { SyncRawResponse, SyncStreamingResponse } from "./sync-responses.js";
 import type { SyncPage } from "./sync-page.js";
 
-type Args<Id extends OperationId, Opts> = OperationTypes[Id]["paramsRequired"] extends true
-  ? [params: OperationTypes[Id]["params"], options?: Opts]
-  : [params?: OperationTypes[Id]["params"], options?: Opts];
+type Result<Id extends OperationId> = OperationTypes[Id]["result"];
+type Paginated<Id extends OperationId> = OperationTypes[Id]["paginated"];
+type Item<Id extends OperationId> = OperationTypes[Id]["item"];
 
-export type AsyncMethod<Id extends OperationId> = OperationTypes[Id]["paginated"] extends true
-  ? (...args: Args<Id, RequestOptions>) => PagePromise<OperationTypes[Id]["item"]>
-  : (...args: Args<Id, RequestOptions>) => APIPromise<OperationTypes[Id]["result"]>;
+/** AsyncPayi's calls: a promise of the result, or of the first page for a list. */
+export type AsyncApi = ApiTree<
+  RequestOptions,
+  { [Id in OperationId]: Paginated<Id> extends true ? PagePromise<Item<Id>> : APIPromise<Result<Id>> }
+>;
+export type RawApi = ApiTree<RequestOptions, { [Id in OperationId]: Promise<RawResponse<Result<Id>>> }>;
+export type StreamingApi = ApiTree<RequestOptions, { [Id in OperationId]: Promise<StreamingResponse<Result<Id>>> }>;
 
-export type RawMethod<Id extends OperationId> = (
-  ...args: Args<Id, RequestOptions>
-) => Promise<RawResponse<OperationTypes[Id]["result"]>>;
-export type StreamingMethod<Id extends OperationId> = (
-  ...args: Args<Id, RequestOptions>
-) => Promise<StreamingResponse<OperationTypes[Id]["result"]>>;
-
-/** The API tree with each leaf (an operation) as the method of its kind: async, raw or streaming. */
-export type AsyncApi<T = ApiTree> = {
-  [K in keyof T]: T[K] extends OperationRef<infer Id> ? AsyncMethod<Id> : AsyncApi<T[K]>;
-};
-export type RawApi<T = ApiTree> = {
-  [K in keyof T]: T[K] extends OperationRef<infer Id> ? RawMethod<Id> : RawApi<T[K]>;
-};
-export type StreamingApi<T = ApiTree> = {
-  [K in keyof T]: T[K] extends OperationRef<infer Id> ? StreamingMethod<Id> : StreamingApi<T[K]>;
-};
-
-type SyncArgs<Id extends OperationId> = Args<Id, SyncRequestOptions>;
-export type SyncMethod<Id extends OperationId> = OperationTypes[Id]["paginated"] extends true
-  ? (...args: SyncArgs<Id>) => SyncPage<OperationTypes[Id]["item"]>
-  : (...args: SyncArgs<Id>) => OperationTypes[Id]["result"];
-export type SyncApi<T = ApiTree> = {
-  [K in keyof T]: T[K] extends OperationRef<infer Id> ? SyncMethod<Id> : SyncApi<T[K]>;
-};
-export type SyncRawApi<T = ApiTree> = {
-  [K in keyof T]: T[K] extends OperationRef<infer Id>
-    ? (...args: SyncArgs<Id>) => SyncRawResponse<OperationTypes[Id]["result"]>
-    : SyncRawApi<T[K]>;
-};
-export type SyncStreamingApi<T = ApiTree> = {
-  [K in keyof T]: T[K] extends OperationRef<infer Id>
-    ? (...args: SyncArgs<Id>) => SyncStreamingResponse<OperationTypes[Id]["result"]>
-    : SyncStreamingApi<T[K]>;
-};
+/** Payi's calls: the result itself, or the first page for a list. */
+export type SyncApi = ApiTree<
+  SyncRequestOptions,
+  { [Id in OperationId]: Paginated<Id> extends true ? SyncPage<Item<Id>> : Result<Id> }
+>;
+export type SyncRawApi = ApiTree<SyncRequestOptions, { [Id in OperationId]: SyncRawResponse<Result<Id>> }>;
+export type SyncStreamingApi = ApiTree<SyncRequestOptions, { [Id in OperationId]: SyncStreamingResponse<Result<Id>> }>;
 
 /** Builds the namespace tree at runtime from the operation ids. */
 export function buildTree(
