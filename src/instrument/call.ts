@@ -86,6 +86,9 @@ export interface InstrumentCore {
   proxyHeaders(context: PayiContext, headers: Headers): void;
   /** Reports an instrumentation fault (never thrown into the user's code). */
   fault(error: unknown): void;
-  /** Runs `fn` at every flush() and shutdown(), before delivery is flushed (to report calls held back). */
-  onFlush(fn: () => void): void;
+  /**
+   * Runs `fn` at shutdown(), before delivery is flushed, to report what is still open (an
+   * attempt held for its SDK's retry, a stream being read) as it stands. Returns the undoing.
+   */
+  onShutdown(fn: () => void): () => void;
 }

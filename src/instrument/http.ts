@@ -8,15 +8,16 @@
  * through untouched except the `xProxy-*` headers, which never reach a provider.
  *
  * Retries: the provider SDK calls this fetch once per attempt, numbering them with
- * `x-stainless-retry-count`. An attempt the SDK may retry (a connection error, 408, 409, 429,
- * 5xx or `x-should-retry: true`, while attempts remain) is held back; the next attempt of the
- * same request takes its place (and its start time), and one that is not followed within the
- * SDK's longest wait is reported as it stands. So each user call is one event, its final
- * attempt's, timed from its first.
+ * `x-stainless-retry-count`. An attempt the SDK may retry (a connection error other than the
+ * caller's abort, 408, 409, 429, 5xx or `x-should-retry: true`, while attempts remain) is held
+ * back; the next attempt of the same request takes its place (and its start time), and one
+ * that is not followed within the SDK's longest wait is reported as it stands. So each user
+ * call is one event, its final attempt's, timed from its first.
  *
  * Streams: the body is handed on through a stream of ours that pulls from the provider's, so
  * the caller's `break` or abort cancels the provider's body (and closes its connection), and
- * a stream that ends early, fails or is cancelled is reported with what was seen and a failure.
+ * a stream that ends early, fails or is cancelled is reported with what was seen and a failure;
+ * so is one its caller lets go unfinished, when it is garbage-collected (its connection closed then).
  */
 import type { CallReport, FunctionCall, InstrumentCore } from "./call.js";
 import type { PayiContext } from "./context.js";
@@ -82,6 +83,8 @@ export interface InstrumentedFetchOptions {
   fetch: typeof fetch;
   /** The client's `maxRetries`, read when an attempt ends. */
   maxRetries: () => number;
+  /** The client's `timeout` (ms), for a request that does not say its own (`x-stainless-timeout`). */
+  timeout?: () => number | undefined;
 }
 
 interface Pending {
@@ -89,6 +92,8 @@ interface Pending {
   startedAt: number;
   timer: ReturnType<typeof setTimeout>;
   report: () => void;
+  /** Reported at shutdown as it stood: the attempts that follow it are not reported again. */
+  cut?: boolean;
 }
 
 /** The SDKs' longest default wait between attempts, and the most they honour from `retry-after`. */
@@ -119,25 +124,46 @@ function retryWait(res: Response | undefined): number {
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+/** Time between the SDK arming its timeout and this fetch starting, at most. */
+const TIMER_SLACK = 100;
+
+/**
+ * Whether an attempt was aborted before its SDK's timeout (the request's `x-stainless-timeout`,
+ * whole seconds, else the client's) could have fired: then the caller aborted it, and the SDK
+ * does not retry.
+ */
+function abortedByCaller(
+  signal: AbortSignal | null | undefined,
+  headers: Headers,
+  clientTimeout: number | undefined,
+  attemptAt: number,
+): boolean {
+  if (!signal?.aborted) return false;
+  const given = headers.get("x-stainless-timeout");
+  const timeout = given ? Number.parseInt(given, 10) * 1000 : clientTimeout;
+  return timeout !== undefined && Date.now() - attemptAt < timeout - TIMER_SLACK;
+}
+
 export class PendingAttempts {
   readonly #byKey = new Map<string, Pending[]>();
 
-  /** The held attempt this one follows, if any: it is dropped and its start time returned. */
-  take(key: string, retryCount: number): number | undefined {
+  /** The held attempt this one follows, if any: it is dropped and returned. */
+  take(key: string, retryCount: number): Pending | undefined {
     const list = this.#byKey.get(key);
     const i = list?.findIndex((p) => p.retryCount === retryCount - 1) ?? -1;
     if (!list || i < 0) return undefined;
     const [p] = list.splice(i, 1);
     if (!list.length) this.#byKey.delete(key);
     clearTimeout(p.timer);
-    return p.startedAt;
+    return p;
   }
 
-  hold(key: string, retryCount: number, startedAt: number, waitMs: number, report: () => void): void {
+  hold(key: string, retryCount: number, startedAt: number, waitMs: number, report: () => void, cut?: boolean): void {
     const p: Pending = {
       retryCount,
       startedAt,
       report,
+      cut,
       timer: setTimeout(() => this.#settle(key, p), waitMs + GRACE),
     };
     (p.timer as { unref?: () => void }).unref?.();
@@ -156,9 +182,16 @@ export class PendingAttempts {
     p.report();
   }
 
-  /** Reports every held attempt now (at flush and shutdown). */
+  /** Reports every held attempt now, as it stands (at shutdown); it stays held, marked, for the attempt that may follow. */
   settleAll(): void {
-    for (const [key, list] of [...this.#byKey]) for (const p of [...list]) this.#settle(key, p);
+    for (const list of this.#byKey.values())
+      for (const p of list) {
+        if (p.cut) continue;
+        p.cut = true;
+        const report = p.report;
+        p.report = () => {};
+        report();
+      }
   }
 }
 
@@ -194,6 +227,7 @@ export function instrumentedFetch(
   const base = options.fetch;
 
   return async function payiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const attemptAt = Date.now();
     let ctx: PayiContext;
     let headers: Headers;
     let endpoint: Endpoint | undefined;
@@ -243,7 +277,8 @@ export function instrumentedFetch(
     const retryCount = Number.parseInt(headers.get("x-stainless-retry-count") ?? "0", 10) || 0;
     const requestText = typeof init?.body === "string" ? init.body : undefined;
     const key = `${method} ${url.href} ${requestText ?? ""}`;
-    const startedAt = (retryCount > 0 ? pending.take(key, retryCount) : undefined) ?? Date.now();
+    const prior = retryCount > 0 ? pending.take(key, retryCount) : undefined;
+    const startedAt = prior?.startedAt ?? Date.now();
     const draft: Draft = { units: {}, model: ep.model, done: false };
     const keepBodies = ctx.log_prompt_and_response !== false;
 
@@ -259,6 +294,7 @@ export function instrumentedFetch(
     ) => {
       const endedAt = Date.now();
       const report = () => {
+        if (prior?.cut) return;
         try {
           const seen = read?.();
           const f = seen && seen.failure !== undefined ? (seen.failure ?? undefined) : failure;
@@ -296,8 +332,8 @@ export function instrumentedFetch(
       try {
         const mayRetry =
           retryCount < options.maxRetries() &&
-          (failure && !res ? true : status !== undefined && status >= 400 && retryable(res));
-        if (mayRetry) pending.hold(key, retryCount, startedAt, retryWait(res), report);
+          (failure && !res ? !callerAborted : status !== undefined && status >= 400 && retryable(res));
+        if (mayRetry) pending.hold(key, retryCount, startedAt, retryWait(res), report, prior?.cut);
         else deferred.run(report);
       } catch (err) {
         core.fault(err);
@@ -305,9 +341,11 @@ export function instrumentedFetch(
     };
 
     let res: Response;
+    let callerAborted = false;
     try {
       res = await base(input, { ...init, headers, body });
     } catch (err) {
+      callerAborted = abortedByCaller(init?.signal, headers, options.timeout?.(), attemptAt);
       finish(undefined, undefined, { name: errorName(err), description: errorMessage(err) });
       throw err;
     }
@@ -368,9 +406,12 @@ export function instrumentedFetch(
           failure: draft.done && !draft.failure ? null : f,
         };
       };
+      /** Stops shutdown() from reporting this call again. */
+      let unhook: (() => void) | undefined;
       const settle = (failure?: Failure) => {
         if (settled) return;
         settled = true;
+        unhook?.();
         // An error answer whose body the SDK discards (before a retry) is not a failure of the call's own.
         if (!isSse) finish(status, res, status < 400 ? failure : undefined, readJson);
         else finish(status, res, failure, () => readEvents(failure));
@@ -379,7 +420,7 @@ export function instrumentedFetch(
       /** The body handed on through a stream of ours that pulls from the provider's, seeing each chunk. */
       const tap = () => {
         const reader = source.getReader();
-        return new ReadableStream<Uint8Array>(
+        const stream = new ReadableStream<Uint8Array>(
           {
             async pull(controller) {
               let step: ReadableStreamReadResult<Uint8Array>;
@@ -419,6 +460,12 @@ export function instrumentedFetch(
           },
           { highWaterMark: 0 },
         );
+        // A stream let go unfinished (no break, abort or cancel) is reported when collected, and its connection closed.
+        if (isSse) {
+          dropped.register(stream, () => settled || (settle(DROPPED), void reader.cancel().catch(() => {})));
+          unhook = core.onShutdown(() => settle(SHUT_DOWN));
+        }
+        return stream;
       };
       if (!isSse) {
         // JSON: the caller reads it whole anyway (json(), text()); it is read once, as it would
@@ -503,6 +550,13 @@ type Failure = { name: string; description?: string };
 /** What was read from an answer: report fields, and the failure when reading tells it (null: none). */
 type Seen = { fields: Partial<CallReport>; failure?: Failure | null };
 const INCOMPLETE: Failure = { name: "stream_incomplete", description: "the stream ended before its final event" };
+const DROPPED: Failure = {
+  name: "stream_abandoned",
+  description: "the caller let go of the stream before its end (it was garbage-collected)",
+};
+const SHUT_DOWN: Failure = { name: "instrument_shutdown", description: "shutdown() came before the stream ended" };
+/** Streams handed to a caller: when one is collected unfinished, its callback reports it. */
+const dropped = new FinalizationRegistry<() => void>((fn) => fn());
 const encoder = new TextEncoder();
 
 /** Whether an event is left out of what the caller reads: by the endpoint's `hide()`, else (older form) by `event()` returning false. */
@@ -555,6 +609,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 export interface FetchOptionClient {
   withOptions(options: { fetch?: typeof fetch } & Record<string, unknown>): unknown;
   maxRetries?: number;
+  timeout?: number;
 }
 
 const INSTRUMENTED = Symbol.for("payi.instrumented-fetch");
@@ -579,12 +634,16 @@ export function withInstrumentedFetch<C extends FetchOptionClient>(
     throw new TypeError(`${where}: this client is instrumented already; pass the original client`);
   const base: typeof fetch = typeof own === "function" ? own : (...args) => globalThis.fetch(...args);
   const pending = new PendingAttempts();
-  core.onFlush(() => pending.settleAll());
+  core.onShutdown(() => pending.settleAll());
   let copy: C | undefined;
   const f = instrumentedFetch(
     core,
     provider,
-    { fetch: base, maxRetries: () => copy?.maxRetries ?? client.maxRetries ?? 2 },
+    {
+      fetch: base,
+      maxRetries: () => copy?.maxRetries ?? client.maxRetries ?? 2,
+      timeout: () => copy?.timeout ?? client.timeout,
+    },
     pending,
   );
   Object.defineProperty(f, INSTRUMENTED, { value: true });

@@ -68,7 +68,7 @@ export class Instrumentor {
   readonly #delivery: Delivery;
   readonly #events: EventOptions;
   readonly #onError: (error: Error, event?: IngestUnitsParams) => void;
-  readonly #flushHooks: (() => void)[] = [];
+  readonly #shutdownHooks = new Set<() => void>();
   readonly #core: InstrumentCore;
   readonly #spans = new SpanProcessors();
 
@@ -135,7 +135,10 @@ export class Instrumentor {
       },
       proxyHeaders: (ctx, headers) => addProxyHeaders(ctx, headers),
       fault: (e) => this.#fault(toError(e)),
-      onFlush: (fn) => void this.#flushHooks.push(fn),
+      onShutdown: (fn) => {
+        this.#shutdownHooks.add(fn);
+        return () => void this.#shutdownHooks.delete(fn);
+      },
     };
   }
 
@@ -241,8 +244,8 @@ export class Instrumentor {
     return this.#delivery.result(id);
   }
 
-  #settleHeld(): void {
-    for (const fn of this.#flushHooks) {
+  #cutOpenCalls(): void {
+    for (const fn of [...this.#shutdownHooks]) {
       try {
         fn();
       } catch (err) {
@@ -252,20 +255,23 @@ export class Instrumentor {
   }
 
   /**
-   * Resolves when every call reported so far is delivered or reported to onError. Calls
-   * waiting for a retry of their provider SDK are reported as they stand.
+   * Resolves when the event of every call that ended before it is delivered or reported to
+   * onError (with a spool: or kept in it for a later try). A call still going on (a stream
+   * being read, an attempt its SDK will retry) is not cut short: its event follows its end.
    */
   async flush(): Promise<void> {
-    await deferred.idle();
-    this.#settleHeld();
     await deferred.idle();
     await this.#delivery.flush();
   }
 
-  /** Flushes and stops an ingest queue made here (one of yours stays open). */
+  /**
+   * Reports the calls still going on as they stand (a stream being read: what was seen, with
+   * `system.failure` "instrument_shutdown"; an attempt awaiting its SDK's retry: that attempt),
+   * flushes, and stops an ingest queue made here (one of yours stays open).
+   */
   async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
     await deferred.idle();
-    this.#settleHeld();
+    this.#cutOpenCalls();
     await deferred.idle();
     await this.#delivery.shutdown(options);
   }

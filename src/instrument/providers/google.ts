@@ -94,7 +94,7 @@ export function googleFetch(core: InstrumentCore, base?: typeof fetch): typeof f
   if (base !== undefined && typeof base !== "function")
     throw new TypeError("instrument.googleFetch: fetch must be a function");
   const pending = new PendingAttempts();
-  core.onFlush(() => pending.settleAll());
+  core.onShutdown(() => pending.settleAll());
   return instrumentedFetch(
     core,
     googleProvider(),

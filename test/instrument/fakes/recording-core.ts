@@ -23,7 +23,7 @@ export function recordingCore(context: PayiContext = {}): RecordingCore {
       if (ctx.user_id) headers.set("xProxy-User-ID", ctx.user_id);
     },
     fault: (e) => void core.faults.push(e),
-    onFlush: () => {},
+    onShutdown: () => () => {},
     reported: (n = 1) =>
       core.reports.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
   };
