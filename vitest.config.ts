@@ -1,11 +1,30 @@
 import { defineConfig } from "vitest/config";
 
-// Three projects, by what their tests need:
-// - "unit": neither the build nor the mock. `npm run test:unit` runs it in seconds.
+// Five projects, by what their tests need. A new test file lands in "unit" unless a list below
+// names it: keep it fast (answers at once, no real waits), or add it to the list that fits.
+// - "unit": neither the build nor the mock, and no real waits. `npm run test:unit`, in seconds.
+// - "integration": no build or mock either, but real time and real processes: local servers
+//   that stall or make the client wait (retries, backoff, timeouts, stalled batches), child
+//   processes (kills, exits), the sync client's worker thread, large bodies, property runs.
+// - "types": what the TypeScript compiler says (the README's samples, an editor's hovers).
 // - "contract": one Prism serving the spec (its global setup), for the tests against the mock.
 // - "package": the built dist/ as well (its global setup builds it), for the packed package,
 //   the other runtimes and the built CLI.
-// `npm test` runs all three; the two that need Prism share one.
+// `npm test` runs all five; the two that need Prism share one.
+const integration = [
+  "test/runtime/retries.test.ts",
+  "test/runtime/timeouts.test.ts",
+  "test/runtime/transport.test.ts",
+  "test/runtime/response-size.test.ts",
+  "test/ingest/queue.test.ts",
+  "test/ingest/durability.test.ts",
+  "test/ingest/spool.test.ts",
+  "test/sync/**/*.test.ts",
+  "test/testing/mock.test.ts",
+  "test/instrument/delivery.test.ts",
+  "test/validation/hostile-input.test.ts",
+];
+const types = ["test/docs/**/*.test.ts"];
 const contract = [
   "test/contract/**/*.test.ts",
   "test/validation/property.test.ts",
@@ -21,8 +40,10 @@ const pkg = [
 ];
 const prism = "test/helpers/prism-global-setup.ts";
 
-/** The unit project, also what mutation testing runs (stryker.config.mjs, vitest.unit.config.ts). */
-export const unit = { include: ["test/**/*.test.ts"], exclude: [...contract, ...pkg] };
+export const unit = { include: ["test/**/*.test.ts"], exclude: [...integration, ...types, ...contract, ...pkg] };
+
+/** What mutation testing runs (vitest.unit.config.ts): every test that runs the code, without Prism or the build. */
+export const mutation = { include: ["test/**/*.test.ts"], exclude: [...types, ...contract, ...pkg] };
 
 export default defineConfig({
   test: {
@@ -30,6 +51,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     projects: [
       { extends: true, test: { name: "unit", ...unit } },
+      { extends: true, test: { name: "integration", include: integration } },
+      { extends: true, test: { name: "types", include: types } },
       { extends: true, test: { name: "contract", include: contract, globalSetup: [prism] } },
       {
         extends: true,

@@ -1,8 +1,8 @@
-// The unit project on its own, for tools that take a config rather than a project name
-// (Stryker's vitest runner runs every project of the config it is given).
+// The tests mutation testing runs (stryker.config.mjs): the "unit" and "integration" projects
+// as one config, since Stryker's vitest runner runs every project of the config it is given.
 import { defineConfig } from "vitest/config";
-import { unit } from "./vitest.config";
+import { mutation } from "./vitest.config";
 
 export default defineConfig({
-  test: { ...unit, testTimeout: 20_000, hookTimeout: 30_000, setupFiles: ["test/helpers/mutant-in-children.ts"] },
+  test: { ...mutation, testTimeout: 20_000, hookTimeout: 30_000, setupFiles: ["test/helpers/mutant-in-children.ts"] },
 });
