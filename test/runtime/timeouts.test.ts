@@ -59,12 +59,13 @@ describe("timeouts", () => {
   });
 
   it("start afresh for each attempt: a stalled first attempt, then an answer within the time", async () => {
-    // The second answer takes 100 ms: within a fresh 300 ms, but past a budget shared by the whole
-    // call, which the first attempt (300 ms) and the backoff (at least 375 ms) have used up.
+    // The second answer takes 100 ms: well within a fresh second (ample on a loaded machine), but
+    // past a budget shared by the whole call, which the first attempt (a second) and the backoff
+    // (at least 375 ms) have used up.
     server.handle((r, res, n) => (n === 1 ? stall(r, res, n) : void setTimeout(() => json(res, 200, ingestOk), 100)));
-    await expect(client({ timeout: new Timeout({ timeout: 300, connect: 300 }) }).ingest.units(event)).resolves.toEqual(
-      ingestOk,
-    );
+    await expect(
+      client({ timeout: new Timeout({ timeout: 1_000, connect: 1_000 }) }).ingest.units(event),
+    ).resolves.toEqual(ingestOk);
     expect(server.received).toHaveLength(2);
   });
 
