@@ -39,6 +39,34 @@ describe("debug logs", () => {
     expect(lines.join("\n")).not.toContain(KEY.slice(0, 12));
   });
 
+  it("give a duration that is the attempt's, and the request id from xproxy-request-id too", async () => {
+    server.handle((_r, res) => json(res, 200, ingestOk, { "xproxy-request-id": "req_proxy_7" }));
+    const { lines, logger } = capture();
+    await new AsyncPayi({ apiKey: KEY, baseURL: server.url, logLevel: "debug", logger }).ingest.units(event);
+    const [line] = lines.filter((l) => l.includes(" answered "));
+    expect(line).toMatch(/^POST \/api\/v1\/ingest answered 200 \(in \d+ ms, attempt 1 of 3, request id req_proxy_7\)$/);
+    // Well under the minute a loaded machine could ever take for a local answer.
+    expect(Number(/in (\d+) ms/.exec(line)![1])).toBeLessThan(60_000);
+  });
+
+  it("at info, say what is retried and why: the status, or the error", async () => {
+    server.handle((_r, res, n) =>
+      n === 1
+        ? json(res, 503, { message: "busy" }, { "retry-after-ms": "1" })
+        : n === 2
+          ? void res.socket!.destroy()
+          : json(res, 200, ingestOk),
+    );
+    const { lines, logger } = capture();
+    await new AsyncPayi({ apiKey: KEY, baseURL: server.url, logLevel: "info", logger }).ingest.units(event);
+    expect(lines).toEqual([
+      "POST /api/v1/ingest answered 503; retrying",
+      expect.stringMatching(
+        /^POST \/api\/v1\/ingest failed \(Connection error: .+ \(127\.0\.0\.1:\d+\)\.\); retrying$/,
+      ),
+    ]);
+  });
+
   it("are off below debug", async () => {
     server.handle((_r, res) => json(res, 200, ingestOk));
     const { lines, logger } = capture();

@@ -1,6 +1,6 @@
 // The key goes to the configured origin only: followed redirects keep it on the same origin and drop it elsewhere.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AsyncPayi } from "../../src/index.js";
+import { APIConnectionError, APIError, AsyncPayi } from "../../src/index.js";
 import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
 
 let home: TestServer;
@@ -105,5 +105,105 @@ describe("redirects", () => {
       res.end();
     });
     await expect(client().limits.retrieve({ limit_id: "lim_1" })).rejects.toThrow(/Too many redirects/);
+  });
+});
+
+describe("redirects, as fetch follows them", () => {
+  it("turns a POST answered 301 or 302 into a GET without the body or its content-type", async () => {
+    for (const status of [301, 302]) {
+      home.handle((r, res) =>
+        r.method === "POST"
+          ? void (res.writeHead(status, { location: "/api/v1/moved" }), res.end())
+          : json(res, 200, ingestOk),
+      );
+      await client().ingest.units(event);
+      expect(home.received.map((r) => r.method)).toEqual(["POST", "GET"]);
+      expect(home.received[1].body).toBe("");
+      expect(home.received[1].headers["content-type"], String(status)).toBeUndefined();
+      expect(home.received[1].headers["xproxy-api-key"]).toBe("test-key-redirects");
+    }
+  });
+
+  it("keeps a DELETE answered 301 a DELETE", async () => {
+    home.handle((r, res) =>
+      r.url === "/api/v1/limits/lim_1"
+        ? void (res.writeHead(301, { location: "/api/v1/limits/lim_1/moved" }), res.end())
+        : json(res, 200, { request_id: "req_del" }),
+    );
+    await client().limits.delete({ limit_id: "lim_1" });
+    expect(home.received.map((r) => `${r.method} ${r.url}`)).toEqual([
+      "DELETE /api/v1/limits/lim_1",
+      "DELETE /api/v1/limits/lim_1/moved",
+    ]);
+  });
+
+  it("follows ten redirects; the eleventh fails the call, and retrying would not help", async () => {
+    const hops = (n: number) =>
+      home.handle((r, res) => {
+        const at = Number(new URL(r.url, home.url).searchParams.get("hop") ?? 0);
+        if (at < n) {
+          res.writeHead(307, { location: `/api/v1/ingest?hop=${at + 1}` });
+          res.end();
+        } else json(res, 200, ingestOk);
+      });
+    hops(10);
+    await expect(client().ingest.units(event)).resolves.toEqual(ingestOk);
+    expect(home.received).toHaveLength(11);
+
+    hops(11);
+    const retrying = new AsyncPayi({ apiKey: "k-redirects", baseURL: home.url, maxRetries: 2, logLevel: "off" });
+    const err = await retrying.ingest.units(event).catch((e) => e);
+    expect(err).toBeInstanceOf(APIConnectionError);
+    expect(err.message).toBe("Too many redirects (more than 10).");
+    expect(home.received).toHaveLength(11);
+  });
+
+  it("a 3xx without a Location is the answer: an APIError with its status", async () => {
+    home.handle((_r, res) => json(res, 302, { message: "moved, somewhere" }));
+    const err = await client()
+      .ingest.units(event)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(APIError);
+    expect(err.status).toBe(302);
+    expect(err.message).toBe("302 moved, somewhere");
+    expect(home.received).toHaveLength(1);
+  });
+
+  it("a retry after a redirect to another origin starts again from the configured one, with the key", async () => {
+    home.handle((_r, res) => {
+      res.writeHead(307, { location: `${other.url}/api/v1/ingest` });
+      res.end();
+    });
+    other.handle((_r, res, n) =>
+      n === 1 ? json(res, 503, { message: "busy" }, { "retry-after-ms": "1" }) : json(res, 200, ingestOk),
+    );
+    const retrying = new AsyncPayi({ apiKey: "k-redirects", baseURL: home.url, maxRetries: 1, logLevel: "off" });
+    await expect(retrying.ingest.units(event)).resolves.toEqual(ingestOk);
+    expect(home.received.map((r) => r.headers["xproxy-api-key"])).toEqual(["k-redirects", "k-redirects"]);
+    expect(other.received.map((r) => r.headers["xproxy-api-key"])).toEqual([undefined, undefined]);
+  });
+
+  it("with a fetch that cannot show a redirect (a browser's), says so and does not retry", async () => {
+    home.handle((_r, res) => {
+      res.writeHead(302, { location: "/api/v1/moved" });
+      res.end();
+    });
+    // What a browser's fetch gives for redirect: "manual": an opaque answer, status 0, no headers.
+    const browserLike = async (url: string | URL | Request, init?: RequestInit) => {
+      const real = await fetch(url, init);
+      if (real.status < 300 || real.status > 399) return real;
+      await real.body?.cancel();
+      const opaque = new Response(null, { status: 200 });
+      Object.defineProperty(opaque, "type", { value: "opaqueredirect" });
+      Object.defineProperty(opaque, "status", { value: 0 });
+      return opaque;
+    };
+    const c = new AsyncPayi({ apiKey: "k-redirects", baseURL: home.url, fetch: browserLike, logLevel: "off" });
+    const err = await c.ingest.units(event).catch((e) => e);
+    expect(err).toBeInstanceOf(APIConnectionError);
+    expect(err.message).toMatch(
+      /answered a redirect, which this runtime cannot follow.*set baseURL to the final address/,
+    );
+    expect(home.received).toHaveLength(1);
   });
 });
