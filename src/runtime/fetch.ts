@@ -160,8 +160,8 @@ async function buffered(response: Response, maxBytes = Infinity): Promise<Respon
   // Not `!response.body`: asking for it would make the Node transport build a web stream.
   if (NULL_BODY.has(response.status)) return response;
   const text = await response.text();
-  // The Node transport stops reading at the bound; a fetch of another runtime is checked once read.
-  if (text.length > maxBytes)
+  // The Node transport stops reading at the bound; a fetch of another runtime is checked once read, in bytes.
+  if (new TextEncoder().encode(text).byteLength > maxBytes)
     throw Object.assign(new Error(`The response body is larger than maxResponseSize (${maxBytes} bytes).`), {
       code: TOO_LARGE,
     });

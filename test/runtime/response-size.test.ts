@@ -66,3 +66,35 @@ describe("maxResponseSize", () => {
     expect(() => client({ maxResponseSize: 0 })).toThrow(/maxResponseSize must be a positive number/);
   });
 });
+
+describe("maxResponseSize with a fetch of one's own", () => {
+  // A JSON body of `bytes` bytes in UTF-8, two bytes per "é".
+  const bodyOf = (bytes: number) => {
+    const base = Buffer.byteLength(JSON.stringify({ ...ingestOk, note: "" }));
+    return JSON.stringify({ ...ingestOk, note: "é".repeat((bytes - base) / 2) });
+  };
+
+  it("counts bytes, not characters: a body of exactly the bound is read, one past it fails and is not retried", async () => {
+    const bound = 10_000;
+    for (const [bytes, fits] of [
+      [bound, true],
+      [bound + 2, false],
+    ] as const) {
+      const text = bodyOf(bytes);
+      expect(Buffer.byteLength(text)).toBe(bytes);
+      expect(text.length).toBeLessThan(bound);
+      server.handle((_r, res) => {
+        res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+        res.end(text);
+      });
+      const result = client({ fetch: globalThis.fetch, maxResponseSize: bound }).ingest.units(event);
+      if (fits) await expect(result).resolves.toMatchObject(ingestOk);
+      else {
+        const err = await result.catch((e) => e);
+        expect(err).toBeInstanceOf(APIConnectionError);
+        expect(err.message).toBe("The response body is larger than maxResponseSize (10000 bytes).");
+        expect(server.received).toHaveLength(1);
+      }
+    }
+  });
+});
