@@ -60,3 +60,25 @@ describe("aborts", () => {
     expect(server.received).toHaveLength(0);
   });
 });
+
+describe("a signal shared by many calls", () => {
+  it("collects no listeners: twenty calls, each retried once, and Node warns of no leak", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      server.handle((_r, res, n) =>
+        n % 2 === 1 ? json(res, 503, errorBody(503, "busy"), { "retry-after-ms": "1" }) : json(res, 200, ingestOk),
+      );
+      const shutdown = new AbortController();
+      const c = client();
+      for (let i = 0; i < 20; i++) await c.ingest.units(event, { signal: shutdown.signal });
+      expect(server.received).toHaveLength(40);
+      // Node reports a listener leak on the next turn of the event loop.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(warnings.map((w) => w.message)).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});
