@@ -15,10 +15,13 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const fail = (o: ClientOptions) =>
-  new AsyncPayi({ apiKey: "test-key-conn", maxRetries: 0, logLevel: "off", ...o }).ingest
-    .units(event)
-    .catch((e: unknown) => e as APIConnectionError);
+const fail = (o: ClientOptions): Promise<APIConnectionError> =>
+  new AsyncPayi({ apiKey: "test-key-conn", maxRetries: 0, logLevel: "off", ...o }).ingest.units(event).then(
+    () => {
+      throw new Error("the call succeeded");
+    },
+    (e: APIConnectionError) => e,
+  );
 
 describe("connection errors", () => {
   it("name the reason and the host and port, with the default transport and with the platform's fetch", async () => {
