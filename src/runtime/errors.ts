@@ -67,7 +67,7 @@ export class APIError<
   constructor(status: TStatus, body: unknown, message: string | undefined, headers: THeaders) {
     const violations =
       status && status >= 400 && status < 500 ? parseViolations(headers?.get("sl-violations")) : undefined;
-    super(APIError.compose(status, body, message, violations));
+    super(composeMessage(status, body, message, violations));
     this.violations = violations;
     this.status = status;
     this.headers = (headers ? redactHeaders(headers) : undefined) as THeaders;
@@ -81,59 +81,12 @@ export class APIError<
       (typeof b?.request_id === "string" ? b.request_id : undefined);
   }
 
-  private static compose(
-    status: number | undefined,
-    body: unknown,
-    message: string | undefined,
-    violations: Violation[] | undefined,
-  ): string {
-    if (message) return message;
-    // A mock's body is an example, chosen by status: the violations are the reason.
-    if (violations) return `${status} refused by the mock: ${violations.map((v) => v.message).join("; ")}`;
-    const b = isObject(body) ? body : undefined;
-    const xe = b && isObject(b.xproxy_error) ? b.xproxy_error : undefined;
-    const parts: string[] = [];
-    if (typeof b?.message === "string" && b.message) parts.push(b.message);
-    else if (typeof xe?.message === "string" && xe.message) parts.push(xe.message);
-    if (typeof xe?.code === "string") parts.push(`(${xe.code})`);
-    if (!parts.length && typeof body === "string" && body)
-      parts.push(body.length > 200 ? `${body.slice(0, 200)}…` : body);
-    if (!parts.length && body !== undefined && b) parts.push(JSON.stringify(body).slice(0, 200));
-    const text = parts.join(" ") || "no body";
-    return status ? `${status} ${text}` : text;
-  }
-
   /**
    * The one place a non-2xx answer becomes an error of the right class. A server that echoes
    * the key back (in its message, say) does not get it into the error: `secret` is scrubbed.
    */
   static fromResponse(status: number, body: unknown, headers: Headers, secret?: string): APIError<number, Headers> {
-    const Class =
-      status === 400
-        ? BadRequestError
-        : status === 401
-          ? AuthenticationError
-          : status === 403
-            ? PermissionDeniedError
-            : status === 404
-              ? NotFoundError
-              : status === 409
-                ? ConflictError
-                : status === 422
-                  ? UnprocessableEntityError
-                  : status === 429
-                    ? RateLimitError
-                    : status >= 500
-                      ? InternalServerError
-                      : APIError;
-    return new (
-      Class as new (
-        status: number,
-        body: unknown,
-        message: undefined,
-        headers: Headers,
-      ) => APIError<number, Headers>
-    )(status, redactDeep(body, secret), undefined, redactHeaders(headers, secret));
+    return new (errorClassFor(status))(status, redactDeep(body, secret), undefined, redactHeaders(headers, secret));
   }
 }
 
@@ -195,6 +148,60 @@ export class APIResponseValidationError extends APIError<number, Headers> {
     super(status, body, message ?? `Response body does not match the spec: ${describe(issues)}`, headers);
     this.issues = issues;
   }
+}
+
+// Outside the class: a class whose body names it is emitted by esbuild under another name
+// (`_APIError`), which browser stack traces would show.
+
+/** The class of the error a non-2xx status becomes. */
+function errorClassFor(status: number) {
+  const Class =
+    status === 400
+      ? BadRequestError
+      : status === 401
+        ? AuthenticationError
+        : status === 403
+          ? PermissionDeniedError
+          : status === 404
+            ? NotFoundError
+            : status === 409
+              ? ConflictError
+              : status === 422
+                ? UnprocessableEntityError
+                : status === 429
+                  ? RateLimitError
+                  : status >= 500
+                    ? InternalServerError
+                    : APIError;
+  return Class as new (
+    status: number,
+    body: unknown,
+    message: undefined,
+    headers: Headers,
+  ) => APIError<number, Headers>;
+}
+
+/** An error's message: the one given, else the mock's violations, else what the body says. */
+function composeMessage(
+  status: number | undefined,
+  body: unknown,
+  message: string | undefined,
+  violations: Violation[] | undefined,
+): string {
+  if (message) return message;
+  // A mock's body is an example, chosen by status: the violations are the reason.
+  if (violations) return `${status} refused by the mock: ${violations.map((v) => v.message).join("; ")}`;
+  const b = isObject(body) ? body : undefined;
+  const xe = b && isObject(b.xproxy_error) ? b.xproxy_error : undefined;
+  const parts: string[] = [];
+  if (typeof b?.message === "string" && b.message) parts.push(b.message);
+  else if (typeof xe?.message === "string" && xe.message) parts.push(xe.message);
+  if (typeof xe?.code === "string") parts.push(`(${xe.code})`);
+  if (!parts.length && typeof body === "string" && body)
+    parts.push(body.length > 200 ? `${body.slice(0, 200)}…` : body);
+  if (!parts.length && body !== undefined && b) parts.push(JSON.stringify(body).slice(0, 200));
+  const text = parts.join(" ") || "no body";
+  return status ? `${status} ${text}` : text;
 }
 
 /** The header's list as the mock sent it, or undefined when it is not a list of violations. */

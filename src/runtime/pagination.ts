@@ -108,9 +108,11 @@ export class PagePromise<Item> extends Promise<Page<Item>> implements AsyncItera
 
   #response: (() => Promise<Response>) | undefined;
 
+  // `this`, not `PagePromise`: a class whose body names it is emitted by esbuild under another
+  // name (`_PagePromise`), which browser stack traces would show.
   static from<Item>(first: () => Promise<Page<Item>>, response?: () => Promise<Response>): PagePromise<Item> {
     let resolve!: (p: Page<Item> | PromiseLike<Page<Item>>) => void;
-    const promise = new PagePromise<Item>((r) => (resolve = r));
+    const promise = new this<Item>((r) => (resolve = r));
     promise.#response = response;
     resolve(first());
     return promise;

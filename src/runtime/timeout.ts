@@ -22,13 +22,19 @@ export class Timeout {
     if (issues.length) throw new PayiValidationError("Timeout", issues, "options");
   }
   static from(value: number | Timeout | { timeout?: number; connect?: number } | undefined): Timeout {
-    if (value instanceof Timeout) return value;
-    if (value === undefined) return new Timeout();
-    // A plain { timeout, connect } also arrives here when options crossed a thread.
-    if (typeof value === "object" && value !== null) return new Timeout(value);
-    return new Timeout({ timeout: value });
+    return toTimeout(value);
   }
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+// Outside the class: a class whose body names it is emitted by esbuild under another name
+// (`_Timeout`), which browser stack traces would show.
+function toTimeout(value: Parameters<typeof Timeout.from>[0]): Timeout {
+  if (value instanceof Timeout) return value;
+  if (value === undefined) return new Timeout();
+  // A plain { timeout, connect } also arrives here when options crossed a thread.
+  if (typeof value === "object" && value !== null) return new Timeout(value);
+  return new Timeout({ timeout: value });
+}

@@ -61,6 +61,22 @@ describe("the build", () => {
     ).toBe(expected);
   });
 
+  it("keeps class names in the browser build too (what bundlers for browsers resolve)", () => {
+    // Every exported class and function, named as it is exported: `APIError`, not `_APIError`.
+    const script = (entry: string) =>
+      `const x = await import("${root}dist/browser/${entry}.js");
+console.log(JSON.stringify(Object.entries(x).filter(([, v]) => typeof v === "function").map(([k, v]) => [k, v.name])));`;
+    for (const entry of ["index", "errors"]) {
+      const pairs: [string, string][] = JSON.parse(
+        execFileSync(process.execPath, ["--input-type=module", "-e", script(entry)], { encoding: "utf8" }),
+      );
+      expect(pairs.map(([k]) => k)).toEqual(expect.arrayContaining(["APIError", "NotFoundError"]));
+      if (entry === "index")
+        expect(pairs.map(([k]) => k)).toEqual(expect.arrayContaining(["AsyncPayi", "PagePromise", "Timeout"]));
+      expect(pairs.filter(([k, name]) => k !== name)).toEqual([]);
+    }
+  });
+
   it("names its declaration files plainly (no content hashes), and they import each other by those names", () => {
     const decls = readdirSync(join(root, "dist")).filter((f) => /\.d\.c?ts$/.test(f));
     expect(decls.filter((f) => /-[A-Za-z0-9_-]{8}\.d\.c?ts$/.test(f))).toEqual([]);
