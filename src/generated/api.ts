@@ -16,7 +16,7 @@ export interface ErrorResponse extends Schema<"ErrorResponse"> {}
  */
 export interface XproxyError extends Schema<"XproxyError"> {}
 /**
- * A cost in the currency of the account.
+ * An amount of cost.
  */
 export interface CostDetailsBase extends Schema<"CostDetailsBase"> {}
 /**
@@ -168,7 +168,7 @@ export interface AzureResource extends Schema<"AzureResource"> {}
  */
 export interface GoogleVertexResource extends Schema<"GoogleVertexResource"> {}
 /**
- * The resource whose prices this one uses.
+ * The resource another one is mapped to.
  */
 export interface MappedResource extends Schema<"MappedResource"> {}
 /**
@@ -212,7 +212,7 @@ export interface KpiListResponse extends Schema<"KpiListResponse"> {}
  */
 export interface KpiListResponsePage extends Schema<"KpiListResponsePage"> {}
 /**
- * Scores to give KPIs.
+ * The score to give one KPI.
  */
 export interface KpiScoreRequest extends Schema<"KpiScoreRequest"> {}
 /**
@@ -1358,7 +1358,7 @@ export interface ApiTree<Opts, Ret extends { [Id in OperationId]: unknown }> {
        *
        * `PUT /api/v1/use_cases/instances/{use_case_name}/{use_case_id}/kpis/{kpi_name}`.
        *
-       * @param params One object with `use_case_name`, `use_case_id`, `kpi_name` (path); the fields of `KpiScoreRequest` (body). Body: Scores to give KPIs.
+       * @param params One object with `use_case_name`, `use_case_id`, `kpi_name` (path); the fields of `KpiScoreRequest` (body). Body: The score to give one KPI.
        * @param params.use_case_name The name of the use case definition.
        * @param params.use_case_id The id of the use case instance.
        * @param params.kpi_name The name of the KPI.

@@ -857,9 +857,9 @@ export interface components {
             /** What went wrong, in words. */
             message?: string | null;
         };
-        /** A cost in the currency of the account. */
+        /** An amount of cost. */
         CostDetailsBase: {
-            /** The cost at list price. */
+            /** The cost. */
             base: number;
         };
         /** A total cost, with the part over the limit. */
@@ -880,17 +880,17 @@ export interface components {
         };
         /** How many requests ended in each state. */
         RequestsData: {
-            /** Requests a limit blocked. */
+            /** Requests the limit blocked (state `blocked`). */
             blocked: number;
-            /** Requests blocked by a limit outside Pay-i. */
+            /** Requests counted in the state `blocked_external`. */
             blocked_external: number;
-            /** Requests that went over a limit. */
+            /** Requests counted in the state `exceeded`. */
             exceeded: number;
-            /** Requests that failed. */
+            /** Requests counted in the state `failed`. */
             failed: number;
-            /** Requests that went through. */
+            /** Requests counted in the state `ok`. */
             ok: number;
-            /** Requests let through over an `allow` limit. */
+            /** Requests an `allow` limit let through beyond its maximum (state `overrun`). */
             overrun: number;
             /** Every request counted. */
             total: number;
@@ -923,7 +923,7 @@ export interface components {
             max: number;
             /** The cost and requests counted against the limit so far. */
             totals: components["schemas"]["TotalCostData"];
-            /** The fraction of `max` (0 to 1) at which the limit reports it is near exhaustion. */
+            /** The fraction of `max` (such as 0.8) from which spending counts as at risk; when null, `max` itself. */
             threshold?: number | null;
         };
         /** A limit, as the service answers it. */
@@ -991,11 +991,11 @@ export interface components {
             max: number;
             /** An id of your choosing; the service makes one when it is omitted. */
             limit_id?: string | null;
-            /** `block` refuses requests once `max` is reached; `allow` (the default) lets them through and records the overrun. */
+            /** `block` refuses requests once `max` is reached; `allow` lets them through and records the overrun. */
             limit_type?: components["schemas"]["LimitType"];
             /** Properties to attach to the limit. */
             properties?: components["schemas"]["PropertyMap"] | null;
-            /** The fraction of `max` (0 to 1) at which to warn. */
+            /** The fraction of `max` (such as 0.8) from which spending counts as at risk; when omitted, `max` itself. */
             threshold?: number | null;
         };
         /** The changes to a limit; what is left out keeps its value. */
@@ -1051,7 +1051,7 @@ export interface components {
             provider_request_headers?: components["schemas"]["HeaderInfo"][] | null;
             /** The request sent to the provider, as JSON text. */
             provider_request_json?: string | null;
-            /** The reasoning part of the provider request, as JSON text. */
+            /** Reasoning data of the provider request, as JSON text. */
             provider_request_reasoning_json?: string | null;
             /** The function (tool) calls in the provider's answer. */
             provider_response_function_calls?: components["schemas"]["ProviderResponseFunctionCall"][] | null;
@@ -1065,7 +1065,7 @@ export interface components {
             provider_uri?: string | null;
             /** The resource used, such as `gpt-4o`. */
             resource?: string | null;
-            /** Time from sending the request until the first completion (not reasoning) token arrived. */
+            /** Time from sending the request until the first completion token arrived. */
             time_to_first_completion_token_ms?: number | null;
             /** Time from sending the request until the first token arrived. */
             time_to_first_token_ms?: number | null;
@@ -1094,7 +1094,7 @@ export interface components {
             provider_request_headers?: components["schemas"]["HeaderInfo"][] | null;
             /** The request sent to the provider, as JSON text. */
             provider_request_json?: string | null;
-            /** The reasoning part of the provider request, as JSON text. */
+            /** Reasoning data of the provider request, as JSON text. */
             provider_request_reasoning_json?: string | null;
             /** The function (tool) calls in the provider's answer. */
             provider_response_function_calls?: components["schemas"]["ProviderResponseFunctionCall"][] | null;
@@ -1108,7 +1108,7 @@ export interface components {
             provider_uri?: string | null;
             /** The resource used, such as `gpt-4o`. */
             resource?: string | null;
-            /** Time from sending the request until the first completion (not reasoning) token arrived. */
+            /** Time from sending the request until the first completion token arrived. */
             time_to_first_completion_token_ms?: number | null;
             /** Time from sending the request until the first token arrived. */
             time_to_first_token_ms?: number | null;
@@ -1122,7 +1122,7 @@ export interface components {
             limit_ids?: string[] | null;
             /** Tags to record with the event. */
             request_tags?: string[] | null;
-            /** The scope of the resource. */
+            /** The scope of the resource, as `resource_scope` of `ingest.units`: `global`, `datazone` or `region`, optionally narrowed, such as `datazone.us`. */
             scope?: string | null;
             /** The use case instance the event belongs to. */
             use_case_id?: string | null;
@@ -1139,7 +1139,7 @@ export interface components {
         BulkIngestError: {
             /** The index of the event in the request. */
             item_index?: number | null;
-            /** What Pay-i recorded for the refused event, if anything. */
+            /** Why the event was refused: the error, with its status, message and Pay-i error code. */
             xproxy_result?: components["schemas"]["ErrorResponse"] | null;
         };
         /** What the service answered to a bulk ingest: how many events it took and which it refused. */
@@ -1150,11 +1150,11 @@ export interface components {
             ingest_timestamp: string;
             /** The id of this call, for support. */
             request_id: string;
-            /** How many events were refused. */
+            /** A count of the batch's errors, as the service reports it; `errors` lists the refused events. */
             error_count?: number | null;
             /** The refused events, each with its index in the batch and the reason. */
             errors?: components["schemas"]["BulkIngestError"][] | null;
-            /** How many of the batch's events had an error. */
+            /** A count of the batch's events with an error, as the service reports it; `errors` lists the refused events. */
             item_error_count?: number | null;
             /** How many events the batch held. */
             total_count?: number | null;
@@ -1192,7 +1192,7 @@ export interface components {
         XproxyResult: {
             /** The account the request was attributed to. */
             account_name?: string | null;
-            /** What Pay-i did about the request. */
+            /** Actions the service reports for the request, as text. */
             actions?: string[] | null;
             /** The limits that blocked the request. */
             blocked_limit_ids?: string[] | null;
@@ -1222,7 +1222,7 @@ export interface components {
             use_case_step?: string | null;
             /** The user the request was attributed to. */
             user_id?: string | null;
-            /** Warnings about the request, such as a limit passing its threshold. */
+            /** Warnings the service gives about the request, as text. */
             warnings?: string[] | null;
         };
         /** What the service answered to an ingested event. */
@@ -1280,23 +1280,23 @@ export interface components {
             /** The generative AI scale units provisioned. */
             gsus: number;
         };
-        /** The resource whose prices this one uses. */
+        /** The resource another one is mapped to. */
         MappedResource: {
             /** The category of the resource mapped to. */
             category?: string | null;
             /** The resource mapped to. */
             resource?: string | null;
             /**
-             * The scope of the mapping.
+             * The scope of the resource mapped to: `global`, `datazone` or `region`.
              * @enum {string|null}
              */
             scope?: "global" | "datazone" | "region" | null;
-            /** The sub-scope of the mapping. */
+            /** What narrows `scope`, such as one data zone or region. */
             sub_scope?: string | null;
         };
         /** One version of a resource and its prices. */
         CategoryResourceResponse: {
-            /** Whether this version of the resource is the one in use. */
+            /** Whether the resource is active; lists filter on it with `active`. */
             active: boolean;
             /** The category of the resource. */
             category: string;
@@ -1320,7 +1320,7 @@ export interface components {
             azure_resource?: components["schemas"]["AzureResource"] | null;
             /** Whether the resource bills by characters rather than tokens. */
             character_billing?: boolean | null;
-            /** For provisioned capacity: the cost of an hour. */
+            /** The cost of an hour of the resource, for one priced by the hour. */
             cost_per_hour?: number | null;
             /** When the resource was deprecated, if it was. */
             deprecated_timestamp?: string | null;
@@ -1330,9 +1330,9 @@ export interface components {
             end_timestamp?: string | null;
             /** For a resource provisioned on Google Vertex AI: what was provisioned. */
             google_vertex_resource?: components["schemas"]["GoogleVertexResource"] | null;
-            /** The input size from which large-context prices apply. */
+            /** The input size (in units, such as tokens) from which a request is priced with the `_large_context` unit kinds. */
             large_context_threshold?: number | null;
-            /** The resource whose prices this one uses, if it maps to one. */
+            /** The resource this one is mapped to, if any. */
             mapped_resource?: components["schemas"]["MappedResource"] | null;
             /** The most input units a request may use. */
             max_input_units?: number | null;
@@ -1340,7 +1340,7 @@ export interface components {
             max_output_units?: number | null;
             /** The most units, in and out, a request may use. */
             max_total_units?: number | null;
-            /** For provisioned capacity: the reservation's id. */
+            /** The id of the reservation the resource belongs to, if any. */
             reservation_id?: string | null;
         };
         /** A page of resources, or of the versions of one resource. */
@@ -1412,7 +1412,7 @@ export interface components {
             /** The cursor of the next page; absent, null or empty on the last one. */
             cursor?: string | null;
         };
-        /** Scores to give KPIs. */
+        /** The score to give one KPI. */
         KpiScoreRequest: {
             /** The score; a boolean for boolean KPIs. */
             score?: boolean | number | null;
@@ -1425,7 +1425,7 @@ export interface components {
             limit_type?: components["schemas"]["LimitType"] | null;
             /** Properties of each instance's limit. */
             properties?: components["schemas"]["PropertyMap"] | null;
-            /** The fraction of `max` at which to warn. */
+            /** The fraction of `max` from which spending counts as at risk, as for a limit. */
             threshold?: number | null;
         };
         /** The limit each instance of a use case gets. */
@@ -1436,7 +1436,7 @@ export interface components {
             limit_type?: components["schemas"]["LimitType"];
             /** Properties of each instance's limit. */
             properties?: components["schemas"]["PropertyMap"] | null;
-            /** The fraction of `max` at which to warn. */
+            /** The fraction of `max` from which spending counts as at risk, as for a limit. */
             threshold?: number | null;
         };
         /** A use case definition. */
@@ -1549,7 +1549,7 @@ export interface components {
             limit_tags?: string[] | null;
             /** `block` or `allow`, as for a limit. */
             limit_type?: components["schemas"]["LimitType"] | null;
-            /** The fraction of `max` at which to warn. */
+            /** The fraction of `max` from which spending counts as at risk, as for a limit. */
             threshold?: number | null;
         };
         /**
@@ -1563,7 +1563,7 @@ export interface components {
             limit_tags?: string[] | null;
             /** `block` or `allow`, as for a limit. */
             limit_type?: components["schemas"]["LimitType"];
-            /** The fraction of `max` at which to warn. */
+            /** The fraction of `max` from which spending counts as at risk, as for a limit. */
             threshold?: number | null;
         };
         /**

@@ -23,7 +23,7 @@ export const zErrorResponse = z.object({
 });
 
 /**
- * A cost in the currency of the account.
+ * An amount of cost.
  */
 export const zCostDetailsBase = z.object({
     base: z.number()
@@ -405,7 +405,7 @@ export const zGoogleVertexResource = z.object({
 });
 
 /**
- * The resource whose prices this one uses.
+ * The resource another one is mapped to.
  */
 export const zMappedResource = z.object({
     category: z.nullish(z.string()),
@@ -525,7 +525,7 @@ export const zKpiListResponsePage = z.object({
 });
 
 /**
- * Scores to give KPIs.
+ * The score to give one KPI.
  */
 export const zKpiScoreRequest = z.object({
     score: z.nullish(z.union([

@@ -21,6 +21,7 @@ ingested.xproxy_result;
 await client.experiences.retrieve({ experience_id: "e" });
 export let kind: ExperienceType | undefined;
 await client.limits.update({ limit_id: "lim_1", max: 5 }, { timeout: 1000 });
+(await client.ingest.bulk({ events: [] })).errors?.[0]?.xproxy_result;
 new Payi().categories.resources.retrieve({ category: "system.openai", resource: "gpt-4o", resource_id: "r" }, { maxRetries: 0 });
 `;
 
@@ -117,6 +118,10 @@ export function editorChecks(from: "src" | "dist") {
       expect(hover("xproxy_result").docs).toBe(
         "What Pay-i recorded: the event's request id, its cost and the state of its limits.",
       );
+      // A refused event of a bulk ingest carries the error, not a record of the event.
+      const refused = hover("xproxy_result", 1);
+      expect(refused.display).toMatch(/^\(property\) xproxy_result\?: \{\s+message: string;/);
+      expect(refused.docs).toBe("Why the event was refused: the error, with its status, message and Pay-i error code.");
     });
 
     it("documents calls, and marks deprecated ones", () => {
