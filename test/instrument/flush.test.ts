@@ -1,5 +1,8 @@
 // What flush() and shutdown() wait for: the events of the calls that ended before them,
 // through Pay-i's retries; a call its provider SDK is about to retry is not reported early.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { describe, expect, it, vi } from "vitest";
@@ -109,6 +112,27 @@ describe("payi/instrument flush() and shutdown()", () => {
     await pi.flush();
     expect(payi.received).toHaveLength(3);
     expect(errors).toHaveLength(1);
+  });
+
+  it("ingest mode with a spool: an event Pay-i could not take yet stays spooled, and a later flush() delivers it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "payi-instrument-flush-"));
+    try {
+      provider.handle((_req, res) => json(res, 200, chatCompletion("chatcmpl-f6", openaiUsage(2, 1))));
+      payi.handle((_req, res) => json(res, 503, { message: "busy", statusCode: 503 }));
+      const errors: Error[] = [];
+      const pi = instrument(payiClient(), { queue: { spool: dir }, onError: (e) => errors.push(e) });
+      const client = pi.openai(new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 0 }));
+      await client.chat.completions.create({ model: "gpt-4o", messages });
+      await pi.flush();
+      expect(payi.received).toHaveLength(1);
+      expect(errors).toEqual([]);
+      payi.reset();
+      await pi.flush();
+      expect(payi.events().map((e) => e.provider_response_id)).toEqual(["chatcmpl-f6"]);
+      await pi.shutdown();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("direct mode: flush() resolves once Pay-i answered the event, after its own retries", async () => {
