@@ -1,11 +1,14 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Five projects, by what their tests need. A new test file lands in "unit" unless a list below
 // names it: keep it fast (answers at once, no real waits), or add it to the list that fits.
-// - "unit": neither the build nor the mock, and no real waits. `npm run test:unit`, in seconds.
+// - "unit": neither the build nor the mock, and no real waits. `npm run test:unit`, in seconds:
+//   its files share workers (not node_modules' state: see test/helpers/fresh-modules.ts).
 // - "integration": no build or mock either, but real time and real processes: local servers
-//   that stall or make the client wait (retries, backoff, timeouts, stalled batches), child
-//   processes (kills, exits), the sync client's worker thread, large bodies, property runs.
+//   that stall or make the client or a provider SDK wait (retries, backoff, timeouts, stalled
+//   batches), the garbage collector, child processes (kills, exits), the sync client's worker
+//   thread, large bodies, property runs.
 // - "types": what the TypeScript compiler says (the README's samples, an editor's hovers).
 // - "contract": one Prism serving the spec (its global setup), for the tests against the mock.
 // - "package": the built dist/ as well (its global setup builds it), for the packed package,
@@ -22,6 +25,9 @@ const integration = [
   "test/sync/**/*.test.ts",
   "test/testing/mock.test.ts",
   "test/instrument/delivery.test.ts",
+  "test/instrument/flush.test.ts",
+  "test/instrument/abort.test.ts",
+  "test/instrument/abandoned.test.ts",
   "test/validation/hostile-input.test.ts",
 ];
 const types = ["test/docs/**/*.test.ts"];
@@ -49,8 +55,22 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // "unit" waits for nothing: it runs first, a file per core. The others keep vitest's default
+    // (cores - 1), which leaves their waits and timeouts a core to spare.
+    sequence: { groupOrder: 1 },
     projects: [
-      { extends: true, test: { name: "unit", ...unit } },
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          ...unit,
+          maxWorkers: availableParallelism(),
+          sequence: { groupOrder: 0 },
+          // Files share a worker, each with the SDK's modules afresh (test/helpers/fresh-modules.ts).
+          isolate: false,
+          setupFiles: ["test/helpers/fresh-modules.ts"],
+        },
+      },
       { extends: true, test: { name: "integration", include: integration } },
       { extends: true, test: { name: "types", include: types } },
       { extends: true, test: { name: "contract", include: contract, globalSetup: [prism] } },

@@ -227,7 +227,12 @@ describe("payi/instrument with @anthropic-ai/sdk", () => {
 
     payi.reset();
     provider.handle((_req, res) =>
-      json(res, 500, { type: "error", error: { type: "api_error", message: "boom" } }, { "request-id": "req_500" }),
+      json(
+        res,
+        500,
+        { type: "error", error: { type: "api_error", message: "boom" } },
+        { "request-id": "req_500", "retry-after-ms": "20" },
+      ),
     );
     await expect(client.messages.create(ask)).rejects.toBeInstanceOf(Anthropic.InternalServerError);
     await pi.flush();

@@ -144,7 +144,9 @@ describe("payi/instrument with openai: JSON answers", () => {
   });
 
   it("a failed call is ingested with the provider's status and its error body; the caller gets the SDK's error", async () => {
-    provider.handle((_req, res) => json(res, 500, { error: { message: "boom", type: "server_error" } }));
+    provider.handle((_req, res) =>
+      json(res, 500, { error: { message: "boom", type: "server_error" } }, { "retry-after-ms": "20" }),
+    );
     const pi = instrument(payiClient());
     const client = pi.openai(openai({ maxRetries: 1 }));
     await expect(
