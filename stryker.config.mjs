@@ -15,6 +15,8 @@ export default {
   incrementalFile: "reports/stryker-incremental.json",
   concurrency: 1,
   timeoutMS: 20_000,
+  // The initial run of every test takes minutes at nice 19 on a busy machine (default: 5).
+  dryRunTimeoutMinutes: 30,
   reporters: ["clear-text", "progress", "html", "json"],
   htmlReporter: { fileName: "reports/mutation/index.html" },
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
