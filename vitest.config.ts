@@ -19,6 +19,7 @@ const integration = [
   "test/runtime/timeouts.test.ts",
   "test/runtime/transport.test.ts",
   "test/runtime/response-size.test.ts",
+  "test/runtime/process-exit.test.ts",
   "test/ingest/queue.test.ts",
   "test/ingest/durability.test.ts",
   "test/ingest/spool.test.ts",
