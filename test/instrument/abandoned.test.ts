@@ -3,12 +3,14 @@
 import v8 from "node:v8";
 import vm from "node:vm";
 import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
 import OpenAI from "openai";
 import { describe, expect, it, vi } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { instrument } from "../../src/instrument/index.js";
 import type { TestServer } from "../helpers/server.js";
 import { chatChunks, openaiUsage, sse, type FakePayi, useFakes } from "./fakes.js";
+import { geminiChunks } from "./fakes/gemini.js";
 
 let provider: TestServer;
 let payi: FakePayi;
@@ -131,6 +133,30 @@ describe("payi/instrument: streams let go unfinished", () => {
     await collectUntilIngested(1);
     expect(payi.events()).toMatchObject([
       { provider_response_id: "msg_gc2", properties: { "system.failure": "stream_abandoned" } },
+    ]);
+    await socketClosed;
+  });
+
+  it("a Gemini stream dropped after its first chunk is ingested once collected", async () => {
+    const chunks = geminiChunks(["a", "b", "c"], { promptTokenCount: 9, candidatesTokenCount: 3, totalTokenCount: 12 });
+    const socketClosed = halfAnswer(chunks.slice(0, 2));
+    const { pi } = setup();
+    const gemini = new GoogleGenAI({
+      apiKey: "local-key",
+      httpOptions: { baseUrl: provider.url, fetch: pi.googleFetch() },
+    });
+    await (async () => {
+      const stream = await gemini.models.generateContentStream({ model: "gemini-2.5-flash", contents: "Hi" });
+      await stream.next();
+    })();
+    await collectUntilIngested(1);
+    expect(payi.events()).toMatchObject([
+      {
+        category: "system.google.vertex",
+        resource: "google.gemini-2.5-flash",
+        units: { text: { input: 9, output: 0 } },
+        properties: { "system.failure": "stream_abandoned" },
+      },
     ]);
     await socketClosed;
   });
