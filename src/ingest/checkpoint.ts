@@ -9,7 +9,7 @@ import { PayiError } from "../runtime/errors.js";
 export interface CheckpointData {
   /** Source events 0..settled-1 are settled. */
   settled: number;
-  /** Half-open [from, to) ranges settled beyond that, sorted, disjoint. */
+  /** Half-open [from, to) ranges settled beyond that (written sorted and disjoint; read in any order). */
   ahead: [number, number][];
 }
 
@@ -21,7 +21,7 @@ export function readCheckpoint(text: string, file: string): CheckpointData {
   try {
     data = JSON.parse(t);
   } catch {
-    data = undefined;
+    // Not JSON: data stays undefined, refused below.
   }
   if (typeof data === "number") data = { settled: data, ahead: [] };
   const d = data as Partial<CheckpointData> | undefined;
@@ -36,7 +36,7 @@ export function readCheckpoint(text: string, file: string): CheckpointData {
   }
   return {
     settled: d.settled!,
-    ahead: d.ahead.map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]),
+    ahead: d.ahead.map(([a, b]) => [a, b] as [number, number]),
   };
 }
 
@@ -53,19 +53,9 @@ export class Settled {
     return i < this.#prefix || this.#ahead.some(([a, b]) => i >= a && i < b);
   }
 
-  /** Marks source indices (ascending) settled. */
+  /** Marks source indices settled. */
   add(indices: number[]): void {
-    let from = -1;
-    let to = -1;
-    for (const i of indices) {
-      if (i === to) to++;
-      else {
-        if (from >= 0) this.#insert(from, to);
-        from = i;
-        to = i + 1;
-      }
-    }
-    if (from >= 0) this.#insert(from, to);
+    for (const i of indices) this.#insert(i, i + 1);
   }
 
   toJSON(): string {
