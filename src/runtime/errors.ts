@@ -30,14 +30,16 @@ export interface Violation {
   severity?: string;
 }
 
-const describe = (issues: ValidationIssue[]) => issues.map((i) => `${i.path || "(params)"}: ${i.message}`).join("; ");
+/** The issues as text; `whole` names what an empty path points to. */
+const describe = (issues: ValidationIssue[], whole: string) =>
+  issues.map((i) => `${i.path || whole}: ${i.message}`).join("; ");
 
 /** Params (or client options) that cannot be sent: nothing left the process. */
 export class PayiValidationError extends PayiError {
   override name = "PayiValidationError";
   readonly issues: ValidationIssue[];
   constructor(operation: string, issues: ValidationIssue[], what: "params" | "options" = "params") {
-    super(`Invalid ${what} for ${operation}: ${describe(issues)}`);
+    super(`Invalid ${what} for ${operation}: ${describe(issues, `(${what})`)}`);
     this.issues = issues;
   }
 }
@@ -145,7 +147,7 @@ export class APIResponseValidationError extends APIError<number, Headers> {
   override name = "APIResponseValidationError";
   readonly issues: ValidationIssue[];
   constructor(status: number, body: unknown, headers: Headers, issues: ValidationIssue[], message?: string) {
-    super(status, body, message ?? `Response body does not match the spec: ${describe(issues)}`, headers);
+    super(status, body, message ?? `Response body does not match the spec: ${describe(issues, "(body)")}`, headers);
     this.issues = issues;
   }
 }
@@ -199,7 +201,8 @@ function composeMessage(
   if (typeof xe?.code === "string") parts.push(`(${xe.code})`);
   if (!parts.length && typeof body === "string" && body)
     parts.push(body.length > 200 ? `${body.slice(0, 200)}…` : body);
-  if (!parts.length && body !== undefined && b) parts.push(JSON.stringify(body).slice(0, 200));
+  // Any other JSON (an object without a message, an array, a number) as it came.
+  if (!parts.length && body !== undefined && typeof body !== "string") parts.push(JSON.stringify(body).slice(0, 200));
   const text = parts.join(" ") || "no body";
   return status ? `${status} ${text}` : text;
 }
