@@ -70,9 +70,11 @@ export class APIPromise<T> extends Promise<T> {
 export async function unread(response: Response): Promise<Response> {
   if (!response.bodyUsed) return response;
   const text = await bodyText(response);
-  return new Response(text === "" ? null : text, {
+  const copy = new Response(text === "" ? null : text, {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
   });
+  // A constructed Response has no URL of its own: the answer's is kept.
+  return Object.defineProperty(copy, "url", { value: response.url });
 }

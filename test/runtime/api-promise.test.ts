@@ -36,13 +36,18 @@ describe("a call's promise", () => {
     expect(data).toEqual(ingestOk);
     expect(response.status).toBe(200);
     expect(response.headers.get("x-request-id")).toBe("req_with");
+    expect([response.url, response.statusText]).toEqual([`${server.url}/api/v1/ingest`, "OK"]);
     expect(server.received).toHaveLength(1);
   });
 
   it(".asResponse() gives the response with its body unread", async () => {
     server.handle((_r, res) => json(res, 201, ingestOk));
     const response = await client().ingest.units(event).asResponse();
-    expect(response.status).toBe(201);
+    expect([response.status, response.statusText, response.url]).toEqual([
+      201,
+      "Created",
+      `${server.url}/api/v1/ingest`,
+    ]);
     expect(response.bodyUsed).toBe(false);
     expect(JSON.parse(await response.text())).toEqual(ingestOk);
   });

@@ -47,6 +47,10 @@ describe("connection errors", () => {
     const err2 = await fail({ baseURL: "http://localhost", fetch: () => Promise.reject(wrapped) });
     expect(err2.message).toBe("Connection error: proxy refused the tunnel (localhost:80).");
 
+    const nothing = await fail({ baseURL: "http://localhost:8080", fetch: () => Promise.reject(undefined) });
+    expect(nothing).toBeInstanceOf(APIConnectionError);
+    expect(nothing.message).toBe("Connection error (localhost:8080).");
+
     const err3 = await fail({ baseURL: "http://localhost:8080", fetch: () => Promise.reject("no") });
     expect(err3).toBeInstanceOf(APIConnectionError);
     expect(err3.message).toBe("Connection error (localhost:8080).");

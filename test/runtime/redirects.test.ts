@@ -158,6 +158,23 @@ describe("redirects, as fetch follows them", () => {
     expect(home.received).toHaveLength(11);
   });
 
+  it("a 300 or a 304 with a Location is the answer, as fetch has it, and so is a 201 naming what it created", async () => {
+    for (const status of [300, 304]) {
+      home.handle((_r, res) => void (res.writeHead(status, { location: "/api/v1/elsewhere" }), res.end()));
+      const err = await client()
+        .ingest.units(event)
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(APIError);
+      expect(err.status).toBe(status);
+      expect(home.received).toHaveLength(1);
+    }
+    home.handle((_r, res) => json(res, 201, ingestOk, { location: "/api/v1/ingest/req_local_1" }));
+    await expect(client().ingest.units(event)).resolves.toEqual(ingestOk);
+    home.handle((_r, res) => json(res, 404, { message: "gone" }, { location: "/api/v1/elsewhere" }));
+    await expect(client().ingest.units(event)).rejects.toMatchObject({ status: 404 });
+    expect(home.received).toHaveLength(1);
+  });
+
   it("a 3xx without a Location is the answer: an APIError with its status", async () => {
     home.handle((_r, res) => json(res, 302, { message: "moved, somewhere" }));
     const err = await client()

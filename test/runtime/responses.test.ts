@@ -1,6 +1,6 @@
 // Raw and streaming responses: the answer's status and headers, the body read only when asked.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AsyncPayi, RateLimitError } from "../../src/index.js";
+import { APITimeoutError, AsyncPayi, RateLimitError } from "../../src/index.js";
 import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
@@ -76,6 +76,33 @@ describe("withStreamingResponse", () => {
     expect(streamed.status).toBe(200);
     expect(server.received).toHaveLength(1);
   });
+
+  it("reads its body once: parse() after text() rejects, as a second text() does", async () => {
+    server.handle((_r, res) => json(res, 200, ingestOk));
+    const streamed = await client().withStreamingResponse.ingest.units(event);
+    expect(JSON.parse(await streamed.text())).toEqual(ingestOk);
+    expect(streamed.bodyUsed).toBe(true);
+    await expect(streamed.parse()).rejects.toThrow(/already been read/);
+    await expect(streamed.text()).rejects.toThrow(/already been read/);
+  });
+
+  it.each([
+    ["the default transport", undefined],
+    ["the platform's fetch", globalThis.fetch],
+  ])(
+    "reads its body within the call's timeout, with %s: a body that stalls is an APITimeoutError",
+    async (_n, fetch) => {
+      server.handle((_r, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"request_id":');
+      });
+      const c = new AsyncPayi({ apiKey: "test-key-raw", baseURL: server.url, timeout: 300, maxRetries: 0, fetch });
+      const streamed = await c.withStreamingResponse.ingest.units(event);
+      const err = await streamed.text().catch((e) => e);
+      expect(err).toBeInstanceOf(APITimeoutError);
+      expect(err.message).toBe("Request timed out.");
+    },
+  );
 
   it("exposes the body as a stream of bytes", async () => {
     server.handle((_r, res) => json(res, 200, ingestOk));

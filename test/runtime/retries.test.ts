@@ -58,6 +58,21 @@ describe("retries", () => {
     expect(server.received).toHaveLength(1);
   });
 
+  it("x-should-retry: true retries even an answer that has no body (a 304)", async () => {
+    server.handle((_r, res, n) =>
+      n === 1
+        ? void (res.writeHead(304, { "x-should-retry": "true", "retry-after-ms": "5" }), res.end())
+        : json(res, 200, ingestOk),
+    );
+    const retries: string[] = [];
+    const quiet = () => {};
+    const logger = { debug: quiet, warn: quiet, error: quiet, info: (m: string) => retries.push(m) };
+    const logged = new AsyncPayi({ apiKey: "test-key-retries", baseURL: server.url, logLevel: "info", logger });
+    await expect(logged.ingest.units(event)).resolves.toEqual(ingestOk);
+    expect(server.received).toHaveLength(2);
+    expect(retries).toEqual(["POST /api/v1/ingest answered 304; retrying"]);
+  });
+
   it("x-should-retry is read without regard to case", async () => {
     failThenOk(1, 503, { "x-should-retry": "FALSE" });
     await expect(client.ingest.units(event)).rejects.toBeInstanceOf(InternalServerError);
