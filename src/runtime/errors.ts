@@ -74,6 +74,7 @@ export class APIError<
     this.status = status;
     this.headers = (headers ? redactHeaders(headers) : undefined) as THeaders;
     this.body = body;
+    // Stryker disable next-line ConditionalExpression: always true is equivalent, no other JSON value has these fields.
     const b = isObject(body) ? body : undefined;
     const xe = b && isObject(b.xproxy_error) ? b.xproxy_error : undefined;
     this.code = typeof xe?.code === "string" ? xe.code : undefined;
@@ -193,12 +194,14 @@ function composeMessage(
   if (message) return message;
   // A mock's body is an example, chosen by status: the violations are the reason.
   if (violations) return `${status} refused by the mock: ${violations.map((v) => v.message).join("; ")}`;
+  // Stryker disable next-line ConditionalExpression: always true is equivalent, no other JSON value has these fields.
   const b = isObject(body) ? body : undefined;
   const xe = b && isObject(b.xproxy_error) ? b.xproxy_error : undefined;
   const parts: string[] = [];
   if (typeof b?.message === "string" && b.message) parts.push(b.message);
   else if (typeof xe?.message === "string" && xe.message) parts.push(xe.message);
   if (typeof xe?.code === "string") parts.push(`(${xe.code})`);
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, an empty text adds no words.
   if (!parts.length && typeof body === "string" && body)
     parts.push(body.length > 200 ? `${body.slice(0, 200)}…` : body);
   // Any other JSON (an object without a message, an array, a number) as it came.
@@ -212,8 +215,10 @@ function parseViolations(header: string | null | undefined): Violation[] | undef
   try {
     const list = JSON.parse(header!);
     if (
+      // Stryker disable next-line ConditionalExpression: equivalent, any other JSON has no length or throws below.
       Array.isArray(list) &&
       list.length &&
+      // Stryker disable next-line OptionalChaining: equivalent, a null entry throws into the catch below.
       list.every((v) => typeof v?.message === "string" && Array.isArray(v.location))
     )
       return list;
@@ -222,5 +227,6 @@ function parseViolations(header: string | null | undefined): Violation[] | undef
 }
 
 function isObject(v: unknown): v is Record<string, any> {
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, a field of any other JSON value is undefined.
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

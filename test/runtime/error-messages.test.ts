@@ -43,6 +43,10 @@ describe("an error's message", () => {
     const fallback = await answered(400, { message: "", xproxy_error: { message: "limit exceeded", code: "limit" } });
     expect(fallback.message).toBe("400 limit exceeded (limit)");
     expect((await answered(400, { xproxy_error: { code: "limit" } })).message).toBe("400 (limit)");
+    // An empty message, or one that is no text, is no message.
+    expect((await answered(400, { xproxy_error: { message: "", code: "limit" } })).message).toBe("400 (limit)");
+    expect((await answered(400, { message: 42 })).message).toBe('400 {"message":42}');
+    expect((await answered(400, { xproxy_error: { message: 42, code: "limit" } })).message).toBe("400 (limit)");
   });
 
   it("is the text of a body that is not JSON, cut at 200 characters", async () => {
@@ -55,6 +59,7 @@ describe("an error's message", () => {
     const long = await answered(418, { detail: "z".repeat(300) });
     expect(long.message).toBe(`418 ${JSON.stringify({ detail: "z".repeat(300) }).slice(0, 200)}`);
     expect((await answered(400, ["first", "second"])).message).toBe('400 ["first","second"]');
+    expect((await answered(400, null)).message).toBe("400 null");
   });
 
   it("says there was no body when there was none", async () => {
@@ -81,7 +86,8 @@ describe("an error's fields", () => {
 
   it("code is the service's xproxy_error.code when it is a string", async () => {
     expect((await answered(409, { xproxy_error: { code: "duplicate" } })).code).toBe("duplicate");
-    expect((await answered(409, { xproxy_error: { code: 42 } })).code).toBeUndefined();
+    const numeric = await answered(409, { xproxy_error: { code: 42 } });
+    expect([numeric.code, numeric.message]).toEqual([undefined, '409 {"xproxy_error":{"code":42}}']);
     expect((await answered(409, { xproxy_error: "duplicate" })).code).toBeUndefined();
     expect((await answered(409, "duplicate")).code).toBeUndefined();
   });
@@ -103,6 +109,10 @@ describe("an error's fields", () => {
     const err = await answered(400, { message: "refused" }, { "sl-violations": header });
     expect(err.violations).toBeUndefined();
     expect(err.message).toBe("400 refused");
+    // Nor on an answer that is no 4xx, a 3xx left unfollowed here.
+    const listed = JSON.stringify([{ message: "units is required", location: ["request", "body"] }]);
+    const moved = await answered(302, { message: "moved" }, { "sl-violations": listed });
+    expect([moved.violations, moved.message]).toEqual([undefined, "302 moved"]);
   });
 });
 
@@ -115,6 +125,8 @@ describe("errors made by hand, as a test of one's own code would", () => {
       new APITimeoutError(),
       new APIUserAbortError(),
       new APIError(undefined, { message: "no answer" }, undefined, undefined),
+      new APIError(404, { message: "not here", request_id: "req_1" }, undefined, undefined),
+      new APIError(500, undefined, undefined, new Headers()),
       new APIResponseValidationError(200, {}, new Headers(), [{ path: "", message: "expected object" }]),
       new PayiValidationError("client.ingest.units", [{ path: "", message: "params must be an object, got null" }]),
       new PayiValidationError("the client", [{ path: "apiKey", message: "must be a string" }], "options"),
@@ -127,6 +139,8 @@ describe("errors made by hand, as a test of one's own code would", () => {
       ["APITimeoutError", "Request timed out."],
       ["APIUserAbortError", "Request was aborted."],
       ["APIError", "no answer"],
+      ["APIError", "404 not here"],
+      ["APIError", "500 no body"],
       ["APIResponseValidationError", "Response body does not match the spec: (body): expected object"],
       ["PayiValidationError", "Invalid params for client.ingest.units: (params): params must be an object, got null"],
       ["PayiValidationError", "Invalid options for the client: apiKey: must be a string"],
