@@ -249,6 +249,9 @@ describe("headers, query and body", () => {
     await c.ingest.units(event, { headers: { "x-team": "ads", "X-Drop": null, "X-Call": "1" } });
     const h = server.received[0].headers;
     expect([h["x-team"], h["x-drop"], h["x-call"]]).toEqual(["ads", undefined, "1"]);
+    // undefined is no value: the default stays.
+    await c.ingest.units(event, { headers: { "X-Team": undefined } });
+    expect(server.received[1].headers["x-team"]).toBe("search");
   });
 
   it("defaultQuery and per-request query are appended; per-request body properties are merged into the body", async () => {

@@ -28,6 +28,8 @@ describe("debug logs", () => {
     const { lines, logger } = capture();
     const client = new AsyncPayi({ apiKey: KEY, baseURL: server.url, logLevel: "debug", logger, maxRetries: 2 });
     await client.ingest.units(event);
+    // The call first, by method, path and method of the client.
+    expect(lines[0]).toBe("POST /api/v1/ingest (client.ingest.units)");
     const attempts = lines.filter((l) => / answered \d{3} /.test(l));
     expect(attempts).toEqual([
       expect.stringMatching(/^POST \/api\/v1\/ingest answered 503 \(in \d+ ms, attempt 1 of 3\)$/),

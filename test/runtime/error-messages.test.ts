@@ -104,6 +104,37 @@ describe("an error's fields", () => {
     expect(err?.message).toBe("Response body does not match the spec: (body): a list answer must be an object");
   });
 
+  it("a 200 that is not JSON shows its first 200 characters", async () => {
+    server.handle(
+      (_r, res) => void (res.writeHead(200, { "content-type": "text/html" }), res.end(`<p>${"w".repeat(300)}`)),
+    );
+    const err = await client()
+      .ingest.units(event)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(APIResponseValidationError);
+    expect(err.message).toBe(`The service answered 200 with a body that is not JSON: <p>${"w".repeat(197)}`);
+    expect(err.body).toBe(`<p>${"w".repeat(300)}`);
+  });
+
+  it("a list answer's items must be an array and its cursor text, when they are there", async () => {
+    const list = async (body: unknown) => {
+      server.handle((_r, res) => json(res, 200, body));
+      return client()
+        .limits.list()
+        .then(
+          (page) => page.items,
+          (e: APIResponseValidationError) => e,
+        );
+    };
+    const items = await list({ items: { lim_1: {} } });
+    expect(items).toBeInstanceOf(APIResponseValidationError);
+    expect((items as APIResponseValidationError).issues).toEqual([{ path: "items", message: "expected array" }]);
+    const cursor = await list({ items: [], cursor: 2 });
+    expect((cursor as APIResponseValidationError).issues).toEqual([{ path: "cursor", message: "expected string" }]);
+    expect(await list({ items: [], cursor: null })).toEqual([]);
+    expect(await list({ cursor: null })).toEqual([]);
+  });
+
   it("violations are read from a mock's header only when each has a message and a location", async () => {
     const header = JSON.stringify([{ message: "units is required" }]);
     const err = await answered(400, { message: "refused" }, { "sl-violations": header });

@@ -29,6 +29,18 @@ describe("withRawResponse", () => {
   });
 });
 
+describe("withRawResponse of a list", () => {
+  it("gives the first answer, whose parse() is the page's body as sent", async () => {
+    const page = { items: [{ limit_id: "lim_1" }], cursor: "c2" };
+    server.handle((_r, res) => json(res, 200, page, { "x-request-id": "req_list" }));
+    const raw = await client().withRawResponse.limits.list({ limit: 1 });
+    expect(raw.status).toBe(200);
+    expect(raw.headers.get("x-request-id")).toBe("req_list");
+    expect(await raw.parse()).toEqual(page);
+    expect(server.received).toHaveLength(1);
+  });
+});
+
 describe("withStreamingResponse", () => {
   it("resolves at the headers, before the body is complete, and reads it on demand", async () => {
     let go!: () => void;

@@ -84,6 +84,25 @@ describe("ingest.units", () => {
   });
 });
 
+describe("params that are no object", () => {
+  it.each([
+    [null, "null"],
+    [["lim_1"], "an array"],
+    ["lim_1", "string"],
+    [42, "number"],
+  ])("%j is refused, saying what it is, and nothing is sent", async (params, what) => {
+    const err = await client()
+      .limits.retrieve(params as never)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(PayiValidationError);
+    expect(err.message).toBe(
+      `Invalid params for client.limits.retrieve: (params): params must be an object, got ${what}`,
+    );
+    expect(err.issues).toEqual([{ path: "", message: `params must be an object, got ${what}` }]);
+    expect(server.received).toHaveLength(0);
+  });
+});
+
 describe("other calls", () => {
   it("ingest.bulk sends the events array itself as the body", async () => {
     ok();
