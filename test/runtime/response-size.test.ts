@@ -57,6 +57,26 @@ describe("maxResponseSize", () => {
     }
   });
 
+  it("reads a body of exactly the bound, plain or compressed, with or without its length", async () => {
+    const exact = Buffer.concat([Buffer.from(JSON.stringify(ingestOk)), Buffer.alloc(10_000, " ")]);
+    for (const [coding, withLength] of [
+      [undefined, true],
+      [undefined, false],
+      ["gzip", false],
+    ] as const) {
+      server.handle((_r, res) => {
+        res.writeHead(200, {
+          "content-type": "application/json",
+          ...(coding ? { "content-encoding": coding } : {}),
+          ...(withLength ? { "content-length": String(exact.length) } : {}),
+        });
+        res.end(coding ? gzipSync(exact) : exact);
+      });
+      const got = await client({ maxResponseSize: exact.length }).ingest.units(event);
+      expect(got, `${coding ?? "plain"}, content-length given: ${withLength}`).toEqual(ingestOk);
+    }
+  });
+
   it("has a generous default: the same 2 MB body, and a 50 MB inflated one, are read", async () => {
     server.handle((_r, res) => {
       res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });

@@ -48,6 +48,27 @@ describe("compressed bodies", () => {
     },
   );
 
+  it.each(["gzip", "deflate"] as const)("reads a %s body whose end was cut short, as fetch does", async (coding) => {
+    const whole = encoders[coding](Buffer.from(JSON.stringify(ingestOk)));
+    // Without its checksum: every byte of the JSON is there.
+    const cut = whole.subarray(0, whole.length - 4);
+    server.handle((_r, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": coding });
+      res.end(cut);
+    });
+    expect(await client().ingest.units(event)).toEqual(ingestOk);
+  });
+
+  it("reads the coding's name without regard to case, x-gzip as gzip", async () => {
+    for (const coding of ["GZip", "x-gzip"]) {
+      server.handle((_r, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-encoding": coding });
+        res.end(zlib.gzipSync(Buffer.from(JSON.stringify(ingestOk))));
+      });
+      expect(await client().ingest.units(event), coding).toEqual(ingestOk);
+    }
+  });
+
   it("reports a body that does not decode as a connection error, not as garbage", async () => {
     server.handle((_r, res) => {
       res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
@@ -120,6 +141,20 @@ describe("response bodies", () => {
     await new Promise((r) => setTimeout(r, 100));
     // Vitest fails the run on an uncaught error; reading now reports the drop instead.
     await expect(streamed.text()).rejects.toThrow();
+  });
+});
+
+describe("response headers and status", () => {
+  it("keep every value of a header given twice, and any 2xx is a success", async () => {
+    server.handle((_r, res) => {
+      res.setHeader("x-region", ["eu-west", "eu-north"]);
+      json(res, 299, ingestOk);
+    });
+    const { data, response } = await client().ingest.units(event).withResponse();
+    expect(data).toEqual(ingestOk);
+    expect(response.status).toBe(299);
+    expect(response.headers.get("x-region")).toBe("eu-west, eu-north");
+    expect([response.type, response.redirected, response.ok]).toEqual(["basic", false, true]);
   });
 });
 
