@@ -14,7 +14,7 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 export function parseLogLevel(value: string | undefined, source: string): LogLevel | undefined {
   if (value === undefined || value === "") return undefined;
   const v = value.toLowerCase();
-  if (v in RANK) return v as LogLevel;
+  if (Object.hasOwn(RANK, v)) return v as LogLevel;
   throw new RangeError(`${source} must be one of ${Object.keys(RANK).join(", ")}; got ${JSON.stringify(value)}`);
 }
 

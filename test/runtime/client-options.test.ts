@@ -1,7 +1,8 @@
 // Client options refused at construction, each by name and with what was given; the
 // defaults of what is not given.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AsyncPayi, PayiError, PayiValidationError, type ClientOptions } from "../../src/index.js";
+import { inspect } from "node:util";
+import { AsyncPayi, PayiError, PayiValidationError, Timeout, type ClientOptions } from "../../src/index.js";
 import { errorBody, event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
 
 const ENV = ["PAYI_API_KEY", "PAYI_BASE_URL", "PAYI_CUSTOM_HEADERS", "PAYI_LOG"] as const;
@@ -72,6 +73,50 @@ describe("client options", () => {
         'Invalid options for the client: PAYI_CUSTOM_HEADERS: has a line that is not "Name: value"',
       );
     }
+  });
+
+  it("a header a request cannot carry is refused by name: at the position of the bad character, or by its type", () => {
+    const err = refusal({ defaultHeaders: { "X-Trace": "\nsmuggled", "X-Count": 5 as never, "X-Ok": "é" } });
+    expect(err).toBeInstanceOf(PayiValidationError);
+    expect((err as PayiValidationError).issues).toEqual([
+      {
+        path: "defaultHeaders.X-Trace",
+        message:
+          "holds a character no HTTP header can carry (a line break, NUL, control character or one above U+00FF) at position 0",
+        code: "invalid_header",
+      },
+      { path: "defaultHeaders.X-Count", message: "must be a string, got number", code: "invalid_header" },
+    ]);
+  });
+
+  it("PAYI_LOG takes a level in any case; anything else is refused, naming the levels", async () => {
+    const lines: string[] = [];
+    const push = (m: string) => void lines.push(m);
+    process.env.PAYI_LOG = "DEBUG";
+    const logger = { debug: push, info: push, warn: push, error: push };
+    await new AsyncPayi({ apiKey: "k-options", baseURL: server.url, logger }).ingest.units(event);
+    expect(lines[0]).toBe("POST /api/v1/ingest (client.ingest.units)");
+    for (const level of ["chatty", "constructor", "toString"]) {
+      process.env.PAYI_LOG = level;
+      expect(refusal({}).message).toBe(`PAYI_LOG must be one of debug, info, warn, error, off; got "${level}"`);
+    }
+  });
+
+  it("a timeout's connect bound is 5 s, or the whole timeout when that is shorter", () => {
+    expect(new Timeout({ timeout: 1_000 }).connect).toBe(1_000);
+    expect(new Timeout({ timeout: 10_000 }).connect).toBe(5_000);
+    expect(() => new Timeout({ timeout: "100" as never })).toThrow(
+      "Invalid options for Timeout: timeout: must be a positive number of milliseconds up to 2147483647 (about 24.8 days), got 100",
+    );
+  });
+
+  it("a client shows its base URL, never its key, and lists its namespaces only", () => {
+    const c = new AsyncPayi({ apiKey: "k-options-secret", baseURL: server.url });
+    expect(inspect(c)).toBe(`AsyncPayi { baseURL: ${JSON.stringify(server.url)} }`);
+    expect(JSON.stringify(c)).toBe(JSON.stringify({ baseURL: server.url }));
+    expect(Object.keys(c)).not.toContain("withRawResponse");
+    expect(Object.keys(c)).not.toContain("withStreamingResponse");
+    expect(Object.keys(c)).toEqual(expect.arrayContaining(["ingest", "limits", "categories"]));
   });
 
   it("log at warn unless told otherwise: a retry, an info line, is not logged", async () => {

@@ -34,7 +34,12 @@ describe("withRawResponse of a list", () => {
     const page = { items: [{ limit_id: "lim_1" }], cursor: "c2" };
     server.handle((_r, res) => json(res, 200, page, { "x-request-id": "req_list" }));
     const raw = await client().withRawResponse.limits.list({ limit: 1 });
-    expect(raw.status).toBe(200);
+    expect([raw.status, raw.statusText, raw.ok, raw.url]).toEqual([
+      200,
+      "OK",
+      true,
+      `${server.url}/api/v1/limits?limit=1`,
+    ]);
     expect(raw.headers.get("x-request-id")).toBe("req_list");
     expect(await raw.parse()).toEqual(page);
     expect(server.received).toHaveLength(1);
