@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** The error of a call with this key, answered 401 with the key echoed in the message and a header. */
-async function echoed(key: string): Promise<APIError> {
+async function echoed(key: string): Promise<APIError<number, Headers>> {
   server.handle((r, res) =>
     json(
       res,
@@ -20,9 +20,16 @@ async function echoed(key: string): Promise<APIError> {
       { "x-echo": `${r.headers["xproxy-api-key"]}` },
     ),
   );
-  return new AsyncPayi({ apiKey: key, baseURL: server.url, maxRetries: 0, logLevel: "off" }).ingest
-    .units(event)
-    .catch((e: APIError) => e);
+  return failure(new AsyncPayi({ apiKey: key, baseURL: server.url, maxRetries: 0, logLevel: "off" }));
+}
+
+function failure(client: AsyncPayi): Promise<APIError<number, Headers>> {
+  return client.ingest.units(event).then(
+    () => {
+      throw new Error("the call succeeded");
+    },
+    (e: APIError<number, Headers>) => e,
+  );
 }
 
 describe("redaction", () => {
