@@ -60,14 +60,9 @@ describe("redaction", () => {
         },
       ),
     );
-    const err = await new AsyncPayi({
-      apiKey: "k-redaction",
-      baseURL: server.url,
-      maxRetries: 0,
-      logLevel: "off",
-    }).ingest
-      .units(event)
-      .catch((e: APIError) => e);
+    const err = await failure(
+      new AsyncPayi({ apiKey: "k-redaction", baseURL: server.url, maxRetries: 0, logLevel: "off" }),
+    );
     expect(Object.fromEntries(err.headers)).toMatchObject({
       "set-cookie": "***",
       "x-cookie-policy": "strict",
