@@ -2,6 +2,7 @@
 // PayiValidationError: what the field must be, and what it was.
 import * as z from "zod/mini";
 import { describe, expect, it } from "vitest";
+import { AsyncPayi, PayiValidationError } from "../../src/index.js";
 import { issueMessages } from "../../src/runtime/issue-messages.js";
 
 const message = (schema: z.ZodMiniType, value: unknown): string[] => {
@@ -54,5 +55,21 @@ describe("issue messages", () => {
     expect(message(z.map(z.unknown(), z.number()), new Map([[{}, "x"]]))).toEqual(["has an entry that is not allowed"]);
     expect(message(z.union([z.string(), z.number()]), true)).toEqual(["matches none of the allowed forms"]);
     expect(message(z.string().check(z.refine(() => false)), "x")).toEqual(["is not valid"]);
+  });
+});
+
+describe("a field of several forms, as a call reports it", () => {
+  // Refused before anything is sent: no server is needed.
+  const client = new AsyncPayi({ apiKey: "k-issues", baseURL: "http://127.0.0.1:9", logLevel: "off" });
+
+  it("names the field and what its first form expects", async () => {
+    const units = { category: "system.openai", resource: "gpt-4o", units: { text: { input: 1 } } };
+    const err = await client.ingest
+      .units({ ...units, provider_response_json: 5 as never })
+      .catch((e: PayiValidationError) => e);
+    expect(err).toBeInstanceOf(PayiValidationError);
+    expect((err as PayiValidationError).issues).toEqual([
+      { path: "provider_response_json", message: "expected string, received number", code: "invalid_type" },
+    ]);
   });
 });
