@@ -124,6 +124,26 @@ describe("response bodies", () => {
     expect(emptyDone).toBe(true);
   });
 
+  it("gives one body stream, as fetch does, however often it is asked for", async () => {
+    const streamed = await client().withStreamingResponse.ingest.units(event);
+    const body = streamed.body;
+    expect(streamed.body).toBe(body);
+    const reader = body!.getReader();
+    expect(streamed.bodyUsed).toBe(true);
+    const chunks: Uint8Array[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+    expect(JSON.parse(Buffer.concat(chunks).toString("utf8"))).toEqual(ingestOk);
+  });
+
+  it("reads an answer without a body as empty, whichever way it is read", async () => {
+    server.handle((_r, res) => void (res.writeHead(204), res.end()));
+    const kpi = { use_case_name: "support-chat", use_case_id: "uc_1", kpi_name: "resolved", score: 1 };
+    const asText = await client().withStreamingResponse.useCases.kpis.update(kpi);
+    expect([asText.status, asText.body, await asText.text()]).toEqual([204, null, ""]);
+    const asBytes = await client().withStreamingResponse.useCases.kpis.update(kpi);
+    expect((await asBytes.arrayBuffer()).byteLength).toBe(0);
+  });
+
   it("gives the body's bytes", async () => {
     const streamed = await client().withStreamingResponse.ingest.units(event);
     const bytes = await streamed.arrayBuffer();
