@@ -262,7 +262,11 @@ export class IngestQueue {
   #accept(bulk: BulkIngestRequest): void {
     let dropOldest = false;
     if (this.#full()) {
-      if (this.#options.overflow === "throw" || this.#options.overflow === "wait")
+      if (
+        this.#options.overflow === "throw" ||
+        // Stryker disable next-line ConditionalExpression,StringLiteral: with "wait", enqueue() waits for room, so a full queue never gets here
+        this.#options.overflow === "wait"
+      )
         throw new PayiError(`ingest.queue is full (${this.#options.maxQueueSize} events); the event was not accepted.`);
       // Nothing waiting (all in flight): the new event is the one dropped.
       if (this.#options.overflow === "drop-newest" || !this.#waiting.length) {
@@ -334,7 +338,7 @@ export class IngestQueue {
   }
 
   #clearTimer(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
@@ -412,9 +416,10 @@ export class IngestQueue {
 
   /** The wait before the next try after a transient failure: the server's Retry-After, else a growing delay, bounded. */
   #backOff(error: Error): void {
-    const asked = retryAfterMs((error as APIError).headers);
+    const asked = retryAfterMs((error as APIError).headers) ?? -1;
     const grown = this.#options.retryDelayMs * 2 ** Math.min(this.#failuresInARow++, 30) * (1 - 0.25 * Math.random());
-    const wait = Math.min(asked !== undefined && asked >= 0 ? asked : grown, this.#options.maxRetryDelayMs);
+    // None asked, or a negative wait: the growing delay.
+    const wait = Math.min(asked >= 0 ? asked : grown, this.#options.maxRetryDelayMs);
     this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + wait);
     if (this.#failuresInARow === 1)
       this.#log.warn(
