@@ -185,7 +185,7 @@ describe("what it received", () => {
 describe("failures on demand", () => {
   it("status, a number of times: the client's retries see them, then the example", async () => {
     const mock = createMockPayi();
-    mock.fail("ingest.bulk", { status: 503, times: 2 });
+    mock.fail("ingest.bulk", { status: 503, times: 2, headers: { "retry-after-ms": "0" } });
     const r = await asyncClient(mock, { maxRetries: 2 }).ingest.bulk({ events: [{ category: "c", units: {} }] });
     expect(r.request_id).toBe("req_bulk_01");
     expect(mock.requests.map((q) => q.answer)).toEqual([503, 503, 200]);
