@@ -22,8 +22,10 @@ const reset = () => {
   server.accepted.clear();
   server.received.length = 0;
 };
+// A timeout no answer reaches on a loaded machine: an attempt cut short after the server counted
+// its events would deliver them twice. Tests of the timeout set their own.
 const client = (maxRetries = 2, baseURL = server.url) =>
-  new AsyncPayi({ apiKey: KEY, baseURL, maxRetries, logLevel: "off", timeout: 2_000 });
+  new AsyncPayi({ apiKey: KEY, baseURL, maxRetries, logLevel: "off", timeout: 15_000 });
 
 /** What the queue reported through its callbacks, event by event, as a user would collect it. */
 function tracker() {
@@ -172,10 +174,11 @@ describe("ingest.queue", () => {
     reset();
     // The first request to arrive stalls, the others are answered. The timeout leaves an answered
     // attempt ample time on a loaded machine (one cut short after the server counted its events
-    // would deliver them twice); a spare retry covers a first attempt that times out before arriving.
+    // would deliver them twice: at 2 s, some were, under Stryker); a spare retry covers a
+    // first attempt that times out before arriving.
     let stalls = 1;
     server.behave(() => (stalls-- > 0 ? new Promise<boolean>(() => {}) : false));
-    const c = new AsyncPayi({ apiKey: KEY, baseURL: server.url, maxRetries: 2, logLevel: "off", timeout: 2_000 });
+    const c = new AsyncPayi({ apiKey: KEY, baseURL: server.url, maxRetries: 2, logLevel: "off", timeout: 5_000 });
     const t = tracker();
     const q = c.ingest.queue({ flushAt: 2, ...t.options });
     await q.enqueue(ev(1));
