@@ -31,7 +31,14 @@ function method(id: OperationId): (params: unknown) => Promise<unknown> {
   return (params) => fn(params);
 }
 
-const cases: { kind: string; id: OperationId; params: unknown; paths: Record<string, RegExp> }[] = [
+/** `codes`: the issue's code where the SDK's own checks (not the spec's) refuse the value. */
+const cases: {
+  kind: string;
+  id: OperationId;
+  params: unknown;
+  paths: Record<string, RegExp>;
+  codes?: Record<string, string>;
+}[] = [
   { kind: "create", id: "limits.create", params: { max: 10 }, paths: { limit_name: /required/ } },
   {
     kind: "create",
@@ -65,7 +72,20 @@ const cases: { kind: string; id: OperationId; params: unknown; paths: Record<str
   },
   { kind: "update", id: "limits.update", params: { limit_id: "", max: 1 }, paths: { limit_id: /1 character|>=1/ } },
   { kind: "update", id: "limits.update", params: { limit_id: 42 }, paths: { limit_id: /string/ } },
-  { kind: "update", id: "limits.update", params: { limit_id: "..", max: 1 }, paths: { limit_id: /another endpoint/ } },
+  {
+    kind: "update",
+    id: "limits.update",
+    params: { limit_id: "..", max: 1 },
+    paths: { limit_id: /^cannot be "\.\.": it would address another endpoint$/ },
+    codes: { limit_id: "invalid_path_segment" },
+  },
+  {
+    kind: "update",
+    id: "limits.update",
+    params: { limit_id: ".", max: 1 },
+    paths: { limit_id: /^cannot be "\.": it would address another endpoint$/ },
+    codes: { limit_id: "invalid_path_segment" },
+  },
   {
     kind: "update",
     id: "limits.properties.update",
@@ -103,7 +123,8 @@ const cases: { kind: string; id: OperationId; params: unknown; paths: Record<str
     kind: "ingest",
     id: "ingest.units",
     params: { category: "c", units: {}, event_timestamp: new Date("nope") },
-    paths: { event_timestamp: /invalid Date/ },
+    paths: { event_timestamp: /^invalid Date$/ },
+    codes: { event_timestamp: "invalid_date" },
   },
   {
     kind: "ingest",
@@ -115,7 +136,11 @@ const cases: { kind: string; id: OperationId; params: unknown; paths: Record<str
     kind: "ingest",
     id: "ingest.units",
     params: { category: "c", units: {}, user_id: "名前", limit_ids: ["ok", "a\nb"] },
-    paths: { user_id: /header xProxy-User-ID.*ASCII/, limit_ids: /ASCII/ },
+    paths: {
+      user_id: /^is sent as the header xProxy-User-ID, which holds printable ASCII only$/,
+      limit_ids: /^is sent as the header xProxy-Limit-IDs, which holds printable ASCII only$/,
+    },
+    codes: { user_id: "invalid_header_value", limit_ids: "invalid_header_value" },
   },
   { kind: "bulk", id: "ingest.bulk", params: { events: null }, paths: { events: /array/ } },
   {
@@ -145,39 +170,101 @@ cases.push(
     kind: "url",
     id: "limits.retrieve",
     params: { limit_id: "lim_\uD800" },
-    paths: { limit_id: /lone UTF-16 surrogate/ },
+    paths: { limit_id: /^holds a lone UTF-16 surrogate, which a URL cannot carry$/ },
+    codes: { limit_id: "invalid_string" },
   },
   {
     kind: "url",
     id: "limits.list",
     params: { limit_name: "a\uDC00b" },
-    paths: { limit_name: /lone UTF-16 surrogate/ },
+    paths: { limit_name: /^holds a lone UTF-16 surrogate, which a URL cannot carry$/ },
+    codes: { limit_name: "invalid_string" },
   },
   {
     kind: "json",
     id: "ingest.units",
     params: { category: "c", units: { text: { input: 10n } } },
-    paths: { "units.text.input": /bigint cannot be sent as JSON/ },
+    paths: { "units.text.input": /^a bigint cannot be sent as JSON$/ },
+    codes: { "units.text.input": "not_json" },
   },
   {
     kind: "json",
     id: "limits.properties.update",
     params: { limit_id: "l", properties: { team: cycle } },
-    paths: { "properties.team.self": /cycle/ },
+    paths: { "properties.team.self": /^refers to an object that contains it \(a cycle\)$/ },
+    codes: { "properties.team.self": "not_json" },
   },
   {
     kind: "json",
     id: "ingest.units",
     params: { category: "c", units: { text: { input: Number.POSITIVE_INFINITY } } },
-    paths: { "units.text.input": /Infinity cannot be sent/ },
+    paths: { "units.text.input": /^Infinity cannot be sent as JSON$/ },
+    codes: { "units.text.input": "not_json" },
+  },
+  {
+    kind: "json",
+    id: "ingest.units",
+    params: { category: "c", units: { text: { input: Number.NaN, output: Number.NEGATIVE_INFINITY } } },
+    paths: { "units.text.input": /^NaN cannot be sent as JSON$/, "units.text.output": /^-Infinity cannot be sent/ },
+    codes: { "units.text.input": "not_json", "units.text.output": "not_json" },
+  },
+  {
+    kind: "json",
+    id: "limits.properties.update",
+    params: { limit_id: "l", properties: { s: Symbol("team"), f: () => "team" } },
+    paths: {
+      "properties.s": /^a symbol cannot be sent as JSON$/,
+      "properties.f": /^a function cannot be sent as JSON$/,
+    },
+    codes: { "properties.s": "not_json", "properties.f": "not_json" },
   },
   {
     kind: "json",
     id: "limits.create",
     params: { limit_name: "b", max: 1, properties: new Map([["team", "x"]]) },
-    paths: { properties: /plain data, got Map/ },
+    paths: { properties: /^must be plain data, got Map$/ },
+    codes: { properties: "not_json" },
   },
-  { kind: "getter", id: "ingest.units", params: throwing, paths: { resource: /getter threw/ } },
+  {
+    kind: "json",
+    id: "limits.create",
+    // An object made from a bare template: no class to name.
+    params: { limit_name: "b", max: 1, properties: Object.create(Object.create(null)) },
+    paths: { properties: /^must be plain data, got an object$/ },
+    codes: { properties: "not_json" },
+  },
+  {
+    kind: "getter",
+    id: "ingest.units",
+    params: throwing,
+    paths: { resource: /^could not be read: its getter threw$/ },
+    codes: { resource: "unreadable" },
+  },
+  {
+    kind: "getter",
+    id: "limits.properties.update",
+    params: { limit_id: "l", properties: { team: throwing } },
+    paths: { "properties.team.resource": /^could not be read: its getter threw$/ },
+    codes: { "properties.team.resource": "unreadable" },
+  },
+  {
+    kind: "getter",
+    id: "limits.properties.update",
+    // A Proxy whose keys cannot be listed.
+    params: {
+      limit_id: "l",
+      properties: new Proxy(
+        {},
+        {
+          ownKeys() {
+            throw new Error("no keys");
+          },
+        },
+      ),
+    },
+    paths: { properties: /^could not be read$/ },
+    codes: { properties: "unreadable" },
+  },
 );
 
 describe("params validation", () => {
@@ -197,6 +284,7 @@ describe("params validation", () => {
         const issue = issues.find((i) => i.path === path);
         expect(issue, `an issue at ${path} in ${JSON.stringify(issues)}`).toBeDefined();
         expect(issue!.message).toMatch(message);
+        if (c.codes?.[path]) expect(issue!.code).toBe(c.codes[path]);
         expect((err as Error).message).toContain(`${path}: `);
       }
       expect(received - before).toBe(0);
