@@ -23,13 +23,16 @@ export function normalize(
 ): { value: Record<string, unknown>; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];
   const value = plainCopy(params, "", issues, spec.stringifyValues) as Record<string, unknown>;
+  // Stryker disable next-line ArrayDeclaration: a spec without the list gives one name no params hold
   for (const [sdk, wire] of spec.headers ?? []) {
     const v = value[sdk];
     // List entries are checked as sent: trimmed (so a blank one, dropped, is no error).
     const texts = Array.isArray(v)
       ? v.map((x) => (typeof x === "string" ? x.trim() : x))
-      : v === undefined || v === null
-        ? []
+      : // Stryker disable next-line ConditionalExpression,LogicalOperator: [undefined] and [null] hold no string either
+        v === undefined || v === null
+        ? // Stryker disable next-line ArrayDeclaration: the mutant's text is printable ASCII
+          []
         : [v];
     // HTTP header values carry printable ASCII only; fetch would throw a TypeError naming nothing.
     if (texts.some((t) => typeof t === "string" && !/^[\x20-\x7E]*$/.test(t))) {
@@ -40,6 +43,7 @@ export function normalize(
       });
     }
   }
+  // Stryker disable next-line ArrayDeclaration: a spec without the list gives one name no params hold
   for (const name of spec.pathParams ?? []) {
     const v = value[name];
     // WHATWG URLs resolve "." and ".." (even percent-encoded) before sending, which would address another endpoint.
@@ -51,8 +55,10 @@ export function normalize(
       });
   }
   issues.push(
+    // Stryker disable next-line ArrayDeclaration: a spec without the list gives one name no params hold
     ...urlIssues(spec.pathParams ?? [], value, ""),
     ...urlIssues(
+      // Stryker disable next-line ArrayDeclaration: a spec without the list gives one name no params hold
       (spec.query ?? []).map(([sdk]) => sdk),
       value,
       "",
@@ -69,8 +75,10 @@ export function urlIssues(
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const name of names) {
+    // Stryker disable next-line OptionalChaining: with no values there are no names
     const v = values?.[name];
     for (const text of Array.isArray(v) ? v : [v]) {
+      // Stryker disable next-line ConditionalExpression: the other values a query carries (numbers, booleans, null) print no surrogate
       if (typeof text === "string" && /\p{Cs}/u.test(text)) {
         issues.push({
           path: prefix + name,
@@ -96,15 +104,18 @@ export function plainCopy(
   path: string,
   issues: ValidationIssue[],
   stringify?: readonly string[],
+  // Stryker disable next-line ArrayDeclaration: a string is never a parent object
   parents: object[] = [],
 ): unknown {
   if (typeof v !== "object" || v === null) {
     const problem =
       typeof v === "bigint" || typeof v === "function" || typeof v === "symbol"
         ? `a ${typeof v}`
-        : typeof v === "number" && !Number.isFinite(v)
+        : // Stryker disable next-line ConditionalExpression,LogicalOperator: the copy's fast path takes finite numbers, strings and booleans
+          typeof v === "number" && !Number.isFinite(v)
           ? String(v)
           : undefined;
+    // Stryker disable next-line ConditionalExpression: only values that cannot be sent reach here (the copy's fast path takes the rest)
     if (problem) issues.push({ path, message: `${problem} cannot be sent as JSON`, code: "not_json" });
     return v;
   }
@@ -118,7 +129,8 @@ export function plainCopy(
   const problem = parents.includes(v)
     ? "refers to an object that contains it (a cycle)"
     : proto !== Object.prototype && proto !== null
-      ? `must be plain data, got ${proto?.constructor?.name ?? "an object"}`
+      ? // Stryker disable next-line OptionalChaining: proto is not null here
+        `must be plain data, got ${proto?.constructor?.name ?? "an object"}`
       : undefined;
   if (problem) {
     issues.push({ path, message: problem, code: "not_json" });
@@ -132,6 +144,7 @@ export function plainCopy(
   } catch {
     // A Proxy whose keys cannot be listed.
     issues.push({ path, message: "could not be read", code: "unreadable" });
+    // Stryker disable next-line ArrayDeclaration: the value is refused already; a key it does not have reads as undefined
     keys = [];
   }
   const count = typeof keys === "number" ? keys : keys.length;
@@ -152,12 +165,14 @@ export function plainCopy(
     if (stringify === STRING_VALUES && (typeof x === "number" || typeof x === "boolean" || typeof x === "bigint"))
       out[k] = String(x);
     else if (
+      // Stryker disable ConditionalExpression,LogicalOperator,EqualityOperator,StringLiteral: a fast path: plainCopy gives these primitives back as they are too
       typeof x === "string" ||
       typeof x === "boolean" ||
       x === null ||
       x === undefined ||
       (typeof x === "number" && Number.isFinite(x))
     )
+      // Stryker restore ConditionalExpression,LogicalOperator,EqualityOperator,StringLiteral
       out[k] = x;
     else
       out[k] = plainCopy(
@@ -173,23 +188,30 @@ export function plainCopy(
 }
 
 /** Marks the values of a string map while copying it. */
+// Stryker disable next-line ArrayDeclaration: a marker compared by identity; a key of that name in a string map is refused anyway
 const STRING_VALUES: readonly string[] = [];
 
 /** Splits validated params into the parts of the request. */
 export function split(spec: OperationSpec, params: Record<string, unknown>): WireParts {
   const parts: WireParts = { path: {}, query: {}, header: {}, body: undefined };
+  // Stryker disable next-line ArrayDeclaration: a path parameter the path does not name is not sent
   for (const name of spec.pathParams ?? []) parts.path[name] = String(params[name]);
+  // Stryker disable next-line ArrayDeclaration: a spec without the list gives one name no params hold
   for (const [sdk, wire] of spec.query ?? []) {
     const v = params[sdk];
+    // Stryker disable next-line ConditionalExpression: null was refused by validation (and openapi-fetch drops it)
     if (v !== undefined && v !== null) parts.query[wire] = v;
   }
+  // Stryker disable next-line ArrayDeclaration: a spec without the list gives one name no params hold
   for (const [sdk, wire] of spec.headers ?? []) {
     const v = headerValue(params[sdk]);
+    // Stryker disable next-line ConditionalExpression: openapi-fetch sends no header for undefined
     if (v !== undefined) parts.header[wire] = v;
   }
   if (spec.arrayBody) parts.body = params[spec.arrayBody];
   else if (spec.bodyFields) {
     const body: Record<string, unknown> = {};
+    // Stryker disable next-line ConditionalExpression: JSON leaves out a member whose value is undefined
     for (const name of spec.bodyFields) if (params[name] !== undefined) body[name] = params[name];
     parts.body = body;
   }
@@ -198,6 +220,7 @@ export function split(spec: OperationSpec, params: Record<string, unknown>): Wir
 
 /** Header serialization: lists comma-joined with entries trimmed and empties dropped; scalars as text; absent when empty. */
 function headerValue(v: unknown): string | undefined {
+  // Stryker disable next-line ConditionalExpression: null was refused by validation
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) {
     const items = v.map((x) => String(x).trim()).filter(Boolean);

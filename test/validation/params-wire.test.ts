@@ -64,6 +64,12 @@ describe("header parameters", () => {
 });
 
 describe("body", () => {
+  it("per-call body extras given as null add nothing", async () => {
+    answer(ingestOk);
+    await client().ingest.units(event, { body: null as never });
+    expect(JSON.parse(server.received[0].body)).toEqual(event);
+  });
+
   it("sends an empty list as an empty list, a map's BigInt as its digits, and one object given twice twice", async () => {
     answer(ingestOk);
     const counts = { input: 10, output: 50 };
