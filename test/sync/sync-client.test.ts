@@ -4,6 +4,7 @@ import { inspect, promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APITimeoutError, NotFoundError, Payi, PayiError, PayiValidationError, Timeout } from "../../src/index.js";
+import { workerTables } from "../../src/runtime/sync-client.js";
 
 const KEY = "sk-sync-secret-0123456789";
 let child: ChildProcess;
@@ -74,15 +75,33 @@ describe("Payi", () => {
 
   it("offers raw and streaming responses", () => {
     const raw = client().withRawResponse.limits.reset({ limit_id: "raw" });
-    expect([raw.status, raw.headers.get("content-type"), raw.parse().request_id]).toEqual([
-      200,
-      "application/json",
-      "raw",
-    ]);
+    expect([
+      raw.status,
+      raw.statusText,
+      raw.ok,
+      raw.url,
+      raw.headers.get("content-type"),
+      raw.parse().request_id,
+    ]).toEqual([200, "OK", true, `${url}/api/v1/limits/raw/reset`, "application/json", "raw"]);
     const streamed = client().withStreamingResponse.limits.reset({ limit_id: "streamed" });
     expect(streamed.status).toBe(200);
     expect(JSON.parse(streamed.text()).request_id).toBe("streamed");
     expect(() => streamed.text()).toThrow(/already read/);
+    expect(client().withStreamingResponse.limits.reset({ limit_id: "parsed" }).parse()).toMatchObject({
+      request_id: "parsed",
+    });
+    expect(client().withStreamingResponse.limits.reset({ limit_id: "json" }).json()).toMatchObject({
+      request_id: "json",
+    });
+  });
+
+  it("closing a streamed response frees its body in the worker; it cannot be read after", () => {
+    const before = workerTables().streams;
+    const streamed = client().withStreamingResponse.limits.reset({ limit_id: "closed" });
+    expect(workerTables().streams).toBe(before + 1);
+    streamed.close();
+    expect(workerTables().streams).toBe(before);
+    expect(() => streamed.text()).toThrow("This streamed body was already read or closed.");
   });
 
   it("keeps each client's options apart on the shared worker, call after call", () => {

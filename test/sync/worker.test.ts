@@ -7,7 +7,7 @@ import { inspect } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Payi, PayiError, PayiValidationError } from "../../src/index.js";
+import { Payi, PayiError, PayiValidationError, Timeout } from "../../src/index.js";
 import { workerSettings, workerStats } from "../../src/runtime/sync-bridge.js";
 import { workerTables } from "../../src/runtime/sync-client.js";
 import type { OperationId } from "../../src/generated/api.js";
@@ -82,7 +82,7 @@ describe("Payi's worker", () => {
       client({ defaultHeaders: { "x-test-id": `live${i}` } }),
     );
     for (const c of live) c.ingest.units(event);
-    expect(workerTables().clients).toBeLessThanOrEqual(MAX_CLIENTS);
+    expect(workerTables().clients).toBe(MAX_CLIENTS);
     // The first one was dropped the longest ago; its options cross again, and its headers with them.
     expect(live[0].ingest.units(event).request_id).toBe("req_live0_2");
   });
@@ -172,4 +172,56 @@ describe("Payi's worker", () => {
       expect(workerStats().started).toBe(started + 1);
     });
   }
+
+  it("that dies mid-call says its thread ended, and is not running until the next call starts one", () => {
+    const c = client({ maxRetries: 0 });
+    expect(() => c.limits.reset({ limit_id: "stall" }, { headers: { "x-fault": "exit" } })).toThrow(
+      "The sync client's worker stopped (its thread ended (it exited, was terminated or ran out of memory)) while a call was waiting; the next call starts a new worker.",
+    );
+    expect(workerStats().running).toBe(false);
+    c.ingest.units(event);
+    expect(workerStats().running).toBe(true);
+  });
+
+  it("that exits between calls fails the read of a body it held with its exit code", async () => {
+    const c = client({ maxRetries: 0 });
+    const started = workerStats().started;
+    const streamed = c.withStreamingResponse.limits.reset({ limit_id: "held" }, { headers: { "x-fault": "exit" } });
+    // It exits 100 ms after answering; the main thread hears of it on its event loop.
+    for (let i = 0; i < 50 && workerStats().running; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(() => streamed.text()).toThrow(
+      "The sync client's worker stopped (it exited with code 7) while a call was waiting; the next call starts a new worker.",
+    );
+    expect(c.limits.reset({ limit_id: "after" }).request_id).toBe("after");
+    expect(workerStats().started).toBe(started + 1);
+  });
+
+  it("that never answers is stopped at the end of the call's budget (its attempts, its waits and 5 s), and replaced", () => {
+    const c = client();
+    const started = workerStats().started;
+    // One attempt of at most 200 + 100 ms, no retry: a budget of 5300 ms.
+    const opts = { maxRetries: 0, timeout: new Timeout({ timeout: 200, connect: 100 }) };
+    expect(() => c.limits.reset({ limit_id: "x" }, { ...opts, headers: { "x-fault": "hang" } })).toThrow(
+      "The sync client's worker did not answer within 5300 ms; it was stopped, and the next call starts a new one.",
+    );
+    expect(c.limits.reset({ limit_id: "after" }, opts).request_id).toBe("after");
+    expect(workerStats().started).toBe(started + 1);
+  });
+
+  it("whose script fails while loading fails the call at once, not at the end of its budget", () => {
+    const script = workerSettings.script;
+    // The running worker stops, so that the next call starts one from the failing script.
+    expect(() => client().limits.reset({ limit_id: "stall" }, { headers: { "x-fault": "exit" } })).toThrow(PayiError);
+    workerSettings.script = fileURLToPath(new URL("../fixtures/sync-worker-load-fault.mjs", import.meta.url));
+    try {
+      const t0 = Date.now();
+      expect(() => client({ timeout: 30_000 }).limits.reset({ limit_id: "x" })).toThrow(
+        "The sync client's worker stopped (its thread ended (it exited, was terminated or ran out of memory)) while a call was waiting; the next call starts a new worker.",
+      );
+      // Generous against load: the budget is minutes.
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      workerSettings.script = script;
+    }
+  });
 });
