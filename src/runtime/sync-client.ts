@@ -189,9 +189,9 @@ export class Payi {
       opts?.timeout instanceof Timeout
         ? { ...opts, timeout: { timeout: opts.timeout.timeout, connect: opts.timeout.connect } as Timeout }
         : opts;
-    const run = (p: unknown) => {
+    const run = (p: unknown, to = worker()) => {
       try {
-        return this.#toWorker({ kind: "call", client: this.#id, id, params: p, requestOptions, mode }, budget);
+        return this.#toWorker({ kind: "call", client: this.#id, id, params: p, requestOptions, mode }, budget, to);
       } catch (err) {
         // Params the thread boundary cannot copy (a function, a getter that throws) are named
         // as the async client names them; nothing was sent.
@@ -203,7 +203,8 @@ export class Payi {
         );
       }
     };
-    const reply = run(params);
+    const to = worker();
+    const reply = run(params, to);
     if (reply.page) {
       const base = (params ?? {}) as Record<string, unknown>;
       const fetchPage = (cursor: string, previous: SyncPage<unknown>): SyncPage<unknown> =>
@@ -221,8 +222,8 @@ export class Payi {
     }
     if (reply.stream) {
       const handle = reply.stream.handle;
-      // Read from the worker that holds the body: a new worker would not have it.
-      const holder = worker();
+      // Read from the worker that answered, which holds the body: a new worker would not have it.
+      const holder = to;
       const response: SyncStreamingResponse<unknown> = new SyncStreamingResponse(
         reply.stream,
         (as) => (

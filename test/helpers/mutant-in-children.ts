@@ -27,7 +27,7 @@ if (process.env.STRYKER_MUTATOR_WORKER !== undefined) {
   const channel = new BroadcastChannel("payi:stryker-coverage");
   channel.unref();
   channel.onmessage = (event) => {
-    const { loading, hits } = (event as MessageEvent<{ loading: boolean; hits: Hits }>).data;
+    const { loading, hits } = (event as { data: { loading: boolean; hits: Hits } }).data;
     const ns = (global.__stryker__ ??= {});
     const cov = (ns.mutantCoverage ??= { static: {}, perTest: {} });
     // What ran while the worker loaded counts for every test (Stryker's static mutants).

@@ -185,10 +185,14 @@ describe("Payi's worker", () => {
 
   it("that exits between calls fails the read of a body it held with its exit code", async () => {
     const c = client({ maxRetries: 0 });
+    const streamed = c.withStreamingResponse.limits.reset(
+      { limit_id: "held" },
+      { headers: { "x-fault": "exit-after" } },
+    );
     const started = workerStats().started;
-    const streamed = c.withStreamingResponse.limits.reset({ limit_id: "held" }, { headers: { "x-fault": "exit" } });
-    // It exits 100 ms after answering; the main thread hears of it on its event loop.
-    for (let i = 0; i < 50 && workerStats().running; i++) await new Promise((r) => setTimeout(r, 20));
+    // Its exit code reaches this thread on the event loop, after its thread ended.
+    for (let i = 0; i < 100 && workerStats().running; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
     expect(() => streamed.text()).toThrow(
       "The sync client's worker stopped (it exited with code 7) while a call was waiting; the next call starts a new worker.",
     );
