@@ -82,6 +82,16 @@ describe("pagination", () => {
     }
   });
 
+  it("an answer without items or cursor is an empty last page", async () => {
+    server.handle((_r, res) => json(res, 200, {}));
+    const page = await client().limits.list();
+    expect([page.items, page.cursor, page.hasMore, page.nextCursor]).toEqual([[], null, false, null]);
+    expect(page.toJSON()).toEqual({ items: [], cursor: null });
+    const all: unknown[] = [];
+    for await (const l of client().limits.list()) all.push(l);
+    expect(all).toEqual([]);
+  });
+
   it("stops with an error instead of looping when the service answers the same cursor forever", async () => {
     // After 20 answers it ends the list, so a client that loops fails on the counts instead of hanging.
     const sameForever = () =>

@@ -101,6 +101,16 @@ describe("Payi's worker", () => {
     );
   });
 
+  it("refuses per-call options that cannot cross to the worker with a PayiValidationError, nothing sent", async () => {
+    const before = (await (await fetch(`${url}/__stats`)).json())["/api/v1/limits/x/reset"] ?? 0;
+    expect(() => client().limits.reset({ limit_id: "x" }, { headers: { "x-a": (() => "1") as never } })).toThrow(
+      new PayiValidationError("client.limits.reset", [
+        { path: "", message: "cannot be copied to the sync client's worker thread" },
+      ]),
+    );
+    expect((await (await fetch(`${url}/__stats`)).json())["/api/v1/limits/x/reset"] ?? 0).toBe(before);
+  });
+
   it("refuses hostile params for any operation with a PayiValidationError, nothing sent, the params untouched", async () => {
     const total = async () =>
       Object.values((await (await fetch(`${url}/__stats`)).json()) as Record<string, number>).reduce(
@@ -200,16 +210,25 @@ describe("Payi's worker", () => {
     expect(workerStats().started).toBe(started + 1);
   });
 
+  // One attempt of at most 200 + 100 ms, no retry: a budget of 300 + 5000 ms, from the call's options or the client's.
+  const hangs =
+    "The sync client's worker did not answer within 5300 ms; it was stopped, and the next call starts a new one.";
+  const attempt = new Timeout({ timeout: 200, connect: 100 });
+
   it("that never answers is stopped at the end of the call's budget (its attempts, its waits and 5 s), and replaced", () => {
-    const c = client();
+    const c = client({ maxRetries: 0 });
+    c.ingest.units(event);
     const started = workerStats().started;
-    // One attempt of at most 200 + 100 ms, no retry: a budget of 5300 ms.
-    const opts = { maxRetries: 0, timeout: new Timeout({ timeout: 200, connect: 100 }) };
-    expect(() => c.limits.reset({ limit_id: "x" }, { ...opts, headers: { "x-fault": "hang" } })).toThrow(
-      "The sync client's worker did not answer within 5300 ms; it was stopped, and the next call starts a new one.",
+    expect(() => c.limits.reset({ limit_id: "x" }, { timeout: attempt, headers: { "x-fault": "hang" } })).toThrow(
+      hangs,
     );
-    expect(c.limits.reset({ limit_id: "after" }, opts).request_id).toBe("after");
+    expect(c.limits.reset({ limit_id: "after" }, { timeout: attempt }).request_id).toBe("after");
     expect(workerStats().started).toBe(started + 1);
+  });
+
+  it("that never answers a call without options of its own is stopped at the client's budget", () => {
+    const c = client({ maxRetries: 0, timeout: attempt, defaultHeaders: { "x-fault": "hang" } });
+    expect(() => c.limits.reset({ limit_id: "x" })).toThrow(hangs);
   });
 
   it("whose script fails while loading fails the call at once, not at the end of its budget", () => {
