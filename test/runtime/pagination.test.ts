@@ -1,6 +1,6 @@
 // Lists: awaitable for the first page, iterable over every item, pages fetched lazily.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { APIResponseValidationError, AsyncPayi, Page, PayiError } from "../../src/index.js";
+import { APIResponseValidationError, AsyncPayi, Page, PagePromise, PayiError } from "../../src/index.js";
 import { json, startServer, type TestServer } from "../helpers/server.js";
 
 const TOTAL = 1000;
@@ -90,6 +90,15 @@ describe("pagination", () => {
     const all: unknown[] = [];
     for await (const l of client().limits.list()) all.push(l);
     expect(all).toEqual([]);
+  });
+
+  it("a page promise made by hand gives its page, and says it has no HTTP response", async () => {
+    paged();
+    const page = await client().limits.list({ limit: 10 });
+    const byHand = new PagePromise<unknown>((resolve) => resolve(page));
+    expect(await byHand).toBe(page);
+    await expect(byHand.asResponse()).rejects.toThrow(new PayiError("This page promise has no HTTP response."));
+    await expect(byHand.withResponse()).rejects.toBeInstanceOf(PayiError);
   });
 
   it("stops with an error instead of looping when the service answers the same cursor forever", async () => {
