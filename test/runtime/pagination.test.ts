@@ -95,7 +95,7 @@ describe("pagination", () => {
   it("a page promise made by hand gives its page, and says it has no HTTP response", async () => {
     paged();
     const page = await client().limits.list({ limit: 10 });
-    const byHand = new PagePromise<unknown>((resolve) => resolve(page));
+    const byHand = new PagePromise<(typeof page.items)[number]>((resolve) => resolve(page));
     expect(await byHand).toBe(page);
     await expect(byHand.asResponse()).rejects.toThrow(new PayiError("This page promise has no HTTP response."));
     await expect(byHand.withResponse()).rejects.toBeInstanceOf(PayiError);
