@@ -366,19 +366,33 @@ export function instrumentedFetch(
       let firstTokenAt: number | undefined;
       let settled = false;
 
-      /** The JSON answer as text, once decoded. */
+      /** The JSON answer as text, once decoded; whether the endpoint has seen it parsed (as the caller's json() parsed it). */
       let decoded: string | undefined;
+      let jsonSeen = false;
+      let parsed: unknown;
+      const seeJson = (json: unknown) => {
+        if (jsonSeen) return;
+        jsonSeen = true;
+        parsed = json;
+        try {
+          ep.json?.(json, draft, res.headers);
+        } catch (err) {
+          core.fault(err);
+        }
+      };
       const readJson = () => {
-        const text = decoded ?? new TextDecoder().decode(concat(chunks));
-        const json = parseJson(text);
-        if (json !== undefined) ep.json?.(json, draft, res.headers);
-        return { fields: keepBodies && text ? { response: json !== undefined ? json : text, responseText: text } : {} };
+        const text = decoded ?? utf8.decode(concat(chunks));
+        if (!jsonSeen) {
+          const json = parseJson(text);
+          if (json !== undefined) seeJson(json);
+        }
+        return { fields: keepBodies && text ? { response: jsonSeen ? parsed : text, responseText: text } : {} };
       };
       const readEvents = (failure: Failure | undefined) => {
         let events = cut;
         if (!splitter) {
           const s = new SseSplitter();
-          events = chunks.flatMap((c) => s.push(c));
+          events = s.push(concat(chunks));
           events.push(...s.end());
         }
         const texts: string[] = [];
@@ -417,93 +431,6 @@ export function instrumentedFetch(
         else finish(status, res, failure, () => readEvents(failure));
       };
 
-      /** The body handed on through a stream of ours that pulls from the provider's, seeing each chunk. */
-      const tap = () => {
-        const reader = source.getReader();
-        const stream = new ReadableStream<Uint8Array>(
-          {
-            async pull(controller) {
-              let step: ReadableStreamReadResult<Uint8Array>;
-              try {
-                step = await reader.read();
-              } catch (err) {
-                settle({ name: errorName(err), description: errorMessage(err) });
-                controller.error(err);
-                return;
-              }
-              if (step.done) {
-                if (splitter) {
-                  const rest = passOn(splitter.end(), false);
-                  if (rest && rest !== true) controller.enqueue(rest);
-                }
-                settle();
-                controller.close();
-                return;
-              }
-              const chunk = step.value;
-              if (!splitter) {
-                if (isSse) firstTokenAt ??= Date.now();
-                chunks.push(chunk);
-                controller.enqueue(chunk);
-                return;
-              }
-              const wasEmpty = splitter.empty;
-              const events = splitter.push(chunk);
-              const out = passOn(events, wasEmpty && splitter.empty);
-              if (out === true) controller.enqueue(chunk);
-              else if (out) controller.enqueue(out);
-            },
-            cancel(reason) {
-              settle({ name: "stream_abandoned", description: "the caller stopped reading the answer" });
-              return reader.cancel(reason);
-            },
-          },
-          { highWaterMark: 0 },
-        );
-        // A stream let go unfinished (no break, abort or cancel) is reported when collected, and its connection closed.
-        if (isSse) {
-          dropped.register(stream, () => settled || (settle(DROPPED), void reader.cancel().catch(() => {})));
-          unhook = core.onShutdown(() => settle(SHUT_DOWN));
-        }
-        return stream;
-      };
-      if (!isSse) {
-        // JSON: the caller reads it whole anyway (json(), text()); it is read once, as it would
-        // be, and seen on the way. A caller that takes the body as a stream gets one of ours.
-        let bytes: Promise<Uint8Array> | undefined;
-        let tapped: ReadableStream<Uint8Array> | undefined;
-        // The answer's own class (a fetch of the user's may not be the platform's).
-        const proto = Object.getPrototypeOf(res) as Response;
-        const bodyOf = inherited(res, "body");
-        const read = () =>
-          (bytes ??= tapped
-            ? new Response(tapped).arrayBuffer().then((b) => new Uint8Array(b))
-            : proto.arrayBuffer.call(res).then(
-                (b) => {
-                  chunks.push(new Uint8Array(b));
-                  settle();
-                  return chunks[0];
-                },
-                (err: unknown) => {
-                  settle({ name: errorName(err), description: errorMessage(err) });
-                  throw err;
-                },
-              ));
-        const text = () => read().then((u) => (decoded ??= new TextDecoder().decode(u)));
-        Object.defineProperties(res, {
-          arrayBuffer: { value: () => read().then((u) => u.slice().buffer), configurable: true, writable: true },
-          blob: {
-            value: () => read().then((u) => new Blob([u.slice()], { type: res.headers.get("content-type") ?? "" })),
-            configurable: true,
-            writable: true,
-          },
-          text: { value: text, configurable: true, writable: true },
-          json: { value: () => text().then((t) => JSON.parse(t) as unknown), configurable: true, writable: true },
-          body: { get: () => (bytes && !tapped ? bodyOf?.call(res) : (tapped ??= tap())), configurable: true },
-        });
-        return res;
-      }
-      const tapped = tap();
       /** Events cut from the stream: what to pass on (true: the chunk as it came, when it holds exactly these events and all are kept). */
       const passOn = (events: SseEvent[], whole: boolean): Uint8Array | true | undefined => {
         let kept = "";
@@ -519,7 +446,105 @@ export function instrumentedFetch(
         if (!any && whole) return events.length ? true : undefined;
         return kept ? encoder.encode(kept) : undefined;
       };
-      const wrapped = new Response(tapped, { status: res.status, statusText: res.statusText, headers: res.headers });
+
+      /**
+       * The body handed on through a stream of ours that pulls from the provider's, seeing each
+       * chunk. Each read of the caller's is answered with one chunk; a chunk that leaves nothing
+       * to pass on (only an event left out, or part of one) is followed by the next, so that
+       * the caller's read is never left waiting on a pull that enqueued nothing.
+       */
+      const tap = () => {
+        const reader = source.getReader();
+        let out!: ReadableStreamDefaultController<Uint8Array>;
+        const failed = (err: unknown) => {
+          settle({ name: errorName(err), description: errorMessage(err) });
+          out.error(err);
+        };
+        const step = (r: ReadableStreamReadResult<Uint8Array>): Promise<void> | undefined => {
+          if (r.done) {
+            if (splitter) {
+              const rest = passOn(splitter.end(), false);
+              if (rest && rest !== true) out.enqueue(rest);
+            }
+            settle();
+            out.close();
+            return undefined;
+          }
+          const chunk = r.value;
+          if (!splitter) {
+            if (isSse) firstTokenAt ??= Date.now();
+            chunks.push(chunk);
+            out.enqueue(chunk);
+            return undefined;
+          }
+          const wasEmpty = splitter.empty;
+          const pass = passOn(splitter.push(chunk), wasEmpty && splitter.empty);
+          if (pass === true) out.enqueue(chunk);
+          else if (pass) out.enqueue(pass);
+          else return reader.read().then(step, failed);
+          return undefined;
+        };
+        const stream = new ReadableStream<Uint8Array>(
+          {
+            start(controller) {
+              out = controller;
+            },
+            pull: () => reader.read().then(step, failed),
+            cancel(reason) {
+              settle({ name: "stream_abandoned", description: "the caller stopped reading the answer" });
+              return reader.cancel(reason);
+            },
+          },
+          { highWaterMark: 0 },
+        );
+        // A stream let go unfinished (no break, abort or cancel) is reported when collected, and its connection closed.
+        if (isSse) {
+          dropped.register(stream, release(reader));
+          unhook = core.onShutdown(atShutdown);
+        }
+        return stream;
+      };
+      // Made outside tap(), whose scope holds the stream's controller: what the registry and
+      // shutdown() hold must not keep the stream alive.
+      const release = (reader: ReadableStreamDefaultReader<Uint8Array>) => () =>
+        settled || (settle(DROPPED), void reader.cancel().catch(() => {}));
+      const atShutdown = () => settle(SHUT_DOWN);
+      if (!isSse) {
+        // JSON: the caller reads it whole anyway (json(), text()); it is read once, as it would
+        // be, and seen on the way. A caller that takes the body as a stream gets one of ours.
+        let bytes: Promise<Uint8Array> | undefined;
+        let tapped: ReadableStream<Uint8Array> | undefined;
+        // The answer's own class (a fetch of the user's may not be the platform's).
+        const proto = Object.getPrototypeOf(res) as Response;
+        const read = () =>
+          (bytes ??= tapped
+            ? new Response(tapped).arrayBuffer().then((b) => new Uint8Array(b))
+            : proto.arrayBuffer.call(res).then(
+                (b) => {
+                  chunks.push(new Uint8Array(b));
+                  settle();
+                  return chunks[0];
+                },
+                (err: unknown) => {
+                  settle({ name: errorName(err), description: errorMessage(err) });
+                  throw err;
+                },
+              ));
+        const text = () => read().then((u) => (decoded ??= utf8.decode(u)));
+        seeBody(res, proto, {
+          read,
+          text,
+          json: () =>
+            text().then((t) => {
+              const json = JSON.parse(t) as unknown;
+              seeJson(json);
+              return json;
+            }),
+          body: (original) => (bytes && !tapped ? original() : (tapped ??= tap())),
+        });
+        return res;
+      }
+      const wrapped = new Response(tap(), { status: res.status, statusText: res.statusText, headers: res.headers });
       Object.defineProperty(wrapped, "url", { value: res.url });
       return wrapped;
     } catch (err) {
@@ -537,13 +562,67 @@ function hasPayiHeaders(headers: Headers): boolean {
   return found;
 }
 
-/** The getter `name` has on the prototype chain of `o`. */
-function inherited(o: object, name: string): (() => unknown) | undefined {
-  for (let p = Object.getPrototypeOf(o); p; p = Object.getPrototypeOf(p)) {
+/** The getter `name` has on the prototype chain starting at `p`. */
+function inherited(p: object | null, name: string): (() => unknown) | undefined {
+  for (; p; p = Object.getPrototypeOf(p)) {
     const d = Object.getOwnPropertyDescriptor(p, name);
     if (d) return d.get;
   }
   return undefined;
+}
+
+/** How a JSON answer's body is read once, whichever way the caller reads it. */
+interface BodyTap {
+  read(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  /** The body as a stream; `original` is the answer's own. */
+  body(original: () => unknown): unknown;
+}
+
+const TAP = Symbol("payi.body-tap");
+/** Per prototype of answers: one that reads bodies through their tap. */
+const tapProtos = new WeakMap<object, object>();
+
+/**
+ * Makes `res` read its body through `tap`, by giving it a prototype (made once per class of
+ * answer) whose body methods use it: cheaper than defining the methods on each answer.
+ */
+function seeBody(res: Response, proto: object, tap: BodyTap): void {
+  let p = tapProtos.get(proto);
+  if (!p) {
+    const bodyOf = inherited(proto, "body");
+    const of = (r: unknown) => (r as { [TAP]: BodyTap })[TAP];
+    const method = (value: (this: unknown) => unknown) => ({ value, configurable: true, writable: true });
+    p = Object.create(proto, {
+      arrayBuffer: method(function (this: unknown) {
+        return of(this)
+          .read()
+          .then((u) => u.slice().buffer);
+      }),
+      blob: method(function (this: unknown) {
+        const self = this as Response;
+        return of(this)
+          .read()
+          .then((u) => new Blob([u.slice()], { type: self.headers.get("content-type") ?? "" }));
+      }),
+      text: method(function (this: unknown) {
+        return of(this).text();
+      }),
+      json: method(function (this: unknown) {
+        return of(this).json();
+      }),
+      body: {
+        get(this: unknown) {
+          return of(this).body(() => bodyOf?.call(this));
+        },
+        configurable: true,
+      },
+    }) as object;
+    tapProtos.set(proto, p);
+  }
+  Object.defineProperty(res, TAP, { value: tap });
+  Object.setPrototypeOf(res, p);
 }
 
 type Failure = { name: string; description?: string };
@@ -558,6 +637,7 @@ const SHUT_DOWN: Failure = { name: "instrument_shutdown", description: "shutdown
 /** Streams handed to a caller: when one is collected unfinished, its callback reports it. */
 const dropped = new FinalizationRegistry<() => void>((fn) => fn());
 const encoder = new TextEncoder();
+const utf8 = new TextDecoder();
 
 /** Whether an event is left out of what the caller reads: by the endpoint's `hide()`, else (older form) by `event()` returning false. */
 function isHidden(ep: Endpoint, e: SseEvent, draft: Draft, core: InstrumentCore): boolean {

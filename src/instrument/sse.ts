@@ -1,14 +1,16 @@
 /**
  * Server-sent events, cut from a byte stream as it arrives: each complete event with its raw
  * text (so it can be passed on unchanged or left out), its `event:` name and its `data:`.
+ *
+ * It runs on every chunk of a stream the caller is reading, so it is kept cheap: events are
+ * found with `indexOf` (the `\r` forms only searched for when the text holds a `\r`), and an
+ * event that is a single `data:` line, as most are, is read without splitting it into lines.
  */
 export interface SseEvent {
   raw: string;
   event: string | undefined;
   data: string;
 }
-
-const BOUNDARY = /\r\n\r\n|\n\n|\r\r/;
 
 export class SseSplitter {
   readonly #decoder = new TextDecoder();
@@ -21,26 +23,51 @@ export class SseSplitter {
 
   /** The events completed by this chunk. */
   push(chunk: Uint8Array): SseEvent[] {
-    this.#buffer += this.#decoder.decode(chunk, { stream: true });
+    const text = this.#buffer + this.#decoder.decode(chunk, { stream: true });
     const out: SseEvent[] = [];
-    for (let m = BOUNDARY.exec(this.#buffer); m; m = BOUNDARY.exec(this.#buffer)) {
-      const end = m.index + m[0].length;
-      out.push(parse(this.#buffer.slice(0, end), this.#buffer.slice(0, m.index)));
-      this.#buffer = this.#buffer.slice(end);
+    const cr = text.includes("\r");
+    let at = 0;
+    for (;;) {
+      const [index, length] = boundary(text, at, cr);
+      if (index < 0) break;
+      const end = index + length;
+      out.push(parse(text.slice(at, end), text.slice(at, index)));
+      at = end;
     }
+    this.#buffer = at ? text.slice(at) : text;
     return out;
   }
 
   /** What is left when the stream ends: an event without its closing blank line, if any. */
   end(): SseEvent[] {
-    this.#buffer += this.#decoder.decode();
-    const rest = this.#buffer;
+    const rest = this.#buffer + this.#decoder.decode();
     this.#buffer = "";
     return rest.trim() ? [parse(rest, rest)] : [];
   }
 }
 
+/** The first blank line (an event's end) from `at`: its index and length, or [-1, 0]. */
+function boundary(text: string, at: number, cr: boolean): [number, number] {
+  let best = text.indexOf("\n\n", at);
+  let length = 2;
+  if (!cr) return [best, length];
+  for (const [sep, n] of [
+    ["\r\n\r\n", 4],
+    ["\r\r", 2],
+  ] as const) {
+    const i = text.indexOf(sep, at);
+    if (i >= 0 && (best < 0 || i < best)) {
+      best = i;
+      length = n;
+    }
+  }
+  return [best, length];
+}
+
 function parse(raw: string, body: string): SseEvent {
+  // One `data:` line (the usual event): no line splitting needed.
+  if (body.startsWith("data:") && !/[\r\n]/.test(body))
+    return { raw, event: undefined, data: body.slice(body[5] === " " ? 6 : 5) };
   let event: string | undefined;
   const data: string[] = [];
   for (const line of body.split(/\r\n|\n|\r/)) {
