@@ -11,7 +11,7 @@ import { bulkForms } from "../generated/bulk.js";
 import { operations } from "../generated/operations.js";
 import { PayiValidationError } from "../runtime/errors.js";
 import { normalize } from "../runtime/params.js";
-import { validateParams } from "../runtime/validate.js";
+import { trusted, validateParams } from "../runtime/validate.js";
 
 /** ingest.units params whose bulk field has another name. */
 const RENAMED: Readonly<Record<string, string>> = bulkForms["ingest.units"].renamed;
@@ -23,37 +23,42 @@ const UNSUPPORTED: readonly string[] = bulkForms["ingest.units"].unsupported;
 
 /** Validates an event (the `ingest.units` params) and returns it as a bulk event; throws PayiValidationError. */
 export async function toBulkEvent(event: IngestUnitsParams, where = "ingest event"): Promise<BulkIngestRequest> {
-  if (!event || typeof event !== "object" || Array.isArray(event))
-    throw new PayiValidationError(where, [{ path: "", message: "an event must be an object" }]);
-  const proto = protoKeys(event, "");
-  if (proto.length) {
-    throw new PayiValidationError(
-      where,
-      proto.map((path) => ({
-        path,
-        message: "a key named __proto__ cannot be sent: JavaScript objects do not keep it as data",
-      })),
-    );
+  let value = event as unknown as Record<string, unknown>;
+  // One this SDK built from typed code (the instrumentation's) is taken as it is.
+  if (!trusted.has(event)) {
+    if (!event || typeof event !== "object" || Array.isArray(event))
+      throw new PayiValidationError(where, [{ path: "", message: "an event must be an object" }]);
+    const proto = protoKeys(event, "");
+    if (proto.length) {
+      throw new PayiValidationError(
+        where,
+        proto.map((path) => ({
+          path,
+          message: "a key named __proto__ cannot be sent: JavaScript objects do not keep it as data",
+        })),
+      );
+    }
+    const present = UNSUPPORTED.filter((k) => value[k] === true);
+    if (present.length) {
+      throw new PayiValidationError(
+        where,
+        present.map((path) => ({
+          path,
+          message: "cannot be sent in a bulk ingest; send this event with client.ingest.units",
+        })),
+      );
+    }
+    const n = normalize(operations["ingest.units"], value);
+    value = n.value;
+    // In a bulk event these are JSON body fields, not headers: any text is fine.
+    await validateParams(
+      "ingest.units",
+      value,
+      n.issues.filter((i) => i.code !== "invalid_header_value"),
+    ).catch((err) => {
+      throw err instanceof PayiValidationError ? new PayiValidationError(where, err.issues) : err;
+    });
   }
-  const present = UNSUPPORTED.filter((k) => (event as unknown as Record<string, unknown>)[k] === true);
-  if (present.length) {
-    throw new PayiValidationError(
-      where,
-      present.map((path) => ({
-        path,
-        message: "cannot be sent in a bulk ingest; send this event with client.ingest.units",
-      })),
-    );
-  }
-  const { value, issues } = normalize(operations["ingest.units"], event as unknown as Record<string, unknown>);
-  // In a bulk event these are JSON body fields, not headers: any text is fine.
-  await validateParams(
-    "ingest.units",
-    value,
-    issues.filter((i) => i.code !== "invalid_header_value"),
-  ).catch((err) => {
-    throw err instanceof PayiValidationError ? new PayiValidationError(where, err.issues) : err;
-  });
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined || UNSUPPORTED.includes(k)) continue;

@@ -7,6 +7,9 @@
  */
 import type { IngestUnitsParams, XproxyResult } from "../generated/api.js";
 import type { IngestQueue, IngestQueueOptions } from "../ingest/queue.js";
+import { toUnitsEvent } from "../ingest/event.js";
+import { trusted } from "../runtime/validate.js";
+import { describe } from "../ingest/send-batch.js";
 import type { AsyncPayi } from "../client.js";
 import { PayiError } from "../runtime/errors.js";
 
@@ -53,6 +56,11 @@ export class Delivery {
           given.onError?.(err, events);
           this.#o.onError(err);
         },
+        // The queue checks each batch before sending it: an event refused there (or by Pay-i) is a fault to report.
+        onEventError: (err, e) => {
+          given.onEventError?.(err, e);
+          this.#o.onError(new PayiError(`payi/instrument: an event was refused: ${describe(err)}`), toUnitsEvent(e));
+        },
         onDrop: (e) => {
           given.onDrop?.(e);
           this.#o.onError(new PayiError("payi/instrument: the ingest queue is full; an event was dropped"));
@@ -64,6 +72,8 @@ export class Delivery {
 
   send(event: IngestUnitsParams): void {
     if (this.#o.mode === "direct") return this.#direct(event);
+    // Built from typed code: a queue of this SDK takes it without checking it again.
+    trusted.add(event);
     const p = this.#ownQueue()
       .enqueue(event)
       .catch((err: Error) => this.#o.onError(err, event));

@@ -121,7 +121,7 @@ export function buildEvent(call: CallReport, ctx: PayiContext, o: EventOptions):
   }
   if (Object.keys(properties).length) e.properties = properties as IngestUnitsParams["properties"];
   if (ctx.use_case_properties && Object.keys(ctx.use_case_properties).length)
-    e.use_case_properties = ctx.use_case_properties as IngestUnitsParams["use_case_properties"];
+    e.use_case_properties = { ...ctx.use_case_properties } as IngestUnitsParams["use_case_properties"];
   if (ctx.limit_ids?.length) e.limit_ids = [...ctx.limit_ids];
   if (ctx.use_case_name) {
     e.use_case_name = ctx.use_case_name;

@@ -32,6 +32,13 @@ export function toIssues(error: Pick<core.$ZodError, "issues">): ValidationIssue
   return out;
 }
 
+/**
+ * Params and events this SDK built or checked itself (the instrumentation's events, the ingest
+ * queue's batches of checked events): sent as they are, without another check. Not part of
+ * the public API.
+ */
+export const trusted = new WeakSet<object>();
+
 let loaded: Promise<typeof import("../generated/schemas.js")> | undefined;
 
 /** zod and the schemas, loaded on first use: none of it is on the import path (cold start). */

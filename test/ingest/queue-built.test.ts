@@ -1,0 +1,72 @@
+// The queue's entry for events this SDK built itself (the instrumentation's): taken at once,
+// without the check enqueue() makes of a user's event, and delivered exactly as enqueue()
+// delivers the same event; the batch check before sending still refuses a bad one.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AsyncPayi, type IngestUnitsParams } from "../../src/index.js";
+import { trusted } from "../../src/runtime/validate.js";
+import { type FakePayi, startFakePayi } from "../instrument/fakes.js";
+
+let payi: FakePayi;
+beforeAll(async () => {
+  payi = await startFakePayi();
+});
+afterAll(() => payi.close());
+beforeEach(() => payi.reset());
+
+const client = () => new AsyncPayi({ apiKey: "payi-test-key", baseURL: payi.url, logLevel: "off", maxRetries: 0 });
+const event: IngestUnitsParams = {
+  category: "system.openai",
+  resource: "gpt-4o",
+  units: { text: { input: 3, output: 2 }, text_cache_read: { input: 1 } },
+  event_timestamp: "2026-11-29T10:00:00.000Z",
+  end_to_end_latency_ms: 12,
+  http_status_code: 200,
+  provider_response_id: "chatcmpl-1",
+  provider_request_json: '{"model":"gpt-4o"}',
+  provider_response_json: ['{"a":1}', '{"b":2}'],
+  resource_scope: "datazone",
+  limit_ids: [" limit-a ", ""],
+  properties: { "system.failure": "stream_abandoned" },
+  use_case_name: "support",
+  user_id: "u1",
+};
+
+describe("ingest queue: events built by the SDK", () => {
+  it("are delivered as the same event checked", async () => {
+    const q = client().ingest.queue();
+    const own = { ...event };
+    trusted.add(own);
+    await q.enqueue(own);
+    await q.enqueue(event);
+    await q.flush();
+    const [unchecked, checked] = payi.events();
+    expect(unchecked).toEqual(checked);
+    expect(unchecked).toMatchObject({ scope: "datazone", limit_ids: ["limit-a"], units: event.units });
+    expect(unchecked).not.toHaveProperty("resource_scope");
+    await q.shutdown();
+  });
+
+  it("one the check of its batch refuses goes to onEventError, naming the field; the rest of the batch is delivered", async () => {
+    const refused: string[] = [];
+    const q = client().ingest.queue({ onEventError: (e) => refused.push(e.message) });
+    const odd = { ...event, units: { text: { input: 1.5, output: 1 } } };
+    trusted.add(odd);
+    await q.enqueue(odd);
+    await q.enqueue({ ...event, provider_response_id: "chatcmpl-2" });
+    await q.flush();
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toContain("units.text.input");
+    expect(payi.events().map((e) => e.provider_response_id)).toEqual(["chatcmpl-2"]);
+    expect(q.stats()).toMatchObject({ accepted: 2, delivered: 1, failed: 1, pending: 0 });
+    await q.shutdown();
+  });
+
+  it("a user's event is still checked as it is queued", async () => {
+    const q = client().ingest.queue();
+    await expect(q.enqueue({ ...event, units: { text: { input: 1.5, output: 1 } } })).rejects.toThrow(
+      /units\.text\.input/,
+    );
+    expect(q.stats().accepted).toBe(0);
+    await q.shutdown();
+  });
+});
