@@ -46,6 +46,8 @@ export interface Endpoint {
   stream: boolean;
   /** A JSON value to send instead of the request body (e.g. stream options merged in). */
   send?: unknown;
+  /** With `send`: the same, made from the request's JSON text (cheaper than serializing `send` when the body is large). */
+  sendText?(text: string): string;
   /** The request body as logged (defaults to what is sent). */
   logged?: unknown;
   /** A JSON answer (success or error), read once the caller has it. */
@@ -269,7 +271,12 @@ export function instrumentedFetch(
     }
 
     const ep = endpoint;
-    const body = ep.send !== undefined ? JSON.stringify(ep.send) : init?.body;
+    const body =
+      ep.send === undefined
+        ? init?.body
+        : ep.sendText && typeof init?.body === "string"
+          ? ep.sendText(init.body)
+          : JSON.stringify(ep.send);
     if (ep.send !== undefined && headers.has("content-length")) {
       headers = new Headers(headers);
       headers.delete("content-length");
@@ -658,15 +665,24 @@ function isHidden(ep: Endpoint, e: SseEvent, draft: Draft, core: InstrumentCore)
 export const deferred = {
   pending: 0,
   waiters: [] as (() => void)[],
+  /** Work waiting for the next turn: one setImmediate runs all of it. */
+  queue: [] as (() => void)[],
   run(fn: () => void): void {
     this.pending++;
-    setImmediate(() => {
+    if (this.queue.push(fn) === 1) setImmediate(() => this.drain());
+  },
+  drain(): void {
+    const work = this.queue;
+    this.queue = [];
+    for (const fn of work) {
       try {
         fn();
-      } finally {
-        if (--this.pending === 0) for (const w of this.waiters.splice(0)) w();
+      } catch {
+        // Each piece reports its own faults; one that throws anyway does not stop the others.
       }
-    });
+    }
+    this.pending -= work.length;
+    if (this.pending === 0) for (const w of this.waiters.splice(0)) w();
   },
   /** Resolves once the work deferred so far has run. */
   idle(): Promise<void> {

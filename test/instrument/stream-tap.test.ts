@@ -66,6 +66,23 @@ describe("payi/instrument: the stream tap", () => {
     expect(payi.events()[0].properties).toBeUndefined();
   });
 
+  it("without stream_options of the caller's, the provider gets the caller's JSON with include_usage added at its end", async () => {
+    provider.handle((_req, res) => sse(res, chatChunks("chatcmpl-t3", ["a"], openaiUsage(2, 1)), { done: true }));
+    const { pi, client } = setup();
+    const tools = [{ type: "function" as const, function: { name: "f", parameters: { type: "object" } } }];
+    await readAll(await client.chat.completions.create({ model: "gpt-4o", messages, tools, stream: true }));
+    expect(provider.received[0].body).toBe(
+      JSON.stringify({ model: "gpt-4o", messages, tools, stream: true, stream_options: { include_usage: true } }),
+    );
+    await pi.flush();
+    expect(JSON.parse(payi.events()[0].provider_request_json!)).toEqual({
+      model: "gpt-4o",
+      messages,
+      tools,
+      stream: true,
+    });
+  });
+
   it("events cut across chunks (and a chunk holding no whole event) reach the caller whole", async () => {
     const events = chatChunks("chatcmpl-t2", ["a", "é"], openaiUsage(3, 2));
     const text = `${events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("")}data: [DONE]\n\n`;

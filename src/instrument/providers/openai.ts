@@ -123,7 +123,12 @@ function chat(body: Obj, category: string, model: string | undefined): Endpoint 
       }
     },
   };
-  if (added) ep.send = { ...body, stream_options: { ...(options ?? {}), include_usage: true } };
+  if (added) {
+    ep.send = { ...body, stream_options: { ...(options ?? {}), include_usage: true } };
+    // No stream_options at all: the same JSON is the caller's text with the key added at the end.
+    if (!("stream_options" in body))
+      ep.sendText = (text) => `${text.slice(0, text.lastIndexOf("}"))},"stream_options":{"include_usage":true}}`;
+  }
   return ep;
 }
 
