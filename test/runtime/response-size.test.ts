@@ -77,6 +77,23 @@ describe("maxResponseSize", () => {
     }
   });
 
+  it("hangs up on a body that says it is too large, rather than reading it", async () => {
+    let closed!: (how: string) => void;
+    const connection = new Promise<string>((r) => (closed = r));
+    server.handle((_r, res) => {
+      res.on("close", () => closed("closed"));
+      res.writeHead(200, { "content-type": "application/json", "content-length": "2000000" });
+      // The first part only: the rest would follow once this was read.
+      res.write(Buffer.alloc(65_536, " "));
+    });
+    const err = await client({ maxResponseSize: 1_000_000, maxRetries: 0 })
+      .ingest.units(event)
+      .catch((e) => e);
+    expect(err.message).toMatch(/larger than maxResponseSize/);
+    setTimeout(() => closed("still open after 5 s"), 5_000).unref();
+    expect(await connection).toBe("closed");
+  });
+
   it("has a generous default: the same 2 MB body, and a 50 MB inflated one, are read", async () => {
     server.handle((_r, res) => {
       res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });

@@ -174,6 +174,13 @@ describe("the connect timeout (Node)", () => {
     }
   });
 
+  it("bounds connecting only: an answer slower than the connect timeout, within the request's, arrives", async () => {
+    server.handle((_r, res) => void setTimeout(() => json(res, 200, ingestOk), 600));
+    const c = client({ timeout: new Timeout({ timeout: 10_000, connect: 200 }), maxRetries: 0 });
+    await expect(c.ingest.units(event)).resolves.toEqual(ingestOk);
+    expect(server.received).toHaveLength(1);
+  });
+
   it("bounds connecting: a server that accepts TCP but never completes TLS fails at 200 ms, not at the 10 s request timeout", async () => {
     const silent = net.createServer((s) => s.on("error", () => {}));
     const sockets = new Set<net.Socket>();

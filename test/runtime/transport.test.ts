@@ -59,6 +59,21 @@ describe("compressed bodies", () => {
     expect(await client().ingest.units(event)).toEqual(ingestOk);
   });
 
+  it("ends a brotli body cut short as fetch does: what decoded is the answer, here not JSON", async () => {
+    const whole = zlib.brotliCompressSync(Buffer.from(JSON.stringify(ingestOk)));
+    server.handle((_r, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "br" });
+      res.end(whole.subarray(0, whole.length - 1));
+    });
+    for (const fetch of [undefined, globalThis.fetch]) {
+      const err = await client({ fetch })
+        .ingest.units(event)
+        .catch((e) => e);
+      expect(err.name, fetch ? "fetch" : "default transport").toBe("APIResponseValidationError");
+      expect(err.message).toMatch(/^The service answered 200 with a body that is not JSON: \{"event_timestamp"/);
+    }
+  });
+
   it("reads the coding's name without regard to case, x-gzip as gzip", async () => {
     for (const coding of ["GZip", "x-gzip"]) {
       server.handle((_r, res) => {
@@ -174,6 +189,9 @@ describe("response headers and status", () => {
     expect(data).toEqual(ingestOk);
     expect(response.status).toBe(299);
     expect(response.headers.get("x-region")).toBe("eu-west, eu-north");
+    expect(response.headers).toBe(response.headers);
+    // No reason phrase is known for 299.
+    expect(response.statusText).toBe("");
     expect([response.type, response.redirected, response.ok]).toEqual(["basic", false, true]);
   });
 });
