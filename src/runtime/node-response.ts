@@ -125,9 +125,9 @@ function webStream(source: Readable): ReadableStream<Uint8Array> {
     {
       async pull(controller) {
         const { value, done } = await chunks.next();
-        if (done) controller.close();
+        if (done) return controller.close();
         // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: a Buffer copied is the same.
-        else controller.enqueue(typeof value === "string" ? Buffer.from(value) : value);
+        controller.enqueue(typeof value === "string" ? Buffer.from(value) : value);
       },
       cancel() {
         // Releases the connection (an iterator that never started would not).

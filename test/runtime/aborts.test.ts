@@ -36,6 +36,19 @@ describe("aborts", () => {
     expect(server.received).toHaveLength(1);
   });
 
+  it("stop a wait the caller aborts just as it begins", async () => {
+    const controller = new AbortController();
+    server.handle((_r, res) => json(res, 429, errorBody(429, "slow down"), { "retry-after": "30" }));
+    const quiet = () => {};
+    // The info line announcing the retry comes just before the wait.
+    const logger = { debug: quiet, warn: quiet, error: quiet, info: () => controller.abort() };
+    const c = new AsyncPayi({ apiKey: "test-key-aborts", baseURL: server.url, logLevel: "info", logger });
+    const started = Date.now();
+    await expect(c.ingest.units(event, { signal: controller.signal })).rejects.toBeInstanceOf(APIUserAbortError);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(server.received).toHaveLength(1);
+  });
+
   it("stop a list between pages", async () => {
     const controller = new AbortController();
     server.handle((_r, res, n) => {
