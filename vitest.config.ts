@@ -49,7 +49,7 @@ const prism = "test/helpers/prism-global-setup.ts";
 
 export const unit = { include: ["test/**/*.test.ts"], exclude: [...integration, ...types, ...contract, ...pkg] };
 
-/** What mutation testing runs (vitest.unit.config.ts): every test that runs the code, without Prism or the build. */
+/** What mutation testing runs (vitest.mutation.config.ts): every test that runs the code, without Prism or the build. */
 export const mutation = { include: ["test/**/*.test.ts"], exclude: [...types, ...contract, ...pkg] };
 
 export default defineConfig({

@@ -1,4 +1,4 @@
-// Setup of the unit tests under Stryker (vitest.unit.config.ts). The mutant under test is
+// Setup of the tests under Stryker (vitest.mutation.config.ts). The mutant under test is
 // active in this thread only; code the tests run in a worker thread (the sync client's) or a
 // child process reads it from this variable, which Stryker's instrumented code checks.
 // The sync client's worker also hands back the coverage it gathers (sync-worker-coverage.mjs):
