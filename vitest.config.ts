@@ -21,6 +21,7 @@ const integration = [
   "test/runtime/response-size.test.ts",
   "test/runtime/process-exit.test.ts",
   "test/ingest/queue.test.ts",
+  "test/ingest/queue-flush.test.ts",
   "test/ingest/durability.test.ts",
   "test/ingest/spool.test.ts",
   "test/sync/**/*.test.ts",
