@@ -262,4 +262,51 @@ describe("ingest.backfill", () => {
     expect(await client().ingest.backfill(dead)).toMatchObject({ accepted: 1, rejected: 0 });
     expect(JSON.parse(ctx.server.received[0].body)[0]).toMatchObject({ scope: "global", properties: { n: "5" } });
   });
+  it("refuses a batchSize or concurrency that is not a positive integer, by name, before reading anything", async () => {
+    reset();
+    let read = 0;
+    const source = function* () {
+      read++;
+      yield ev(0);
+    };
+    await expect(client().ingest.backfill(source(), { batchSize: 1.5 })).rejects.toThrow(
+      new PayiError("ingest.backfill: batchSize must be a positive integer, got 1.5"),
+    );
+    await expect(client().ingest.backfill(source(), { concurrency: 0 })).rejects.toThrow(
+      new PayiError("ingest.backfill: concurrency must be a positive integer, got 0"),
+    );
+    expect(read).toBe(0);
+    expect(ctx.server.received).toEqual([]);
+  });
+
+  it("counts as read, when stopped, only the events it put in batches; rejects of an iterable have no line", async () => {
+    reset();
+    ctx.server.behave(() => false);
+    const stop = new AbortController();
+    const rejectsFile = join(ctx.dir, "stopped.rejects.jsonl");
+    const events = Array.from({ length: 30 }, (_, n) => ev(n, n === 3 ? { properties: { refuse: "yes" } } : {}));
+    const summary = await client().ingest.backfill(events, {
+      batchSize: 10,
+      concurrency: 1,
+      rejects: rejectsFile,
+      signal: stop.signal,
+      onProgress: () => stop.abort(),
+    });
+    expect(summary).toEqual({
+      read: 10,
+      sent: 10,
+      accepted: 9,
+      rejected: 1,
+      skipped: 0,
+      batches: 1,
+      interrupted: true,
+    });
+    expect(readJsonl(rejectsFile)).toEqual([
+      {
+        index: 3,
+        event: ev(3, { properties: { refuse: "yes" } }),
+        reason: "404 category_resource_not_found refused 3",
+      },
+    ]);
+  });
 });
