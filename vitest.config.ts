@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
 // Five projects, by what their tests need. A new test file lands in "unit" unless a list below
 // names it: keep it fast (answers at once, no real waits), or add it to the list that fits.
 // - "unit": neither the build nor the mock, and no real waits. `npm run test:unit`, in seconds:
-//   its files share workers (not node_modules' state: see test/helpers/fresh-modules.ts).
+//   its files share workers, so node_modules and globals, each with the SDK's modules afresh
+//   (test/helpers/fresh-modules.ts).
 // - "integration": no build or mock either, but real time and real processes: local servers
 //   that stall or make the client or a provider SDK wait (retries, backoff, timeouts, stalled
 //   batches), the garbage collector, child processes (kills, exits), the sync client's worker
