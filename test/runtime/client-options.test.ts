@@ -78,6 +78,9 @@ describe("client options", () => {
   it("a header a request cannot carry is refused by name: at the position of the bad character, or by its type", () => {
     const err = refusal({ defaultHeaders: { "X-Trace": "\nsmuggled", "X-Count": 5 as never, "X-Ok": "é" } });
     expect(err).toBeInstanceOf(PayiValidationError);
+    expect(err.message).toMatch(
+      /^Invalid options for the client: defaultHeaders\.X-Trace: .+ at position 0; defaultHeaders\.X-Count: must be a string, got number$/,
+    );
     expect((err as PayiValidationError).issues).toEqual([
       {
         path: "defaultHeaders.X-Trace",

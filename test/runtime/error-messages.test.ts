@@ -136,7 +136,11 @@ describe("an error's fields", () => {
   });
 
   it("violations are read from a mock's header only when each has a message and a location", async () => {
-    const header = JSON.stringify([{ message: "units is required" }]);
+    // Each of them: one without a location makes the header no list of violations.
+    const header = JSON.stringify([
+      { message: "units is required", location: ["request", "body", "units"] },
+      { message: "units is required" },
+    ]);
     const err = await answered(400, { message: "refused" }, { "sl-violations": header });
     expect(err.violations).toBeUndefined();
     expect(err.message).toBe("400 refused");
