@@ -93,9 +93,13 @@ interface Pending {
   retryCount: number;
   startedAt: number;
   timer: ReturnType<typeof setTimeout>;
-  report: () => void;
+  /** Reports the attempt as it stands, or (given when) as the caller's abort during the retry wait. */
+  report: (abortedAt?: number) => void;
   /** Reported at shutdown as it stood: the attempts that follow it are not reported again. */
   cut?: boolean;
+  /** The attempt's signal and our listener on it (the SDK aborts that signal when its caller aborts). */
+  signal?: AbortSignal;
+  onAbort?: () => void;
 }
 
 /** The SDKs' longest default wait between attempts, and the most they honour from `retry-after`. */
@@ -156,11 +160,19 @@ export class PendingAttempts {
     if (!list || i < 0) return undefined;
     const [p] = list.splice(i, 1);
     if (!list.length) this.#byKey.delete(key);
-    clearTimeout(p.timer);
+    unhold(p);
     return p;
   }
 
-  hold(key: string, retryCount: number, startedAt: number, waitMs: number, report: () => void, cut?: boolean): void {
+  hold(
+    key: string,
+    retryCount: number,
+    startedAt: number,
+    waitMs: number,
+    report: (abortedAt?: number) => void,
+    cut?: boolean,
+    signal?: AbortSignal | null,
+  ): void {
     const p: Pending = {
       retryCount,
       startedAt,
@@ -169,19 +181,28 @@ export class PendingAttempts {
       timer: setTimeout(() => this.#settle(key, p), waitMs + GRACE),
     };
     (p.timer as { unref?: () => void }).unref?.();
+    // The caller's abort during the wait ends the call: no attempt follows (the SDK checks its signal first).
+    if (signal && !signal.aborted) {
+      p.signal = signal;
+      p.onAbort = () => {
+        const at = Date.now();
+        deferred.run(() => this.#settle(key, p, at));
+      };
+      signal.addEventListener("abort", p.onAbort, { once: true });
+    }
     const list = this.#byKey.get(key);
     if (list) list.push(p);
     else this.#byKey.set(key, [p]);
   }
 
-  #settle(key: string, p: Pending): void {
+  #settle(key: string, p: Pending, abortedAt?: number): void {
     const list = this.#byKey.get(key);
     const i = list?.indexOf(p) ?? -1;
     if (!list || i < 0) return;
     list.splice(i, 1);
     if (!list.length) this.#byKey.delete(key);
-    clearTimeout(p.timer);
-    p.report();
+    unhold(p);
+    p.report(abortedAt);
   }
 
   /** Reports every held attempt now, as it stands (at shutdown); it stays held, marked, for the attempt that may follow. */
@@ -195,6 +216,11 @@ export class PendingAttempts {
         report();
       }
   }
+}
+
+function unhold(p: Pending): void {
+  clearTimeout(p.timer);
+  if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
 }
 
 function urlOf(input: RequestInfo | URL): string {
@@ -300,19 +326,23 @@ export function instrumentedFetch(
       read?: () => Seen,
     ) => {
       const endedAt = Date.now();
-      const report = () => {
+      const report = (abortedAt?: number) => {
         if (prior?.cut) return;
         try {
           const seen = read?.();
-          const f = seen && seen.failure !== undefined ? (seen.failure ?? undefined) : failure;
+          const f = abortedAt
+            ? abortedInWait(status)
+            : seen && seen.failure !== undefined
+              ? (seen.failure ?? undefined)
+              : failure;
           const r: CallReport = {
             provider: provider.name,
             category: ep.category,
             model: draft.model,
             units: draft.units,
-            status,
+            status: abortedAt ? undefined : status,
             startedAt,
-            endedAt,
+            endedAt: abortedAt ?? endedAt,
             responseId: draft.responseId,
             uri: url.href,
             host: url.host,
@@ -340,7 +370,7 @@ export function instrumentedFetch(
         const mayRetry =
           retryCount < options.maxRetries() &&
           (failure && !res ? !callerAborted : status !== undefined && status >= 400 && retryable(res));
-        if (mayRetry) pending.hold(key, retryCount, startedAt, retryWait(res), report, prior?.cut);
+        if (mayRetry) pending.hold(key, retryCount, startedAt, retryWait(res), report, prior?.cut, init?.signal);
         else deferred.run(report);
       } catch (err) {
         core.fault(err);
@@ -641,6 +671,10 @@ const DROPPED: Failure = {
   description: "the caller let go of the stream before its end (it was garbage-collected)",
 };
 const SHUT_DOWN: Failure = { name: "instrument_shutdown", description: "shutdown() came before the stream ended" };
+const abortedInWait = (status: number | undefined): Failure => ({
+  name: "AbortError",
+  description: `the caller aborted the call while its SDK waited to retry (last attempt: ${status ?? "no answer"})`,
+});
 /** Streams handed to a caller: when one is collected unfinished, its callback reports it. */
 const dropped = new FinalizationRegistry<() => void>((fn) => fn());
 const encoder = new TextEncoder();

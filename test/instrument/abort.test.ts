@@ -1,12 +1,12 @@
 // A caller's abort before the provider answered: ingested at once (status 299 and a
-// system.failure), not after the retry wait the provider SDK never takes. The SDK's own
-// timeout is still retried, and stays one event.
+// system.failure), not after the retry wait the provider SDK never takes. So is an abort
+// during the SDK's wait before a retry. The SDK's own timeout is still retried, and stays one event.
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { describe, expect, it, vi } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { instrument } from "../../src/instrument/index.js";
-import { json, stall, type TestServer } from "../helpers/server.js";
+import { errorBody, json, stall, type TestServer } from "../helpers/server.js";
 import { chatCompletion, openaiUsage, type FakePayi, useFakes } from "./fakes.js";
 
 let provider: TestServer;
@@ -71,5 +71,44 @@ describe("payi/instrument: the caller's abort", () => {
     await pi.flush();
     expect(payi.events()).toMatchObject([{ provider_response_id: "chatcmpl-t1", http_status_code: 200 }]);
     expect(payi.events()[0].end_to_end_latency_ms).toBeGreaterThanOrEqual(1000);
+  });
+
+  // The SDK sleeps 4 s before its retry (retry-after) and only then sees the abort; the event must not wait for that.
+  const RETRY_AFTER_S = 4;
+  const overloadedThenNever = () =>
+    provider.handle((_req, res, n) =>
+      n === 1
+        ? json(res, 503, errorBody(503, "overloaded"), { "retry-after": String(RETRY_AFTER_S) })
+        : stall(_req, res, n),
+    );
+
+  it("OpenAI: aborted while the SDK waits to retry, ingested before the wait ends, once", async () => {
+    overloadedThenNever();
+    const pi = setup();
+    const client = pi.openai(new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 2 }));
+    const controller = new AbortController();
+    let ended = false;
+    const failed = client.chat.completions
+      .create({ model: "gpt-4o", messages }, { signal: controller.signal })
+      .catch((e: unknown) => e)
+      .finally(() => (ended = true));
+    await vi.waitFor(() => expect(provider.received).toHaveLength(1));
+    // Past the 503 (whose body the SDK discards) and into the SDK's wait.
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    await ingestedSoon();
+    expect(ended).toBe(false);
+    const [e] = payi.events();
+    expect(e).toMatchObject({
+      http_status_code: 299,
+      resource: "gpt-4o",
+      properties: { "system.failure": "AbortError" },
+    });
+    expect(e.end_to_end_latency_ms).toBeLessThan(RETRY_AFTER_S * 1000);
+    expect(await failed).toBeInstanceOf(OpenAI.APIUserAbortError);
+    // Nothing is held any more: shutdown() (which reports held attempts) adds nothing.
+    await pi.shutdown();
+    expect(payi.events()).toHaveLength(1);
+    expect(provider.received).toHaveLength(1);
   });
 });
