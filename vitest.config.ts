@@ -23,6 +23,7 @@ const integration = [
   "test/runtime/process-exit.test.ts",
   "test/ingest/queue.test.ts",
   "test/ingest/queue-flush.test.ts",
+  "test/ingest/queue-shutdown.test.ts",
   "test/ingest/durability.test.ts",
   "test/ingest/spool.test.ts",
   "test/sync/**/*.test.ts",

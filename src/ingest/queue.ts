@@ -108,6 +108,8 @@ export class IngestQueue {
   #round = 0;
   #flushTarget = 0;
   #closed = false;
+  /** Shut down and flushed: no batch starts any more. */
+  #stopped = false;
   readonly #abort = new AbortController();
   readonly #stats = { accepted: 0, delivered: 0, failed: 0, dropped: 0 };
 
@@ -173,7 +175,9 @@ export class IngestQueue {
    * Accepts an event (the params of `ingest.units`): resolves once it is checked (and, with a
    * spool, written), never waiting for the network. Rejects with PayiValidationError for a bad
    * event, or PayiError when the spool cannot be written, when the queue is full and
-   * `overflow` is "throw", or when it is shut down. flush() also waits for calls not awaited yet.
+   * `overflow` is "throw", or when it is shut down. flush() also waits for calls not awaited
+   * yet, except those waiting for room (which the flush makes). A call made before shutdown()
+   * is taken and flushed by it, unless it is still waiting for room then.
    */
   enqueue(event: IngestUnitsParams): Promise<void> {
     if (this.#closed) return Promise.reject(new PayiError("ingest.queue: this queue is shut down."));
@@ -181,7 +185,12 @@ export class IngestQueue {
     let settled!: () => void;
     const tracked = new Promise<void>((r) => (settled = r));
     this.#checking.add(tracked);
+    const untrack = () => {
+      this.#checking.delete(tracked);
+      settled();
+    };
     return (async () => {
+      let waitedForRoom = false;
       try {
         const bulk = await toBulkEvent(event, "ingest.queue enqueue");
         // Batches are due but every request slot is taken: let the event loop run, so that a
@@ -189,16 +198,20 @@ export class IngestQueue {
         if (this.#waiting.length >= this.#options.flushAt && this.#inFlight.size >= this.#options.concurrency)
           await nextTurn();
         while (this.#options.overflow === "wait" && this.#full() && !this.#closed) {
+          // The room comes from what a flush() sends: it must not wait for this call.
+          untrack();
+          waitedForRoom = true;
           await new Promise<void>((r) => {
             this.#roomWaiters.push(r);
             this.#holdOpen();
           });
         }
-        if (this.#closed) throw new PayiError("ingest.queue: this queue is shut down.");
+        // Past a shutdown deadline nothing is sent any more: an event taken now would only wait in memory.
+        if (this.#closed && (waitedForRoom || this.#abort.signal.aborted))
+          throw new PayiError("ingest.queue: this queue is shut down.");
         this.#accept(bulk);
       } finally {
-        this.#checking.delete(tracked);
-        settled();
+        untrack();
       }
     })();
   }
@@ -234,19 +247,23 @@ export class IngestQueue {
       throw new PayiError(`ingest.queue shutdown: timeoutMs must be a number of ms, got ${String(timeoutMs)}`);
     this.#closed = true;
     for (const wake of this.#roomWaiters.splice(0)) wake();
-    const flushed = this.flush();
+    const settled = (async () => {
+      await this.flush();
+      // Nothing new goes out; what is in flight (a retry the flush did not wait for, or a batch
+      // stopped at the deadline) settles, its acknowledgement written, before the spool is given up.
+      this.#stopped = true;
+      while (this.#inFlight.size) await Promise.all([...this.#inFlight.keys()]);
+    })();
     if (timeoutMs !== undefined) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const late = await Promise.race([
-        flushed.then(() => false),
+        settled.then(() => false),
         new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
       ]);
       clearTimeout(timer);
       if (late) this.#abort.abort();
     }
-    await flushed;
-    // Aborted batches settle (back to the spool, or to onError) before the spool is given up.
-    if (this.#abort.signal.aborted) await Promise.all([...this.#inFlight.keys()]);
+    await settled;
     this.#clearTimer();
     this.#spool?.close();
   }
@@ -292,7 +309,7 @@ export class IngestQueue {
 
   /** Sends what may go now: full batches, and due ones, while a request slot is free and no retry wait is on. */
   #pump(): void {
-    if (this.#abort.signal.aborted) return this.#clearTimer();
+    if (this.#abort.signal.aborted || this.#stopped) return this.#clearTimer();
     const now = Date.now();
     while (this.#waiting.length && this.#inFlight.size < this.#options.concurrency) {
       let batch: Entry[];

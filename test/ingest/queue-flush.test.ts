@@ -294,3 +294,41 @@ describe("ingest.queue after a transient failure", () => {
     expect(log.warnings().filter((w) => /delivery failed/.test(w))).toEqual([]);
   });
 });
+
+describe("ingest.queue flush() with producers waiting for room", () => {
+  it("sends what is queued when no batch is full, then the producers waiting for room get it", async () => {
+    reset();
+    const q = client().ingest.queue({ flushAt: 10, maxQueueSize: 2, overflow: "wait", flushInterval: 60_000 });
+    await q.enqueue(ev(0));
+    await q.enqueue(ev(1)); // full, with no full batch: only their age or a flush() sends them
+    const producer = q.enqueue(ev(2)); // waits for room
+    expect(await within(q.flush(), 5_000)).toBe("done");
+    expect(delivered()).toEqual([0, 1]);
+    expect(await within(producer, 5_000)).toBe("done");
+    await q.shutdown();
+    expect(delivered()).toEqual([0, 1, 2]);
+  });
+
+  it("sends what is queued during a retry wait, then the producers waiting for room get it", async () => {
+    let failed = false;
+    reset((_req, res) => (failed ? false : ((failed = true), down(res))));
+    const log = logs();
+    const q = client({ logger: log.logger }).ingest.queue({
+      spool: fresh(),
+      flushAt: 2,
+      maxQueueSize: 2,
+      overflow: "wait",
+      flushInterval: 60_000,
+      retryDelayMs: 60_000,
+    });
+    await q.enqueue(ev(0));
+    await q.enqueue(ev(1)); // refused with a 503: a wait of most of a minute begins, the queue is full
+    await until(retryWaitBegan(log));
+    const producer = q.enqueue(ev(2));
+    expect(await within(q.flush(), 5_000)).toBe("done");
+    expect(delivered()).toEqual([0, 1]);
+    expect(await within(producer, 5_000)).toBe("done");
+    await q.shutdown();
+    expect(delivered()).toEqual([0, 1, 2]);
+  });
+});

@@ -1,0 +1,118 @@
+// What shutdown() settles before it gives the spool up: the batches still in flight (their
+// acknowledgements reach the spool, so the next queue does not send them again) and the
+// enqueue() calls made before it.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { AsyncPayi } from "../../src/index.js";
+import { json } from "../helpers/server.js";
+import { ev, useBulkServer } from "./bulk-server.js";
+import { numbers, sleep, until, within } from "./waits.js";
+
+const ctx = useBulkServer("queue-shutdown");
+const client = () =>
+  new AsyncPayi({ apiKey: "shutdown-key", baseURL: ctx.server.url, maxRetries: 0, timeout: 10_000, logLevel: "off" });
+let spools = 0;
+const fresh = () => join(ctx.dir, `spool-${++spools}`);
+const reset = (behave: Parameters<typeof ctx.server.behave>[0] = () => false) => {
+  ctx.server.accepted.clear();
+  ctx.server.received.length = 0;
+  ctx.server.behave(behave);
+};
+/** How many times the server took each event. */
+const takes = () => Object.fromEntries([...ctx.server.accepted].map(([n, k]) => [Number(n), k]));
+
+describe("ingest.queue shutdown()", () => {
+  it("waits for a batch sent again while it flushes, and records it delivered: the next queue does not send it again", async () => {
+    // Event 0 meets a 503 (Retry-After: 0) once shutdown() began, and is sent again at once;
+    // that try is answered only after event 1's request, the last one shutdown() waited for.
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    let tries0 = 0;
+    reset(async (req, res) => {
+      const [n] = numbers(req.body);
+      if (n === 0 && ++tries0 === 1) {
+        await firstHeld;
+        return (json(res, 503, { message: "down", statusCode: 503 }, { "retry-after": "0" }), true);
+      }
+      if (n === 0) await sleep(300);
+      else await until(() => tries0 === 2);
+      return false;
+    });
+    const dir = fresh();
+    const q = client().ingest.queue({ spool: dir, flushAt: 1, concurrency: 2, retryDelayMs: 60_000 });
+    await q.enqueue(ev(0));
+    await q.enqueue(ev(1));
+    await until(() => ctx.server.received.length === 2);
+    const done = q.shutdown();
+    releaseFirst();
+    await done;
+    expect(q.stats()).toMatchObject({ accepted: 2, delivered: 2, pending: 0 });
+
+    const next = client().ingest.queue({ spool: dir });
+    expect(next.stats().accepted).toBe(0);
+    await next.shutdown();
+    expect(takes()).toEqual({ 0: 1, 1: 1 });
+  });
+
+  it("with timeoutMs, does not wait past the deadline for a batch sent again while it flushes; that event stays spooled", async () => {
+    let tries0 = 0;
+    reset(async (req, res) => {
+      const [n] = numbers(req.body);
+      if (n === 0 && ++tries0 === 1) {
+        await sleep(100);
+        return (json(res, 503, { message: "down", statusCode: 503 }, { "retry-after": "0" }), true);
+      }
+      if (n === 0) await new Promise(() => {}); // the second try is never answered
+      await until(() => tries0 === 2);
+      return false;
+    });
+    const dir = fresh();
+    const q = client().ingest.queue({ spool: dir, flushAt: 1, concurrency: 2, retryDelayMs: 60_000 });
+    await q.enqueue(ev(0));
+    await q.enqueue(ev(1));
+    await until(() => ctx.server.received.length === 2);
+    // The client's own timeout (10 s) would end that try long after the deadline.
+    expect(await within(q.shutdown({ timeoutMs: 1_000 }), 5_000)).toBe("done");
+    expect(q.stats()).toMatchObject({ accepted: 2, delivered: 1, pending: 1 });
+
+    reset();
+    const next = client().ingest.queue({ spool: dir });
+    expect(next.stats().accepted).toBe(1);
+    await next.shutdown();
+    expect(takes()).toEqual({ 0: 1 });
+  });
+
+  it("with timeoutMs, keeps in the spool what was not answered by the deadline, and only that", async () => {
+    reset(async (req) => {
+      // Event 1 is never answered; event 0 is.
+      if (numbers(req.body)[0] === 1) await new Promise(() => {});
+      return false;
+    });
+    const dir = fresh();
+    const q = client().ingest.queue({ spool: dir, flushAt: 1, concurrency: 2 });
+    await q.enqueue(ev(0));
+    await q.enqueue(ev(1));
+    await until(() => ctx.server.accepted.size === 1);
+    await q.shutdown({ timeoutMs: 100 });
+    expect(q.stats()).toMatchObject({ accepted: 2, delivered: 1, pending: 1 });
+
+    reset();
+    const next = client().ingest.queue({ spool: dir });
+    expect(next.stats().accepted).toBe(1);
+    await next.shutdown();
+    expect(takes()).toEqual({ 1: 1 });
+  });
+
+  it("takes and delivers the enqueue() calls made before it, still being checked", async () => {
+    reset();
+    const q = client().ingest.queue({ flushInterval: 60_000 });
+    const queued = [q.enqueue(ev(0)), q.enqueue(ev(1))];
+    await q.shutdown();
+    expect(await Promise.allSettled(queued)).toEqual([
+      { status: "fulfilled", value: undefined },
+      { status: "fulfilled", value: undefined },
+    ]);
+    expect(takes()).toEqual({ 0: 1, 1: 1 });
+    await expect(q.enqueue(ev(2))).rejects.toThrow("ingest.queue: this queue is shut down.");
+  });
+});
