@@ -71,6 +71,8 @@ if (made) console.log("constructed");
       logLevel: "silent",
       tsconfigRaw: "{}",
     });
+    // Unbundled, the same construction succeeds: the script is where the client looks for it.
+    expect(new Payi({ apiKey: "sk-bundled-0123", baseURL: "http://127.0.0.1:9" })).toBeInstanceOf(Payi);
     const out = execFileSync(process.execPath, [outfile], { cwd: dir, encoding: "utf8" }).trim();
     expect(out).toBe(
       "refused: Payi cannot run from a bundle: it starts a worker thread from the payi package's own file dist/sync-worker.js, which the bundle left behind. " +
