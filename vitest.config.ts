@@ -32,6 +32,7 @@ const integration = [
   "test/instrument/flush.test.ts",
   "test/instrument/abort.test.ts",
   "test/instrument/abandoned.test.ts",
+  "test/instrument/unread.test.ts",
   "test/validation/hostile-input.test.ts",
 ];
 const types = ["test/docs/**/*.test.ts"];

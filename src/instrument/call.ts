@@ -91,4 +91,9 @@ export interface InstrumentCore {
    * attempt held for its SDK's retry, a stream being read) as it stands. Returns the undoing.
    */
   onShutdown(fn: () => void): () => void;
+  /**
+   * Runs `fn` at flush() and shutdown() when it was registered before they began and is still
+   * registered a turn later: for an answer nobody has started to read. Returns the undoing.
+   */
+  onFlush(fn: () => void): () => void;
 }

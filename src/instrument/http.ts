@@ -108,7 +108,10 @@ const MAX_RETRY_AFTER = 60_000;
 /** Time for the next attempt to arrive after its wait (preparing the request, a loaded machine). */
 const GRACE = 5_000;
 
-function retryable(res: Response | undefined): boolean {
+/** What the retry rules read of an answer. */
+type Answer = Pick<Response, "status" | "headers">;
+
+function retryable(res: Answer | undefined): boolean {
   if (!res) return true;
   const header = res.headers.get("x-should-retry");
   if (header === "true") return true;
@@ -116,7 +119,7 @@ function retryable(res: Response | undefined): boolean {
   return res.status === 408 || res.status === 409 || res.status === 429 || res.status >= 500;
 }
 
-function retryWait(res: Response | undefined): number {
+function retryWait(res: Answer | undefined): number {
   const ms = Number.parseFloat(res?.headers.get("retry-after-ms") ?? "");
   if (Number.isFinite(ms) && ms >= 0) return Math.min(ms, MAX_RETRY_AFTER);
   const after = res?.headers.get("retry-after");
@@ -321,11 +324,12 @@ export function instrumentedFetch(
      */
     const finish = (
       status: number | undefined,
-      res: Response | undefined,
+      res: Answer | undefined,
       failure: Failure | undefined,
       read?: () => Seen,
+      at?: number,
     ) => {
-      const endedAt = Date.now();
+      const endedAt = at ?? Date.now();
       const report = (abortedAt?: number) => {
         if (prior?.cut) return;
         try {
@@ -394,6 +398,8 @@ export function instrumentedFetch(
         return res;
       }
       const status = res.status;
+      // Kept apart from `res`: nothing held here for later (the reports, flush(), the registry) may keep a JSON answer alive.
+      const resHeaders = res.headers;
       const isSse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
       const chunks: Uint8Array[] = [];
       /** Events already cut (when some may be left out), in order, and those left out. */
@@ -412,7 +418,7 @@ export function instrumentedFetch(
         jsonSeen = true;
         parsed = json;
         try {
-          ep.json?.(json, draft, res.headers);
+          ep.json?.(json, draft, resHeaders);
         } catch (err) {
           core.fault(err);
         }
@@ -457,15 +463,16 @@ export function instrumentedFetch(
           failure: draft.done && !draft.failure ? null : f,
         };
       };
-      /** Stops shutdown() from reporting this call again. */
+      /** Stops shutdown() (or flush()) from reporting this call again. */
       let unhook: (() => void) | undefined;
-      const settle = (failure?: Failure) => {
+      const settle = (failure?: Failure, at?: number) => {
         if (settled) return;
         settled = true;
         unhook?.();
+        const answer = { status, headers: resHeaders };
         // An error answer whose body the SDK discards (before a retry) is not a failure of the call's own.
-        if (!isSse) finish(status, res, status < 400 ? failure : undefined, readJson);
-        else finish(status, res, failure, () => readEvents(failure));
+        if (!isSse) finish(status, answer, status < 400 ? failure : undefined, readJson, at);
+        else finish(status, answer, failure, () => readEvents(failure));
       };
 
       /** Events cut from the stream: what to pass on (true: the chunk as it came, when it holds exactly these events and all are kept). */
@@ -490,7 +497,7 @@ export function instrumentedFetch(
        * to pass on (only an event left out, or part of one) is followed by the next, so that
        * the caller's read is never left waiting on a pull that enqueued nothing.
        */
-      const tap = () => {
+      const tap = (reading?: () => void) => {
         const reader = source.getReader();
         let out!: ReadableStreamDefaultController<Uint8Array>;
         const failed = (err: unknown) => {
@@ -526,8 +533,12 @@ export function instrumentedFetch(
             start(controller) {
               out = controller;
             },
-            pull: () => reader.read().then(step, failed),
+            pull: () => {
+              reading?.();
+              return reader.read().then(step, failed);
+            },
             cancel(reason) {
+              reading?.();
               settle({ name: "stream_abandoned", description: "the caller stopped reading the answer" });
               return reader.cancel(reason);
             },
@@ -553,10 +564,22 @@ export function instrumentedFetch(
         let tapped: ReadableStream<Uint8Array> | undefined;
         // The answer's own class (a fetch of the user's may not be the platform's).
         const proto = Object.getPrototypeOf(res) as Response;
-        const read = () =>
-          (bytes ??= tapped
+        // An answer whose body is never touched (`asResponse()` let go) is reported with what is
+        // known when collected, or at flush()/shutdown() if still untouched then.
+        const headersAt = Date.now();
+        let touched = false;
+        const unread = () => touched || settle(UNREAD, headersAt);
+        const touch = () => {
+          if (touched) return;
+          touched = true;
+          unhook?.();
+          dropped.unregister(unread);
+        };
+        const read = (self: Response) => {
+          touch();
+          return (bytes ??= tapped
             ? new Response(tapped).arrayBuffer().then((b) => new Uint8Array(b))
-            : proto.arrayBuffer.call(res).then(
+            : proto.arrayBuffer.call(self).then(
                 (b) => {
                   chunks.push(new Uint8Array(b));
                   settle();
@@ -567,18 +590,22 @@ export function instrumentedFetch(
                   throw err;
                 },
               ));
-        const text = () => read().then((u) => (decoded ??= utf8.decode(u)));
+        };
+        const text = (self: Response) => read(self).then((u) => (decoded ??= utf8.decode(u)));
         seeBody(res, proto, {
           read,
           text,
-          json: () =>
-            text().then((t) => {
+          json: (self) =>
+            text(self).then((t) => {
               const json = JSON.parse(t) as unknown;
               seeJson(json);
               return json;
             }),
-          body: (original) => (bytes && !tapped ? original() : (tapped ??= tap())),
+          // Taking the body is not reading it (the Anthropic SDK takes it from every answer).
+          body: (original) => (bytes && !tapped ? original() : (tapped ??= tap(touch))),
         });
+        dropped.register(res, unread, unread);
+        unhook = core.onFlush(unread);
         return res;
       }
       const wrapped = new Response(tap(), { status: res.status, statusText: res.statusText, headers: res.headers });
@@ -610,9 +637,9 @@ function inherited(p: object | null, name: string): (() => unknown) | undefined 
 
 /** How a JSON answer's body is read once, whichever way the caller reads it. */
 interface BodyTap {
-  read(): Promise<Uint8Array>;
-  text(): Promise<string>;
-  json(): Promise<unknown>;
+  read(self: Response): Promise<Uint8Array>;
+  text(self: Response): Promise<string>;
+  json(self: Response): Promise<unknown>;
   /** The body as a stream; `original` is the answer's own. */
   body(original: () => unknown): unknown;
 }
@@ -634,20 +661,20 @@ function seeBody(res: Response, proto: object, tap: BodyTap): void {
     p = Object.create(proto, {
       arrayBuffer: method(function (this: unknown) {
         return of(this)
-          .read()
+          .read(this as Response)
           .then((u) => u.slice().buffer);
       }),
       blob: method(function (this: unknown) {
         const self = this as Response;
         return of(this)
-          .read()
+          .read(self)
           .then((u) => new Blob([u.slice()], { type: self.headers.get("content-type") ?? "" }));
       }),
       text: method(function (this: unknown) {
-        return of(this).text();
+        return of(this).text(this as Response);
       }),
       json: method(function (this: unknown) {
-        return of(this).json();
+        return of(this).json(this as Response);
       }),
       body: {
         get(this: unknown) {
@@ -671,6 +698,10 @@ const DROPPED: Failure = {
   description: "the caller let go of the stream before its end (it was garbage-collected)",
 };
 const SHUT_DOWN: Failure = { name: "instrument_shutdown", description: "shutdown() came before the stream ended" };
+const UNREAD: Failure = {
+  name: "response_unread",
+  description: "the caller did not read the answer's body (its usage is unknown)",
+};
 const abortedInWait = (status: number | undefined): Failure => ({
   name: "AbortError",
   description: `the caller aborted the call while its SDK waited to retry (last attempt: ${status ?? "no answer"})`,

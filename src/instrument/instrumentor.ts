@@ -69,6 +69,7 @@ export class Instrumentor {
   readonly #events: EventOptions;
   readonly #onError: (error: Error, event?: IngestUnitsParams) => void;
   readonly #shutdownHooks = new Set<() => void>();
+  readonly #flushHooks = new Set<() => void>();
   readonly #core: InstrumentCore;
   readonly #spans = new SpanProcessors();
 
@@ -138,6 +139,10 @@ export class Instrumentor {
       onShutdown: (fn) => {
         this.#shutdownHooks.add(fn);
         return () => void this.#shutdownHooks.delete(fn);
+      },
+      onFlush: (fn) => {
+        this.#flushHooks.add(fn);
+        return () => void this.#flushHooks.delete(fn);
       },
     };
   }
@@ -244,8 +249,8 @@ export class Instrumentor {
     return this.#delivery.result(id);
   }
 
-  #cutOpenCalls(): void {
-    for (const fn of [...this.#shutdownHooks]) {
+  #run(hooks: Iterable<() => void>): void {
+    for (const fn of hooks) {
       try {
         fn();
       } catch (err) {
@@ -255,23 +260,42 @@ export class Instrumentor {
   }
 
   /**
+   * The flush hooks (answers nobody has started to read) registered now and still registered a
+   * turn later: the provider SDK reads an answer in the turn it arrives, so one untouched after
+   * that is left to its caller.
+   */
+  async #untouched(): Promise<(() => void)[]> {
+    const now = [...this.#flushHooks];
+    if (!now.length) return now;
+    await new Promise((r) => setImmediate(r));
+    return now.filter((fn) => this.#flushHooks.has(fn));
+  }
+
+  /**
    * Resolves when the event of every call that ended before it is delivered or reported to
    * onError (with a spool: or kept in it for a later try). A call still going on (a stream
    * being read, an attempt its SDK will retry) is not cut short: its event follows its end.
+   * An answer whose body nobody has started to read (a raw `asResponse()`) is reported as it
+   * stands, with `system.failure` "response_unread"; reading it later adds no event.
    */
   async flush(): Promise<void> {
+    const untouched = this.#untouched();
+    await deferred.idle();
+    this.#run(await untouched);
     await deferred.idle();
     await this.#delivery.flush();
   }
 
   /**
    * Reports the calls still going on as they stand (a stream being read: what was seen, with
-   * `system.failure` "instrument_shutdown"; an attempt awaiting its SDK's retry: that attempt),
+   * `system.failure` "instrument_shutdown"; an attempt awaiting its SDK's retry: that attempt;
+   * an answer nobody has started to read: as flush() does),
    * flushes, and stops an ingest queue made here (one of yours stays open).
    */
   async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
+    const untouched = this.#untouched();
     await deferred.idle();
-    this.#cutOpenCalls();
+    this.#run([...(await untouched), ...this.#shutdownHooks]);
     await deferred.idle();
     await this.#delivery.shutdown(options);
   }

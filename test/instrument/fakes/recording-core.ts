@@ -24,6 +24,7 @@ export function recordingCore(context: PayiContext = {}): RecordingCore {
     },
     fault: (e) => void core.faults.push(e),
     onShutdown: () => () => {},
+    onFlush: () => () => {},
     reported: (n = 1) =>
       core.reports.length >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve })),
   };
