@@ -33,6 +33,7 @@ const integration = [
   "test/instrument/abort.test.ts",
   "test/instrument/abandoned.test.ts",
   "test/instrument/unread.test.ts",
+  "test/instrument/bedrock-open.test.ts",
   "test/validation/hostile-input.test.ts",
 ];
 const types = ["test/docs/**/*.test.ts"];

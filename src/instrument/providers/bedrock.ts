@@ -9,7 +9,8 @@
  * and the raw response (status, headers). A `build` step middleware notes the endpoint called
  * and, in proxy mode, adds the context's `xProxy-*` headers. Streams are handed back wrapped:
  * every event reaches the caller as it came, the caller's `break` still ends the provider's
- * stream, and a stream that fails or is left early is reported with what it had.
+ * stream, and a stream that fails or is left early is reported with what it had (one let go
+ * unfinished when it is garbage-collected, its connection closed then; one still open at shutdown()).
  *
  * Guardrails: when a call names a guardrail and version but no trace, the trace is turned on
  * for it (on a copy of the input) since only the trace carries guardrail usage; the option
@@ -75,6 +76,8 @@ interface CallState {
 interface RawResponse {
   statusCode?: number;
   headers?: Headers_;
+  /** The answer's body: a Node stream (closed with destroy()) or a web stream (cancel()). */
+  body?: unknown;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
@@ -132,6 +135,8 @@ function loggedRequest(op: Operation, input: Obj): unknown {
 interface StreamReader {
   units: () => UnitMap;
   done: boolean;
+  /** When the first event arrived, epoch ms. */
+  firstTokenAt?: number;
   events: unknown[];
   properties: Record<string, string>;
   read(event: Obj): void;
@@ -198,14 +203,13 @@ function invokeStreamReader(modelId: string, props: Record<string, string>): Str
 async function* follow(
   source: AsyncIterable<unknown>,
   reader: StreamReader,
-  finish: (failure?: string, description?: string, firstTokenAt?: number) => void,
+  finish: (failure?: string, description?: string) => void,
 ): AsyncGenerator<unknown> {
-  let firstTokenAt: number | undefined;
   let failure: string | undefined = "stream_abandoned";
   let description: string | undefined;
   try {
     for await (const event of source) {
-      firstTokenAt ??= Date.now();
+      reader.firstTokenAt ??= Date.now();
       try {
         reader.read(event as Obj);
       } catch {
@@ -219,8 +223,24 @@ async function* follow(
     description = (err as Error)?.message;
     throw err;
   } finally {
-    finish(failure, description, firstTokenAt);
+    finish(failure, description);
   }
+}
+
+/** Streams handed to callers: one collected before its end is reported by its callback. */
+const dropped = new FinalizationRegistry<() => void>((fn) => fn());
+
+/**
+ * What is done when a stream is collected unfinished: it is reported (unless shutdown() did) and
+ * its connection closed. Made here, not where the stream is, so that it does not keep it alive.
+ */
+function whenDropped(settle: (failure: string, description: string) => void, body: unknown): () => void {
+  return () => {
+    settle("stream_abandoned", "the caller let go of the stream before its end (it was garbage-collected)");
+    const b = body as { destroy?: () => void; cancel?: () => Promise<void> } | undefined;
+    if (typeof b?.destroy === "function") b.destroy();
+    else if (typeof b?.cancel === "function") void b.cancel().catch(() => {});
+  };
 }
 
 function errorStatus(err: unknown): number | undefined {
@@ -331,17 +351,27 @@ export function instrumentBedrock<C extends BedrockClientLike>(
         const reader =
           op === "converse-stream" ? converseStreamReader(modelId, props) : invokeStreamReader(modelId, props);
         let reported = false;
-        output[key] = follow(source, reader, (failure, description, firstTokenAt) => {
+        let unhook: (() => void) | undefined;
+        const settle = (failure?: string, description?: string) => {
           if (reported) return;
           reported = true;
+          unhook?.();
           report({
             ...common,
             units: reader.units() as Units,
             response: reader.events,
-            firstTokenAt,
+            firstTokenAt: reader.firstTokenAt,
             ...(failure ? { failure, failureDescription: description } : {}),
           });
+        };
+        const stream = follow(source, reader, (failure, description) => {
+          dropped.unregister(settle);
+          settle(failure, description);
         });
+        // A stream let go unfinished (no break) is reported when collected; one still open at shutdown() then.
+        dropped.register(stream, whenDropped(settle, raw.body), settle);
+        unhook = core.onShutdown(() => settle("instrument_shutdown", "shutdown() came before the stream ended"));
+        output[key] = stream;
       }
     } catch (err) {
       core.fault(err);
