@@ -34,6 +34,7 @@ const integration = [
   "test/instrument/abandoned.test.ts",
   "test/instrument/unread.test.ts",
   "test/instrument/bedrock-open.test.ts",
+  "test/instrument/ai-sdk-open.test.ts",
   "test/validation/hostile-input.test.ts",
 ];
 const types = ["test/docs/**/*.test.ts"];

@@ -8,7 +8,8 @@
  *
  * Streams: the parts reach the caller as they come; the `finish` part's usage is the call's;
  * an `error` part, a failing stream or a caller who stops reading is reported as a failure
- * with what was seen.
+ * with what was seen (one let go unfinished when it is garbage-collected, the model's stream
+ * cancelled then; one still open at shutdown()).
  */
 import type { InstrumentCore } from "../call.js";
 import { checkContext, nest, type PayiContext } from "../context.js";
@@ -80,6 +81,22 @@ function errorDetails(err: unknown): {
     return { status: e.statusCode, ...(response !== undefined ? { response } : {}) };
   }
   return { failure: e?.name || "error", failureDescription: e?.message };
+}
+
+type Failure = { failure: string; failureDescription?: string };
+
+/** Streams handed to callers: one collected before its end is reported by its callback. */
+const dropped = new FinalizationRegistry<() => void>((fn) => fn());
+
+/** Made here, not where the stream is, so that what the registry holds does not keep the stream alive. */
+function whenDropped(settle: (f: Failure) => void, reader: ReadableStreamDefaultReader<unknown>): () => void {
+  return () => {
+    settle({
+      failure: "stream_abandoned",
+      failureDescription: "the caller let go of the stream before its end (it was garbage-collected)",
+    });
+    void reader.cancel().catch(() => {});
+  };
 }
 
 export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddleware {
@@ -170,11 +187,13 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
       let modelId = (model as ModelLike).modelId;
       let firstTokenAt: number | undefined;
       let finished = false;
-      let error: { failure: string; failureDescription?: string } | undefined;
+      let error: Failure | undefined;
       let settled = false;
-      const settle = (failure?: { failure: string; failureDescription?: string }) => {
+      let unhook: (() => void) | undefined;
+      const settle = (failure?: Failure) => {
         if (settled) return;
         settled = true;
+        unhook?.();
         const f =
           failure ??
           error ??
@@ -219,11 +238,13 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
             try {
               step = await reader.read();
             } catch (err) {
+              dropped.unregister(settle);
               settle({ failure: (err as Error)?.name || "stream_error", failureDescription: (err as Error)?.message });
               controller.error(err);
               return;
             }
             if (step.done) {
+              dropped.unregister(settle);
               settle();
               controller.close();
               return;
@@ -236,11 +257,16 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
             controller.enqueue(step.value);
           },
           cancel(reason) {
+            dropped.unregister(settle);
             settle({ failure: "stream_abandoned", failureDescription: "the caller stopped reading the answer" });
             return reader.cancel(reason);
           },
         },
         { highWaterMark: 0 },
+      );
+      dropped.register(stream, whenDropped(settle, reader), settle);
+      unhook = core.onShutdown(() =>
+        settle({ failure: "instrument_shutdown", failureDescription: "shutdown() came before the stream ended" }),
       );
       return { ...result, stream };
     },
