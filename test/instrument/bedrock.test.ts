@@ -182,6 +182,25 @@ describe("Converse", () => {
     expect(core.reports[0].call).toMatchObject({ status: 200, units: { text: u(1, 2) } });
   });
 
+  it("the caller's abort during the SDK's wait before a retry is reported at once, as no answer", async () => {
+    fake.handle((_req, res) => bedrockError(res, 429, "ThrottlingException", "slow down"));
+    const core = recordingCore();
+    const c = instrumentBedrock(core, client({ maxAttempts: 5 }));
+    const controller = new AbortController();
+    const failed = c
+      .send(new ConverseCommand({ modelId: "amazon.nova-pro-v1:0", messages }), { abortSignal: controller.signal })
+      .catch((e: Error) => e);
+    while (fake.received.length < 1) await new Promise((r) => setTimeout(r, 5));
+    // Most likely in the SDK's wait (random, up to 1 s), else in the next attempt: either way one report at once.
+    await new Promise((r) => setTimeout(r, 30));
+    controller.abort();
+    expect((await failed).name).toBe("AbortError");
+    // Reported by the time the caller has the error: once, without a status.
+    expect(core.reports).toHaveLength(1);
+    expect(core.reports[0].call).toMatchObject({ failure: "AbortError" });
+    expect(core.reports[0].call.status).toBeUndefined();
+  });
+
   it("no answer at all: no status, a failure", async () => {
     const core = recordingCore();
     const c = instrumentBedrock(core, client({ endpoint: "http://127.0.0.1:9" }));
