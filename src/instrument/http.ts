@@ -102,6 +102,12 @@ interface Pending {
   onAbort?: () => void;
 }
 
+/**
+ * The caller's own signal, put on a request's init by a provider SDK's middleware (Anthropic's)
+ * when the SDK stops passing the caller's abort on to an attempt's signal once it is answered.
+ */
+export const CALLER_SIGNAL = Symbol("payi.caller-signal");
+
 /** The SDKs' longest default wait between attempts, and the most they honour from `retry-after`. */
 const MAX_DEFAULT_WAIT = 8_000;
 const MAX_RETRY_AFTER = 60_000;
@@ -374,8 +380,10 @@ export function instrumentedFetch(
         const mayRetry =
           retryCount < options.maxRetries() &&
           (failure && !res ? !callerAborted : status !== undefined && status >= 400 && retryable(res));
-        if (mayRetry) pending.hold(key, retryCount, startedAt, retryWait(res), report, prior?.cut, init?.signal);
-        else deferred.run(report);
+        if (mayRetry) {
+          const signal = (init as { [CALLER_SIGNAL]?: AbortSignal } | undefined)?.[CALLER_SIGNAL] ?? init?.signal;
+          pending.hold(key, retryCount, startedAt, retryWait(res), report, prior?.cut, signal);
+        } else deferred.run(report);
       } catch (err) {
         core.fault(err);
       }

@@ -12,7 +12,7 @@ import { addProxyHeaders, applyHeaders, checkContext, currentContext, track, typ
 import { Delivery, type DeliveryMode } from "./delivery.js";
 import { buildEvent, normalizeHost, type EventOptions, type ModelMapping } from "./event.js";
 import { deferred, withInstrumentedFetch, type FetchOptionClient } from "./http.js";
-import { anthropicProvider } from "./providers/anthropic.js";
+import { anthropicProvider, callerSignalMiddleware } from "./providers/anthropic.js";
 import { isAzureClient, openaiProvider } from "./providers/openai.js";
 import { aiSdkMiddleware, type PayiLanguageModelMiddleware } from "./providers/ai-sdk.js";
 import { instrumentBedrock, type BedrockClientLike, type BedrockOptions } from "./providers/bedrock.js";
@@ -183,7 +183,14 @@ export class Instrumentor {
 
   /** An instrumented copy of an `@anthropic-ai/sdk` client; the original is untouched. */
   anthropic<C extends FetchOptionClient>(client: C): C {
-    return withInstrumentedFetch(this.#core, anthropicProvider(), client, "instrument.anthropic");
+    const middleware = (client as { middleware?: unknown }).middleware;
+    return withInstrumentedFetch(
+      this.#core,
+      anthropicProvider(),
+      client,
+      "instrument.anthropic",
+      Array.isArray(middleware) ? { middleware: [...middleware, callerSignalMiddleware] } : {},
+    );
   }
 
   /**

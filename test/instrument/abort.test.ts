@@ -111,4 +111,26 @@ describe("payi/instrument: the caller's abort", () => {
     expect(payi.events()).toHaveLength(1);
     expect(provider.received).toHaveLength(1);
   });
+
+  it("Anthropic: the same (its SDK unlinks the caller's signal from an answered attempt; the caller's own is watched)", async () => {
+    overloadedThenNever();
+    const pi = setup();
+    const client = pi.anthropic(new Anthropic({ apiKey: "sk-ant-test", baseURL: provider.url, maxRetries: 2 }));
+    const controller = new AbortController();
+    const failed = client.messages
+      .create({ model: "claude-opus-4-7", max_tokens: 10, messages }, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    await vi.waitFor(() => expect(provider.received).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    // This SDK ends its wait at the caller's abort: the error comes at once, and the event soon after.
+    expect(await failed).toBeInstanceOf(Anthropic.APIUserAbortError);
+    await ingestedSoon();
+    expect(payi.events()).toMatchObject([
+      { http_status_code: 299, category: "system.anthropic", properties: { "system.failure": "AbortError" } },
+    ]);
+    await pi.shutdown();
+    expect(payi.events()).toHaveLength(1);
+    expect(provider.received).toHaveLength(1);
+  });
 });

@@ -194,7 +194,7 @@ describe("Converse", () => {
     // Most likely in the SDK's wait (random, up to 1 s), else in the next attempt: either way one report at once.
     await new Promise((r) => setTimeout(r, 30));
     controller.abort();
-    expect((await failed).name).toBe("AbortError");
+    expect(((await failed) as Error).name).toBe("AbortError");
     // Reported by the time the caller has the error: once, without a status.
     expect(core.reports).toHaveLength(1);
     expect(core.reports[0].call).toMatchObject({ failure: "AbortError" });

@@ -9,7 +9,7 @@
  * prices the call in that data zone (`resource_scope` `datazone.<geo>`).
  */
 import type { FunctionCall } from "../call.js";
-import type { Draft, Endpoint, HttpProvider } from "../http.js";
+import { CALLER_SIGNAL, type Draft, type Endpoint, type HttpProvider } from "../http.js";
 import { unitsFrom } from "../units.js";
 import { NOT_INSTRUMENTED } from "./openai.js";
 
@@ -114,6 +114,21 @@ function messages(body: Obj): Endpoint {
 }
 
 /** The endpoints of an Anthropic client. */
+/**
+ * A middleware (the SDK's `middleware` option, 1.x releases that have it) that hands the
+ * caller's signal to the instrumented fetch: the SDK unlinks it from an answered attempt's
+ * signal, so a caller's abort while the SDK waits to retry would otherwise go unseen.
+ */
+export function callerSignalMiddleware(
+  request: Record<string | symbol, unknown>,
+  next: (request: Record<string | symbol, unknown>) => Promise<Response>,
+  ctx: { options?: { signal?: AbortSignal | null } },
+): Promise<Response> {
+  const signal = ctx?.options?.signal;
+  if (signal) request[CALLER_SIGNAL] = signal;
+  return next(request);
+}
+
 export function anthropicProvider(): HttpProvider {
   return {
     name: "anthropic",
