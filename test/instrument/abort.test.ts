@@ -73,8 +73,8 @@ describe("payi/instrument: the caller's abort", () => {
     expect(payi.events()[0].end_to_end_latency_ms).toBeGreaterThanOrEqual(1000);
   });
 
-  // The SDK sleeps 4 s before its retry (retry-after) and only then sees the abort; the event must not wait for that.
-  const RETRY_AFTER_S = 4;
+  // The SDK sleeps 8 s before its retry (retry-after) and only then sees the abort; the event must not wait for that.
+  const RETRY_AFTER_S = 8;
   const overloadedThenNever = () =>
     provider.handle((_req, res, n) =>
       n === 1
