@@ -1,0 +1,151 @@
+// A spool opened again: records that cannot be ids, the same record twice, a lock holding
+// this process's own pid, a lock that cannot be read, a spool closed twice or written after
+// close, and what an error about it carries.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import fs from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { PayiError } from "../../src/index.js";
+import { Spool, spoolIo } from "../../src/ingest/spool.js";
+import { ev, useBulkServer } from "./bulk-server.js";
+
+const ctx = useBulkServer("spool-recovery");
+let n = 0;
+type Event = ReturnType<typeof ev>;
+/** A spool directory holding these files. */
+const spoolDir = (files: Record<string, string> = {}) => {
+  const dir = join(ctx.dir, `spool-${++n}`);
+  mkdirSync(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+};
+const record = (id: unknown, k: number) => `${JSON.stringify({ id, event: ev(k) })}\n`;
+afterEach(() => {
+  spoolIo.fs = undefined;
+});
+/** The error `fn` throws. */
+const thrown = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    return e as PayiError & { cause?: { code?: string } };
+  }
+  throw new Error("did not throw");
+};
+/** Timers that keep the process alive (an unref'd one is not listed). */
+const liveTimers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+
+describe("a spool's records", () => {
+  it("skip ids that are not whole numbers, in either file, and give the next event an id past the others", () => {
+    const dir = spoolDir({
+      "events.jsonl": record(1, 1) + record("2", 2) + record(2.5, 3) + record(null, 4) + record(3, 5),
+      "acks.jsonl": '[3,"x",7.5,null]\n',
+    });
+    const spool = new Spool<Event>(dir);
+    expect(spool.recover().map((r) => [r.id, r.event.properties.n])).toEqual([[1, "1"]]);
+    const id = spool.append(ev(6));
+    expect(id).toBe(4);
+    spool.close();
+    const again = new Spool<Event>(dir);
+    expect(again.recover().map((r) => [r.id, r.event.properties.n])).toEqual([
+      [1, "1"],
+      [4, "6"],
+    ]);
+    again.close();
+  });
+
+  it("give an event written twice (by an interrupted compaction) once", () => {
+    const dir = spoolDir({ "events.jsonl": record(1, 1) + record(2, 2) + record(1, 1) });
+    const spool = new Spool<Event>(dir);
+    expect(spool.recover().map((r) => r.id)).toEqual([1, 2]);
+    spool.close();
+  });
+});
+
+describe("a spool's lock", () => {
+  it("holding this process's own pid, but no queue of it, is a previous run's (containers reuse pids): taken over", () => {
+    const dir = spoolDir({ lock: String(process.pid) });
+    const spool = new Spool<Event>(dir);
+    expect(readFileSync(join(dir, "lock"), "utf8")).toBe(String(process.pid));
+    spool.close();
+    expect(existsSync(join(dir, "lock"))).toBe(false);
+  });
+
+  it("that cannot be read keeps the queue out, naming the spool and the cause", () => {
+    const dir = spoolDir();
+    mkdirSync(join(dir, "lock"));
+    const err = thrown(() => new Spool<Event>(dir));
+    expect(err).toBeInstanceOf(PayiError);
+    expect(err.message).toMatch(new RegExp(`^ingest\\.queue: the spool ${dir} cannot be locked \\(EISDIR[^)]*\\)\\.$`));
+    expect(err.cause?.code).toBe("EISDIR");
+    expect(Object.keys(err)).not.toContain("cause");
+    rmSync(join(dir, "lock"), { recursive: true });
+    new Spool<Event>(dir).close(); // and the directory is not held by the spool that failed
+  });
+
+  it("that cannot be made (a full or read-only disk) keeps the queue out, naming that cause", () => {
+    const dir = spoolDir();
+    spoolIo.fs = {
+      openSync: ((path: string, flags: string) => {
+        if (flags === "wx") throw Object.assign(new Error("ENOSPC: no space left on device, open"), { code: "ENOSPC" });
+        return fs.openSync(path, flags);
+      }) as typeof fs.openSync,
+    };
+    const err = thrown(() => new Spool<Event>(dir));
+    expect(err.message).toBe(
+      `ingest.queue: the spool ${dir} cannot be locked (ENOSPC: no space left on device, open).`,
+    );
+    expect(err.cause?.code).toBe("ENOSPC");
+  });
+});
+
+describe("a closed spool", () => {
+  it("takes no event, naming why", () => {
+    const spool = new Spool<Event>(spoolDir());
+    spool.recover();
+    spool.close();
+    expect(() => spool.append(ev(1))).toThrow(new PayiError("ingest.queue: the spool is closed."));
+  });
+
+  it("closed again leaves alone the queue that took the directory over", () => {
+    const dir = spoolDir();
+    const first = new Spool<Event>(dir);
+    first.close();
+    const second = new Spool<Event>(dir);
+    first.close();
+    expect(readFileSync(join(dir, "lock"), "utf8")).toBe(String(process.pid));
+    expect(() => new Spool<Event>(dir)).toThrow(/in use by another queue of this process/);
+    second.close();
+  });
+
+  it("ignores acknowledgements that come after close, and of ids it does not hold", () => {
+    const dir = spoolDir();
+    const spool = new Spool<Event>(dir);
+    spool.recover();
+    const ids = [spool.append(ev(0)), spool.append(ev(1))];
+    spool.ack([99]);
+    expect(existsSync(join(dir, "acks.jsonl"))).toBe(false);
+    spool.close();
+    spool.ack(ids);
+    const again = new Spool<Event>(dir);
+    expect(again.recover().map((r) => r.id)).toEqual(ids);
+    again.close();
+  });
+});
+
+describe("an acknowledgement that cannot be written", () => {
+  it("is tried again on a timer that does not keep the process alive", () => {
+    const warnings: string[] = [];
+    const dir = spoolDir();
+    const spool = new Spool<Event>(dir, { warn: (m) => warnings.push(m), retryMs: 60_000 });
+    spool.recover();
+    const ids = [spool.append(ev(0)), spool.append(ev(1))];
+    mkdirSync(join(dir, "acks.jsonl"));
+    const before = liveTimers();
+    spool.ack([ids[0]]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/trying again in 30000 ms\.$/);
+    expect(liveTimers()).toBe(before);
+    spool.close();
+  });
+});
