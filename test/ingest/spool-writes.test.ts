@@ -125,6 +125,47 @@ describe("compaction", () => {
     spool.ack([more[499]]);
     expect(lines(events)).toHaveLength(100);
     expect(warnings).toHaveLength(1);
+    // Compacted again: back to every 1,000.
+    const last = Array.from({ length: 1_000 }, (_, k) => spool.append(ev(2_100 + k)));
+    spool.ack([...more.slice(500), ...last.slice(0, 900)]);
+    expect(lines(events)).toHaveLength(100);
+    spool.close();
+  });
+});
+
+describe("a compaction cut short (a full disk)", () => {
+  it("leaves events.jsonl whole and says so", () => {
+    let full = false;
+    spoolIo.fs = {
+      // The compacted file is the one large write here: cut it short.
+      writeSync: ((fd: number, data: Buffer) =>
+        fs.writeSync(fd, full && data.length > 20_000 ? data.subarray(0, 100) : data)) as typeof fs.writeSync,
+    };
+    const warnings: string[] = [];
+    const { spool, ids, events, dir } = filled(1_500, { warn: (m) => warnings.push(m) });
+    const before = readFileSync(events, "utf8");
+    full = true;
+    spool.ack(ids.slice(0, 1_000));
+    expect(warnings).toEqual([
+      `ingest.queue: the spool ${dir} could not be compacted (short write to ${events}.tmp); it keeps growing until it can.`,
+    ]);
+    expect(readFileSync(events, "utf8")).toBe(before);
+    expect(existsSync(`${events}.tmp`)).toBe(false);
+    spool.close();
+    const again = new Spool<Event>(dir);
+    expect(again.recover()).toHaveLength(500);
+    again.close();
+  });
+});
+
+describe("once nothing is pending", () => {
+  it("both files are emptied, even before any acknowledgement was written", () => {
+    const warnings: string[] = [];
+    const { spool, ids, events, acks } = filled(2, { warn: (m) => warnings.push(m) });
+    spool.ack(ids);
+    expect(readFileSync(events, "utf8")).toBe("");
+    expect(existsSync(acks)).toBe(false);
+    expect(warnings).toEqual([]);
     spool.close();
   });
 });
