@@ -42,7 +42,11 @@ describe("a backfill source item", () => {
     reset();
     const rejects = file("rejects.jsonl");
     const summary = await client().ingest.backfill(
-      [{ event: ev(0) }, { reason: "no event" }, { event: ev(2), reason: "refused before" }] as IngestUnitsParams[],
+      [
+        { event: ev(0) },
+        { reason: "no event" },
+        { event: ev(2), reason: "refused before" },
+      ] as unknown as IngestUnitsParams[],
       { rejects },
     );
     expect(summary).toMatchObject({ accepted: 1, rejected: 2 });
