@@ -190,6 +190,18 @@ describe("acknowledgements that cannot be written", () => {
     expect(warnings).toHaveLength(8);
   });
 
+  it("are not tried again sooner for an acknowledgement of nothing, or of ids the spool does not hold", () => {
+    vi.useFakeTimers();
+    const warnings: string[] = [];
+    const { spool, ids, acks } = filled(2, { warn: (m) => warnings.push(m) });
+    mkdirSync(acks);
+    spool.ack([ids[0]]);
+    spool.ack([]);
+    spool.ack([99]);
+    expect(warnings).toHaveLength(1);
+    spool.close();
+  });
+
   it("are named at close, as sent again by a later queue", () => {
     vi.useFakeTimers();
     const warnings: string[] = [];
