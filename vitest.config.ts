@@ -24,6 +24,7 @@ const integration = [
   "test/ingest/queue.test.ts",
   "test/ingest/queue-flush.test.ts",
   "test/ingest/queue-shutdown.test.ts",
+  "test/ingest/queue-exit.test.ts",
   "test/ingest/durability.test.ts",
   "test/ingest/spool.test.ts",
   "test/sync/**/*.test.ts",

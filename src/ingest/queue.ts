@@ -11,6 +11,7 @@ import { APIUserAbortError, PayiError, type APIError } from "../runtime/errors.j
 import type { Logger } from "../runtime/logger.js";
 import { retryAfterMs } from "../runtime/retry.js";
 import { toBulkEvent } from "./event.js";
+import { holdAtExit, releaseAtExit } from "./exit-flush.js";
 import { Spool } from "./files.js";
 import { describe, sendBatch } from "./send-batch.js";
 
@@ -167,6 +168,7 @@ export class IngestQueue {
       }
       // What a previous process left is sent at once.
       this.#due = this.#seq;
+      if (recovered.length) holdAtExit(this);
       this.#pump();
     }
   }
@@ -265,6 +267,7 @@ export class IngestQueue {
     }
     await settled;
     this.#clearTimer();
+    releaseAtExit(this);
     this.#spool?.close();
   }
 
@@ -304,6 +307,7 @@ export class IngestQueue {
       this.#report(() => this.#options.onDrop?.(oldest.event));
     }
     this.#waiting.push({ seq: ++this.#seq, id, event: bulk, tried: 0 });
+    holdAtExit(this);
     this.#pump();
   }
 
@@ -372,6 +376,7 @@ export class IngestQueue {
         this.#inFlight.delete(p);
         this.#pump();
         this.#wakeProducers();
+        if (!this.#waiting.length && !this.#inFlightCount) releaseAtExit(this);
       });
     this.#inFlight.set(p, batch);
   }
