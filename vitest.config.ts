@@ -21,6 +21,7 @@ const integration = [
   "test/runtime/transport.test.ts",
   "test/runtime/response-size.test.ts",
   "test/runtime/process-exit.test.ts",
+  "test/runtime/attempt-deadline.test.ts",
   "test/ingest/queue.test.ts",
   "test/ingest/queue-flush.test.ts",
   "test/ingest/queue-shutdown.test.ts",

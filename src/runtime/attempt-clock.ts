@@ -14,6 +14,8 @@ export abstract class AttemptClock {
     this.#timer = setTimeout(() => {
       this.timedOut = true;
       this.fire(new APITimeoutError());
+      // Over: a streamed body whose end cannot be seen (a fetch's) holds the caller's signal no longer.
+      this.#unlink?.();
     }, ms);
     if (user) {
       const onAbort = () => this.fire(user.reason);
