@@ -22,6 +22,7 @@ const integration = [
   "test/runtime/response-size.test.ts",
   "test/runtime/process-exit.test.ts",
   "test/runtime/attempt-deadline.test.ts",
+  "test/runtime/connect-timeout.test.ts",
   "test/ingest/queue.test.ts",
   "test/ingest/queue-flush.test.ts",
   "test/ingest/queue-shutdown.test.ts",
