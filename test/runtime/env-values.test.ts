@@ -1,0 +1,40 @@
+// Values read from the environment lose surrounding whitespace (a .env file's trailing space, a
+// CR of a file saved on Windows); one that is only whitespace counts as not set.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AsyncPayi } from "../../src/index.js";
+import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
+
+const ENV = ["PAYI_API_KEY", "PAYI_BASE_URL", "PAYI_CUSTOM_HEADERS", "PAYI_LOG"] as const;
+const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+let server: TestServer;
+beforeEach(async () => {
+  for (const k of ENV) delete process.env[k];
+  server = await startServer((_r, res) => json(res, 200, ingestOk));
+});
+afterEach(async () => {
+  await server.close();
+  for (const k of ENV) {
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
+  }
+});
+
+describe("the environment", () => {
+  it("gives its values trimmed", async () => {
+    process.env.PAYI_API_KEY = "  env-key-trimmed \r";
+    process.env.PAYI_BASE_URL = ` ${server.url}/ \r`;
+    process.env.PAYI_LOG = " off ";
+    const c = new AsyncPayi({ maxRetries: 0 });
+    expect(c.baseURL).toBe(server.url);
+    await c.ingest.units(event);
+    expect(server.received[0].headers["xproxy-api-key"]).toBe("env-key-trimmed");
+  });
+
+  it("counts a value of whitespace only as not set", async () => {
+    process.env.PAYI_API_KEY = "env-key";
+    process.env.PAYI_BASE_URL = " \t ";
+    process.env.PAYI_LOG = "  ";
+    process.env.PAYI_CUSTOM_HEADERS = " \n ";
+    expect(new AsyncPayi({}).baseURL).toBe("https://api.pay-i.com");
+  });
+});
