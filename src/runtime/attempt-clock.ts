@@ -19,6 +19,7 @@ export abstract class AttemptClock {
     }, ms);
     if (user) {
       const onAbort = () => this.fire(user.reason);
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, a signal aborts once and clear() or the timer removes the listener.
       user.addEventListener("abort", onAbort, { once: true });
       this.#unlink = () => user.removeEventListener("abort", onAbort);
     }
@@ -38,6 +39,7 @@ export abstract class AttemptClock {
    */
   keepUntilBodyRead(response: Response): void {
     if (!response.body) return this.clear();
+    // Stryker disable next-line OptionalChaining: equivalent on Node, where every timer has unref(); a browser's has not.
     (this.#timer as { unref?: () => void }).unref?.();
     // A transport that knows when the body is done (node-response.ts) disarms it then, so a
     // read or closed stream is not held until its time would have run out.
