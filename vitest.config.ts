@@ -23,6 +23,7 @@ const integration = [
   "test/runtime/process-exit.test.ts",
   "test/runtime/attempt-deadline.test.ts",
   "test/runtime/connect-timeout.test.ts",
+  "test/runtime/node-response.test.ts",
   "test/ingest/queue.test.ts",
   "test/ingest/queue-flush.test.ts",
   "test/ingest/queue-shutdown.test.ts",

@@ -85,6 +85,43 @@ describe("a response of the default transport, like fetch's", () => {
 });
 
 describe("a response of the default transport", () => {
+  it("drains a body the status says is none, so its connection serves the next call", async () => {
+    // A 205 followed by more bytes than the transport buffers unread (64 KiB): unread, they would hold the connection.
+    const extra = Buffer.alloc(200_000, " ");
+    let connections = 0;
+    const sockets = new Set<net.Socket>();
+    const raw = net.createServer((s) => {
+      connections++;
+      sockets.add(s);
+      s.on("error", () => {});
+      let text = "";
+      let answered = 0;
+      s.on("data", (d) => {
+        text += d;
+        for (; answered < text.split("POST /").length - 1; answered++)
+          s.write(
+            Buffer.concat([
+              Buffer.from(`HTTP/1.1 205 Reset Content\r\ncontent-length: ${extra.length}\r\n\r\n`),
+              extra,
+            ]),
+          );
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
+    try {
+      const c = client({ baseURL: `http://127.0.0.1:${(raw.address() as AddressInfo).port}` });
+      for (let i = 0; i < 3; i++) {
+        expect((await c.withStreamingResponse.ingest.units(event)).status).toBe(205);
+        // Time for the drain to finish: generous, the bytes are all there.
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(connections).toBe(1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => raw.close(r));
+    }
+  });
+
   it("tells at once that a body already read is done", async () => {
     const response = new NodeResponse("http://x/", 200, {}, Readable.from([Buffer.from("{}")]), false);
     expect(await response.text()).toBe("{}");
