@@ -122,6 +122,11 @@ describe("a response of the default transport", () => {
     }
   });
 
+  it("is ok for a 2xx status only, as a fetch Response is", () => {
+    const ok = (status: number) => new NodeResponse("http://x/", status, {}, Readable.from([]), false).ok;
+    expect([199, 200, 299, 300].map(ok)).toEqual([false, true, true, false]);
+  });
+
   it("tells at once that a body already read is done", async () => {
     const response = new NodeResponse("http://x/", 200, {}, Readable.from([Buffer.from("{}")]), false);
     expect(await response.text()).toBe("{}");
