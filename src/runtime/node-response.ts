@@ -58,8 +58,10 @@ export class NodeResponse {
       const headers = new Headers();
       for (const name in this.#rawHeaders) {
         const value = this.#rawHeaders[name];
+        // Stryker disable next-line ConditionalExpression: equivalent, undici gives no header an undefined value.
+        if (value === undefined) continue;
         if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-        else if (value !== undefined) headers.append(name, value);
+        else headers.append(name, value);
       }
       this.#headers = headers;
     }

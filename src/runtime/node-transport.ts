@@ -136,6 +136,7 @@ function preciseConnect(timeoutMs: number): buildConnector.connector {
       connect as unknown as (o: typeof options, cb: buildConnector.Callback) => import("node:net").Socket | undefined
     )(options, (...args) => {
       clearTimeout(timer);
+      // Stryker disable next-line OptionalChaining: unreachable with a socket, the timer destroyed it and a destroyed socket calls back no more.
       if (settled) return void args[1]?.destroy();
       settled = true;
       callback(...args);
