@@ -38,3 +38,26 @@ describe("the environment", () => {
     expect(new AsyncPayi({}).baseURL).toBe("https://api.pay-i.com");
   });
 });
+
+describe("where there is no environment (a browser, a worker, a bundler's stand-in for process)", () => {
+  it.each([
+    ["no process", undefined],
+    ["a process without env", {}],
+  ])("%s: the options given are all there is", (_what, stand) => {
+    process.env.PAYI_BASE_URL = "http://127.0.0.1:9";
+    const real = Object.getOwnPropertyDescriptor(globalThis, "process")!;
+    let made: AsyncPayi | undefined;
+    let error: unknown;
+    // Synchronous: nothing else runs while the process is away.
+    Object.defineProperty(globalThis, "process", { configurable: true, writable: true, value: stand });
+    try {
+      made = new AsyncPayi({ apiKey: "k-no-env", dangerouslyAllowBrowser: true });
+    } catch (e) {
+      error = e;
+    } finally {
+      Object.defineProperty(globalThis, "process", real);
+    }
+    expect(error).toBeUndefined();
+    expect(made!.baseURL).toBe("https://api.pay-i.com");
+  });
+});
