@@ -13,7 +13,7 @@ import type { Exchange, ExchangeInit } from "./exchange.js";
 
 /** Set by the build (tsup.config.ts); run from source, the SDK says so. */
 declare const __PAYI_VERSION__: string | undefined;
-// Stryker disable next-line ConditionalExpression: from source it is never set; the package tests check it.
+// Stryker disable next-line ConditionalExpression,StringLiteral: from source it is never set; the package tests check it.
 const USER_AGENT = `payi-typescript/${typeof __PAYI_VERSION__ === "string" ? __PAYI_VERSION__ : "source"} node/${process.version}`;
 
 export function nodeTransport(connectTimeoutMs: number): Exchange {

@@ -33,6 +33,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 // (`_Timeout`), which browser stack traces would show.
 function toTimeout(value: Parameters<typeof Timeout.from>[0]): Timeout {
   if (value instanceof Timeout) return value;
+  // Stryker disable next-line ConditionalExpression: equivalent, { timeout: undefined } gives the same defaults.
   if (value === undefined) return new Timeout();
   // A plain { timeout, connect } also arrives here when options crossed a thread.
   if (typeof value === "object" && value !== null) return new Timeout(value);
