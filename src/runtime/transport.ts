@@ -7,7 +7,7 @@
 import { fetchExchange, type Exchange } from "./exchange.js";
 
 const isNode =
-  // Stryker disable next-line ConditionalExpression: only a runtime without a process tells, and the tests run on Node.
+  // Stryker disable next-line ConditionalExpression,StringLiteral: only a runtime without a process tells, and the tests run on Node.
   typeof process !== "undefined" &&
   typeof process.versions?.node === "string" &&
   !(process.versions as Record<string, string | undefined>).bun &&
