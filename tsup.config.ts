@@ -50,8 +50,6 @@ export default defineConfig([
     external: ["undici", "synckit", "cli-progress"],
     // import.meta.url, for finding the worker, in the CommonJS build too.
     shims: true,
-    // Classes keep their names (AsyncPayi, not _AsyncPayi) in stack traces and constructor.name.
-    keepNames: true,
     define,
   },
   // What the `browser` export condition serves (bundlers for browsers and edge runtimes):

@@ -139,8 +139,10 @@ export class Payi {
     return this.#options.baseURL!;
   }
 
-  withOptions(options: SyncClientOptions): Payi {
-    return new Payi({ ...this.#options, ...options });
+  withOptions(options: SyncClientOptions): this {
+    // Through the constructor, as AsyncPayi does: a subclass stays itself, and the class is not renamed by the bundler.
+    const Client = this.constructor as new (options: SyncClientOptions) => this;
+    return new Client({ ...this.#options, ...options });
   }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {

@@ -44,21 +44,30 @@ describe("bundled for Node with esbuild", () => {
 
 describe("the build", () => {
   it("keeps class names (stack traces say AsyncPayi, not _AsyncPayi), in ESM and CommonJS", () => {
-    const names =
-      "[x.AsyncPayi.name, x.Payi.name, x.APIError.name, x.NotFoundError.name, x.PagePromise.name, x.Timeout.name].join()";
-    const expected = "AsyncPayi,Payi,APIError,NotFoundError,PagePromise,Timeout";
-    expect(
-      execFileSync(
-        process.execPath,
-        ["--input-type=module", "-e", `import * as x from "${root}dist/index.js"; console.log(${names})`],
-        { encoding: "utf8" },
-      ).trim(),
-    ).toBe(expected);
-    expect(
-      execFileSync(process.execPath, ["-e", `const x = require("${root}dist/index.cjs"); console.log(${names})`], {
-        encoding: "utf8",
-      }).trim(),
-    ).toBe(expected);
+    // Every exported class and function of every entry, named as it is exported.
+    const list = `JSON.stringify(Object.entries(x).filter(([, v]) => typeof v === "function").map(([k, v]) => [k, v.name]))`;
+    for (const entry of ["index", "errors", "instrument", "testing"]) {
+      const esm: [string, string][] = JSON.parse(
+        execFileSync(
+          process.execPath,
+          ["--input-type=module", "-e", `import * as x from "${root}dist/${entry}.js"; console.log(${list})`],
+          { encoding: "utf8" },
+        ),
+      );
+      const cjs: [string, string][] = JSON.parse(
+        execFileSync(process.execPath, ["-e", `const x = require("${root}dist/${entry}.cjs"); console.log(${list})`], {
+          encoding: "utf8",
+        }),
+      );
+      for (const pairs of [esm, cjs]) {
+        if (entry === "index")
+          expect(pairs.map(([k]) => k)).toEqual(
+            expect.arrayContaining(["AsyncPayi", "Payi", "APIError", "NotFoundError", "PagePromise", "Timeout"]),
+          );
+        expect(pairs.length).toBeGreaterThan(0);
+        expect(pairs.filter(([k, name]) => k !== name)).toEqual([]);
+      }
+    }
   });
 
   it("keeps class names in the browser build too (what bundlers for browsers resolve)", () => {
