@@ -6,6 +6,7 @@
  */
 import type { BulkIngestRequest, BulkIngestResponse } from "../generated/api.js";
 import type { AsyncClient } from "../runtime/async-client.js";
+import { trusted } from "../runtime/validate.js";
 import { APIConnectionError, APIError, APIUserAbortError, PayiValidationError } from "../runtime/errors.js";
 
 export type Refusal = { message: string; code?: string; statusCode?: number };
@@ -50,7 +51,10 @@ async function attempt(
   let answer: BulkIngestResponse;
   try {
     // The client retries connection errors, timeouts, 408/409/429/5xx with backoff and Retry-After.
-    answer = await client.ingest.bulk({ events: at.map((i) => all[i]) }, { signal });
+    const params = { events: at.map((i) => all[i]) };
+    // Events checked when enqueued are not checked again; one recovered from a spool makes the batch checked whole.
+    if (params.events.every((e) => trusted.has(e))) trusted.add(params);
+    answer = await client.ingest.bulk(params, { signal });
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
     const status = error instanceof APIError ? error.status : undefined;

@@ -29,6 +29,19 @@ type Settled = { ok: true; value: XproxyResult } | { ok: false; error: Error };
 const isQueue = (q: unknown): q is IngestQueue =>
   !!q && typeof (q as IngestQueue).enqueue === "function" && typeof (q as IngestQueue).flush === "function";
 
+function wholeCounts(units: IngestUnitsParams["units"]): boolean {
+  for (const kind in units) {
+    const u = units[kind];
+    if (
+      !u ||
+      (u.input != null && !Number.isSafeInteger(u.input)) ||
+      (u.output != null && !Number.isSafeInteger(u.output))
+    )
+      return false;
+  }
+  return true;
+}
+
 export class Delivery {
   readonly #client: AsyncPayi;
   readonly #o: DeliveryOptions;
@@ -72,8 +85,10 @@ export class Delivery {
 
   send(event: IngestUnitsParams): void {
     if (this.#o.mode === "direct") return this.#direct(event);
-    // Built from typed code: a queue of this SDK takes it without checking it again.
-    trusted.add(event);
+    // Built from typed code: a queue of this SDK takes it (and sends its batch) without checking
+    // it again, unless a provider's count is not a whole number (the one value taken as the
+    // provider gave it); then the queue's check refuses it, naming the field, and onError hears.
+    if (wholeCounts(event.units)) trusted.add(event);
     const p = this.#ownQueue()
       .enqueue(event)
       .catch((err: Error) => this.#o.onError(err, event));
