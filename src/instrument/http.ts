@@ -58,6 +58,11 @@ export interface Endpoint {
    * leaves the event out of what the caller reads.
    */
   event?(data: unknown, d: Draft, name: string | undefined): boolean | void;
+  /**
+   * Whether `event()` needs this event, from its raw `data:` text and name (a cheap test); the
+   * events it does not need are not parsed (they are logged all the same). Without it, all are.
+   */
+  wants?(data: string, name: string | undefined, d: Draft): boolean;
   /** Events may be left out of what the caller reads: the stream is then cut event by event. */
   hides?: boolean;
   /** With `hides`: whether to leave this event out, from its raw `data:` text (decided as it passes, so keep it cheap). */
@@ -447,27 +452,25 @@ export function instrumentedFetch(
           events.push(...s.end());
         }
         const texts: string[] = [];
-        const objects: unknown[] = [];
         for (const e of events) {
           if (e.data === "[DONE]") draft.done = true;
           else if (e.data) {
-            const data = parseJson(e.data);
-            if (data === undefined) continue;
-            try {
-              ep.event?.(data, draft, e.event);
-            } catch (err) {
-              core.fault(err);
+            if (ep.event && (!ep.wants || ep.wants(e.data, e.event, draft))) {
+              const data = parseJson(e.data);
+              if (data === undefined) continue;
+              try {
+                ep.event(data, draft, e.event);
+              } catch (err) {
+                core.fault(err);
+              }
             }
             // An event left out of what the caller read is not logged either.
-            if (keepBodies && !hidden.has(e)) {
-              texts.push(e.data);
-              objects.push(data);
-            }
+            if (keepBodies && !hidden.has(e)) texts.push(e.data);
           }
         }
         const f = draft.failure ?? failure ?? (draft.done ? undefined : INCOMPLETE);
         return {
-          fields: { firstTokenAt, ...(keepBodies ? { response: objects, responseText: texts } : {}) },
+          fields: { firstTokenAt, ...(keepBodies ? { responseText: texts } : {}) },
           failure: draft.done && !draft.failure ? null : f,
         };
       };
@@ -611,14 +614,39 @@ export function instrumentedFetch(
             }),
           // Taking the body is not reading it (the Anthropic SDK takes it from every answer).
           body: (original) => (bytes && !tapped ? original() : (tapped ??= tap(touch))),
+          clone: (self, original) => {
+            if (bytes && !tapped) return original();
+            // Both copies read through ours: what either reads is seen once.
+            const [mine, theirs] = (tapped ??= tap(touch)).tee();
+            tapped = mine;
+            return copyOf(self, theirs);
+          },
         });
         dropped.register(res, unread, unread);
         unhook = core.onFlush(unread);
         return res;
       }
-      const wrapped = new Response(tap(), { status: res.status, statusText: res.statusText, headers: res.headers });
-      Object.defineProperty(wrapped, "url", { value: res.url });
-      return wrapped;
+      {
+        // A stream: the answer reads its body through a stream of ours (cheaper than a new
+        // Response), made now so that one never read is still reported when it is collected.
+        // Its own block, and the answer passed in (`self`), not held: what settle() and the
+        // registry hold must not hold the stream.
+        let tapped = tap();
+        let bytes: Promise<Uint8Array> | undefined;
+        const read = () => (bytes ??= new Response(tapped).arrayBuffer().then((b) => new Uint8Array(b)));
+        seeBody(res, Object.getPrototypeOf(res) as Response, {
+          read,
+          text: () => read().then((u) => utf8.decode(u)),
+          json: () => read().then((u) => JSON.parse(utf8.decode(u)) as unknown),
+          body: () => tapped,
+          clone: (self) => {
+            const [mine, theirs] = tapped.tee();
+            tapped = mine;
+            return copyOf(self, theirs);
+          },
+        });
+      }
+      return res;
     } catch (err) {
       core.fault(err);
       return res;
@@ -650,6 +678,15 @@ interface BodyTap {
   json(self: Response): Promise<unknown>;
   /** The body as a stream; `original` is the answer's own. */
   body(original: () => unknown): unknown;
+  /** A copy of the answer; `original` is the answer's own clone(). */
+  clone(self: Response, original: () => Response): Response;
+}
+
+/** A copy of an answer with another body. */
+function copyOf(res: Response, body: ReadableStream<Uint8Array>): Response {
+  const copy = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  Object.defineProperty(copy, "url", { value: res.url });
+  return copy;
 }
 
 const TAP = Symbol("payi.body-tap");
@@ -683,6 +720,9 @@ function seeBody(res: Response, proto: object, tap: BodyTap): void {
       }),
       json: method(function (this: unknown) {
         return of(this).json(this as Response);
+      }),
+      clone: method(function (this: unknown) {
+        return of(this).clone(this as Response, () => (proto as Response).clone.call(this as Response));
       }),
       body: {
         get(this: unknown) {

@@ -111,7 +111,7 @@ describe("generateContentStream", () => {
     expect(call).toMatchObject({ status: 200, units, responseId: "resp-gemini-1", model: "google.gemini-2.5-flash" });
     expect(call.failure).toBeUndefined();
     expect(call.firstTokenAt).toBeGreaterThanOrEqual(call.startedAt);
-    expect(call.response).toHaveLength(3);
+    expect(call.responseText).toHaveLength(3);
   });
 
   it("a stream broken midway is reported with what was seen and a failure", async () => {

@@ -67,6 +67,8 @@ function messages(body: Obj): Endpoint {
       const calls = toolCalls(a.content);
       if (calls.length) d.functionCalls = calls;
     },
+    // Text deltas and pings carry nothing counted: not parsed.
+    wants: (data, name) => name !== "ping" && (name !== "content_block_delta" || data.includes('"input_json_delta"')),
     event(data, d) {
       const e = obj(data);
       switch (e?.type) {

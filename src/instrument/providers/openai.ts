@@ -81,6 +81,9 @@ function setCalls(d: Draft, calls: FunctionCall[]): void {
   if (calls.length) d.functionCalls = [...(d.functionCalls ?? []), ...calls];
 }
 
+/** A chunk with usage (not `"usage": null`, which every chunk has once usage is asked for). */
+const USAGE = /"usage"\s*:\s*\{/;
+
 function chat(body: Obj, category: string, model: string | undefined): Endpoint {
   const stream = body.stream === true;
   const options = obj(body.stream_options);
@@ -103,6 +106,9 @@ function chat(body: Obj, category: string, model: string | undefined): Endpoint 
       if (a.usage) d.units = unitsFrom.openai(obj(a.usage));
       for (const c of arr(a.choices)) setCalls(d, chatFunctionCalls(obj(obj(c)?.message)));
     },
+    // The first chunk (id, model), pieces of function calls and the usage chunk; not the text deltas between.
+    wants: (data, _name, d) =>
+      !d.responseId || data.includes('"tool_calls"') || data.includes('"function_call"') || USAGE.test(data),
     event(data, d) {
       const c = obj(data);
       if (!c) return;
