@@ -12,18 +12,45 @@ export interface SseEvent {
   data: string;
 }
 
+/**
+ * One decoder for every stream, used whole-chunk: a streaming TextDecoder (one per stream)
+ * costs several times more on Node, so the bytes of a character a chunk cuts are carried to
+ * the next chunk by hand.
+ */
+const utf8 = new TextDecoder();
+
+/** How many bytes at the end of `b` start a character that is not complete. */
+function cutCharacter(b: Uint8Array): number {
+  for (let i = 1; i <= 3 && i <= b.length; i++) {
+    const byte = b[b.length - i];
+    if ((byte & 0xc0) === 0x80) continue;
+    const size = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return size > i ? i : 0;
+  }
+  return 0;
+}
+
 export class SseSplitter {
-  readonly #decoder = new TextDecoder();
   #buffer = "";
+  /** The first bytes of a character the last chunk cut. */
+  #carry: Uint8Array | undefined;
 
   /** Nothing held back: the last chunk ended at an event's end. */
   get empty(): boolean {
-    return this.#buffer === "";
+    return this.#buffer === "" && !this.#carry;
   }
 
   /** The events completed by this chunk. */
   push(chunk: Uint8Array): SseEvent[] {
-    const text = this.#buffer + this.#decoder.decode(chunk, { stream: true });
+    let bytes = chunk;
+    if (this.#carry) {
+      bytes = new Uint8Array(this.#carry.length + chunk.length);
+      bytes.set(this.#carry);
+      bytes.set(chunk, this.#carry.length);
+    }
+    const cut = cutCharacter(bytes);
+    this.#carry = cut ? bytes.slice(bytes.length - cut) : undefined;
+    const text = this.#buffer + utf8.decode(cut ? bytes.subarray(0, bytes.length - cut) : bytes);
     const out: SseEvent[] = [];
     const cr = text.includes("\r");
     let at = 0;
@@ -40,8 +67,9 @@ export class SseSplitter {
 
   /** What is left when the stream ends: an event without its closing blank line, if any. */
   end(): SseEvent[] {
-    const rest = this.#buffer + this.#decoder.decode();
+    const rest = this.#buffer + (this.#carry ? utf8.decode(this.#carry) : "");
     this.#buffer = "";
+    this.#carry = undefined;
     return rest.trim() ? [parse(rest, rest)] : [];
   }
 }
