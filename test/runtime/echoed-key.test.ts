@@ -45,6 +45,16 @@ describe("a key echoed in an answer", () => {
     expect(JSON.stringify([...e.headers])).not.toContain(KEY);
   });
 
+  it("is left as it is when shorter than four characters, which would garble every text", async () => {
+    echoing(400, (key) => ({ message: `bad key ${key}` }));
+    const err = await new AsyncPayi({ apiKey: "k3y", baseURL: server.url, maxRetries: 0, logLevel: "off" }).ingest
+      .units(event)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect((err as BadRequestError).body).toEqual({ message: "bad key k3y" });
+    expect((err as BadRequestError).headers.get("x-echo-k3y")).toBe("got k3y");
+  });
+
   it("is scrubbed from the body and headers of an answer strict mode refuses", async () => {
     echoing(200, (key) => ({ request_id: 5, echoed: [key, { [key]: `${key}!` }] }));
     const err = await client({ strictResponseValidation: true })

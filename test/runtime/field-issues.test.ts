@@ -3,6 +3,7 @@
 // failed, at the full path of what failed inside it; a union with no such form says so.
 import * as z from "zod/mini";
 import { describe, expect, it } from "vitest";
+import { AsyncPayi, PayiValidationError } from "../../src/index.js";
 import { issueMessages } from "../../src/runtime/issue-messages.js";
 import { toIssues } from "../../src/runtime/validate.js";
 
@@ -41,5 +42,19 @@ describe("the issues of a check", () => {
     expect(issues(z.object({ v: z.union([z.null(), z.null()]) }), { v: 5 })).toEqual([
       { path: "v", message: "matches none of the allowed forms", code: "invalid_union" },
     ]);
+  });
+});
+
+describe("the issues of a call", () => {
+  // Refused before anything is sent: no server is needed.
+  const client = new AsyncPayi({ apiKey: "k-field-issues", baseURL: "http://127.0.0.1:9", logLevel: "off" });
+
+  it("name a field the params check refused (a BigInt) once, not again in the schema's words, with the others", async () => {
+    const err = await client.limits.list({ limit: 10n as never, cursor: 5 as never }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PayiValidationError);
+    const { issues, message } = err as PayiValidationError;
+    expect(issues.map((i) => i.path)).toEqual(["limit", "cursor"]);
+    expect(issues[1]).toEqual({ path: "cursor", message: "expected string, received number", code: "invalid_type" });
+    expect(message).toMatch(/^Invalid params for client\.limits\.list: /);
   });
 });

@@ -20,6 +20,7 @@ describe("issue messages", () => {
     expect(message(z.number(), Number.NaN)).toEqual(["expected number, received NaN"]);
     expect(message(z.int(), 1.5)).toEqual(["expected integer, received number"]);
     expect(message(z.int(), "1")).toEqual(["expected integer, received string"]);
+    expect(message(z.int32(), 1.5)).toEqual(["expected integer, received number"]);
   });
 
   it("a bound, in characters or items, or as a comparison", () => {
