@@ -19,6 +19,7 @@ export interface WithResponse<T> {
 
 export class APIPromise<T> extends Promise<T> {
   // then/catch/finally hand back plain promises.
+  // Stryker disable next-line BlockStatement: then/catch/finally are overridden, so nothing reads the species
   static override get [Symbol.species]() {
     return Promise;
   }
@@ -28,6 +29,7 @@ export class APIPromise<T> extends Promise<T> {
 
   constructor(answer: Promise<Answer<T>>) {
     // The base promise is never used: then/catch/finally read #answer instead.
+    // Stryker disable next-line ArrowFunction: the base promise is never read
     super((resolve) => resolve(undefined as T));
     this.#answer = answer;
   }
@@ -68,6 +70,7 @@ export class APIPromise<T> extends Promise<T> {
  * attempt (so a failure mid-body is retried); the response handed out carries that text.
  */
 export async function unread(response: Response): Promise<Response> {
+  // Stryker disable next-line ConditionalExpression: an unread response copied keeps its status, headers, url and (empty) body
   if (!response.bodyUsed) return response;
   const text = await bodyText(response);
   const copy = new Response(text === "" ? null : text, {

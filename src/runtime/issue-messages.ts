@@ -22,6 +22,7 @@ export const issueMessages: core.$ZodErrorMap = (issue) => {
       if (issue.input === undefined) return "required";
       const integer =
         issue.expected === "int" ||
+        // Stryker disable next-line OptionalChaining: zod gives every invalid_type issue its schema, which has _zod.def
         (issue.inst as { _zod?: { def?: { format?: string } } } | undefined)?._zod?.def?.format === "safeint";
       return `expected ${integer ? "integer" : issue.expected}, received ${kind(issue.input)}`;
     }
