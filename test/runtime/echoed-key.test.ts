@@ -2,7 +2,7 @@
 // header names and values) is scrubbed from the error a user gets; every other value is kept
 // as it was. The same for an answer strict mode refuses.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APIResponseValidationError, AsyncPayi, BadRequestError } from "../../src/index.js";
+import { APIResponseValidationError, AsyncPayi, BadRequestError, PermissionDeniedError } from "../../src/index.js";
 import { event, json, startServer, type TestServer } from "../helpers/server.js";
 
 const KEY = "sk-echoed-0123456789";
@@ -43,6 +43,21 @@ describe("a key echoed in an answer", () => {
     expect(e.headers.get("www-authenticate")).toBe("Key ***");
     expect(e.headers.get("x-plain")).toBe("7");
     expect(JSON.stringify([...e.headers])).not.toContain(KEY);
+  });
+
+  it("leaves headers whose names only begin or end like a credential's as they are", async () => {
+    server.handle((_r, res) =>
+      json(res, 403, { message: "no" }, { "x-authorization": "scheme", "cookie-policy": "strict", cookie: "a=b" }),
+    );
+    const err = await client()
+      .ingest.units(event)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermissionDeniedError);
+    expect(Object.fromEntries((err as PermissionDeniedError).headers)).toMatchObject({
+      "x-authorization": "scheme",
+      "cookie-policy": "strict",
+      cookie: "***",
+    });
   });
 
   it("is left as it is when shorter than four characters, which would garble every text", async () => {
