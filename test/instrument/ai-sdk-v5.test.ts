@@ -1,5 +1,5 @@
 /** The same middleware in `ai` 5 (language model specification v2, flat usage), over its own test models. */
-import { generateText, streamText, wrapLanguageModel } from "ai5";
+import { APICallError, generateText, streamText, wrapLanguageModel } from "ai5";
 import { MockLanguageModelV2, convertArrayToReadableStream } from "ai5/test";
 import { describe, expect, it } from "vitest";
 import { aiSdkMiddleware } from "../../src/instrument/providers/ai-sdk.js";
@@ -66,5 +66,44 @@ describe("ai 5", () => {
       units: { text: u(12, 6), text_cache_read: u(1000), text_cache_write: u(500) },
     });
     expect(core.reports[0].call.failure).toBeUndefined();
+  });
+  it("a retried call (500, then an answer) is one event, the answer's, timed from the first attempt", async () => {
+    const core = recordingCore();
+    let attempts = 0;
+    const model = new MockLanguageModelV2({
+      provider: "openai.chat",
+      modelId: "gpt-4o-mini",
+      doGenerate: async () => {
+        if (++attempts === 1) {
+          await new Promise((r) => setTimeout(r, 200));
+          throw new APICallError({
+            message: "overloaded",
+            url: "http://127.0.0.1/v1/chat/completions",
+            requestBodyValues: {},
+            statusCode: 500,
+            responseHeaders: { "retry-after-ms": "10" },
+            isRetryable: true,
+          });
+        }
+        return {
+          content: [{ type: "text", text: "ok" }],
+          finishReason: "stop",
+          usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 },
+          warnings: [],
+          response: { id: "resp_retried" },
+        };
+      },
+    });
+    const out = await generateText({
+      model: wrapLanguageModel({ model, middleware: aiSdkMiddleware(core) }),
+      prompt: "hi",
+      maxRetries: 2,
+    });
+    expect(out.text).toBe("ok");
+    expect(attempts).toBe(2);
+    expect(core.reports).toHaveLength(1);
+    const { call } = core.reports[0];
+    expect(call).toMatchObject({ status: 200, responseId: "resp_retried", units: { text: u(3, 2) } });
+    expect(call.endedAt - call.startedAt).toBeGreaterThanOrEqual(200);
   });
 });

@@ -6,6 +6,9 @@
  * from the response metadata. `providerOptions.payi` on a call is a context for that call
  * alone, nested in the one in force as `track()` would nest it.
  *
+ * Retries: the AI SDK's own (`maxRetries`) call `doGenerate`/`doStream` again; a user call is
+ * one event, its final attempt's, timed from its first (see ai-sdk-retries.ts).
+ *
  * Streams: the parts reach the caller as they come; the `finish` part's usage is the call's;
  * an `error` part, a failing stream or a caller who stops reading is reported as a failure
  * with what was seen (one let go unfinished when it is garbage-collected, the model's stream
@@ -14,6 +17,7 @@
 import type { InstrumentCore } from "../call.js";
 import { checkContext, nest, type PayiContext } from "../context.js";
 import type { Units } from "../units.js";
+import { AiSdkAttempts, type Attempt } from "./ai-sdk-retries.js";
 import { aiSdkUsageUnits, type AiSdkUsage } from "./ai-sdk-usage.js";
 import { categoryAndResource } from "./provider-category.js";
 import { field } from "./usage-fields.js";
@@ -27,6 +31,7 @@ interface ModelLike {
 interface CallOptionsLike {
   providerOptions?: Record<string, unknown>;
   prompt?: unknown;
+  abortSignal?: AbortSignal;
 }
 
 interface GenerateResultLike {
@@ -135,6 +140,43 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
       core.fault(err);
     }
   };
+  const attempts = new AiSdkAttempts();
+  core.onShutdown(() => attempts.settleAll());
+
+  /** A failed attempt: held when the SDK will retry it, else reported now. */
+  const failed = (c: Call, attempt: Attempt | undefined, params: CallOptionsLike, err: unknown) => {
+    const cut = attempt?.prior?.cut;
+    const part = { request: { prompt: params?.prompt }, ...errorDetails(err), endedAt: Date.now() };
+    const held = (abortedAt?: number) => {
+      if (cut) return;
+      if (abortedAt === undefined) return report(c, part);
+      report(c, {
+        ...part,
+        status: undefined,
+        endedAt: abortedAt,
+        failure: "AbortError",
+        failureDescription: `the caller aborted the call while its SDK waited to retry (last attempt: ${part.status ?? part.failure})`,
+      });
+    };
+    try {
+      if (attempts.hold(attempt, err, c.startedAt, params?.abortSignal, held)) return;
+    } catch (e) {
+      core.fault(e);
+    }
+    held();
+  };
+  /** The attempt starting now; a retry takes the start time of the call's first attempt. */
+  const begin = (c: Call, params: CallOptionsLike): Attempt | undefined => {
+    try {
+      const attempt = attempts.begin(params?.prompt);
+      if (attempt?.prior) c.startedAt = attempt.prior.startedAt;
+      return attempt;
+    } catch (e) {
+      core.fault(e);
+      return undefined;
+    }
+  };
+
   const unitsOf = (c: Call, usage: AiSdkUsage | undefined, modelId: string, metadata: unknown) =>
     aiSdkUsageUnits(usage, c.family, modelId, metadata) as Units;
 
@@ -144,13 +186,16 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
     async wrapGenerate({ doGenerate, params, model }) {
       const c = start(model as ModelLike, params as CallOptionsLike);
       if (c.ctx.proxy) return doGenerate();
+      const attempt = begin(c, params as CallOptionsLike);
       let result: GenerateResultLike;
       try {
         result = await doGenerate();
       } catch (err) {
-        report(c, { request: { prompt: (params as CallOptionsLike).prompt }, ...errorDetails(err) });
+        failed(c, attempt, params as CallOptionsLike, err);
         throw err;
       }
+      // shutdown() reported this call already, as it stood before this retry.
+      if (attempt?.prior?.cut) return result;
       try {
         const modelId = result.response?.modelId ?? (model as ModelLike).modelId;
         report(c, {
@@ -173,13 +218,15 @@ export function aiSdkMiddleware(core: InstrumentCore): PayiLanguageModelMiddlewa
     async wrapStream({ doStream, params, model }) {
       const c = start(model as ModelLike, params as CallOptionsLike);
       if (c.ctx.proxy) return doStream();
+      const attempt = begin(c, params as CallOptionsLike);
       let result: StreamResultLike;
       try {
         result = await doStream();
       } catch (err) {
-        report(c, { request: { prompt: (params as CallOptionsLike).prompt }, ...errorDetails(err) });
+        failed(c, attempt, params as CallOptionsLike, err);
         throw err;
       }
+      if (attempt?.prior?.cut) return result;
       const parts: unknown[] = [];
       let usage: AiSdkUsage | undefined;
       let metadata: unknown;
