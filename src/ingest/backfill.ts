@@ -81,6 +81,7 @@ export async function backfill(
   const FILES = "ingest.backfill with files";
   if (typeof source === "string" || options.rejects || options.checkpoint) checkFiles(FILES);
   const settled = new Settled(
+    // Stryker disable next-line ConditionalExpression,ArrayDeclaration: loadCheckpoint of no path gives the same
     options.checkpoint === undefined ? { settled: 0, ahead: [] } : loadCheckpoint(options.checkpoint, FILES),
   );
   const progress: BackfillProgress = { read: 0, sent: 0, accepted: 0, rejected: 0, skipped: 0, batches: 0 };
@@ -162,8 +163,10 @@ async function prepare(index: number, raw: unknown, line: number | undefined): P
   raw = unwrap(raw);
   if (raw instanceof NotJson) return { index, line, raw: raw.text, reason: `not JSON: ${raw.message}` };
   try {
+    // Stryker disable next-line StringLiteral: the reason is made of the issues, never of the error's message
     return { index, line, raw, event: await toBulkEvent(raw as IngestUnitsParams, `event ${index}`) };
   } catch (err) {
+    // Stryker disable next-line ConditionalExpression: toBulkEvent throws nothing else
     if (err instanceof PayiValidationError)
       return { index, line, raw, reason: err.issues.map((i) => `${i.path || "(event)"}: ${i.message}`).join("; ") };
     throw err;

@@ -55,4 +55,22 @@ describe("a backfill whose batches fail", () => {
     expect(err).toBeInstanceOf(PermissionDeniedError);
     expect(ctx.server.received.map((r) => numbers(r.body))).toEqual([[0, 1]]);
   });
+
+  it("stops reading the source at the first failure, with no signal given", async () => {
+    ctx.server.received.length = 0;
+    ctx.server.behave((_req, res) => (json(res, 403, { message: "forbidden", statusCode: 403 }), true));
+    let pulled = 0;
+    function* source(): Generator<IngestUnitsParams> {
+      for (let n = 0; n < 5; n++) {
+        pulled++;
+        yield ev(n);
+      }
+    }
+    const err = await client()
+      .ingest.backfill(source(), { batchSize: 1, concurrency: 1 })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(PermissionDeniedError);
+    expect(ctx.server.received).toHaveLength(1);
+    expect(pulled).toBe(2);
+  });
 });

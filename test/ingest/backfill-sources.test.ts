@@ -89,6 +89,28 @@ describe("a backfill source item", () => {
   });
 });
 
+describe("a batch", () => {
+  it("whose every event is refused before sending sends nothing, and counts them rejected", async () => {
+    reset();
+    const rejects = file("rejects.jsonl");
+    const progress: unknown[] = [];
+    const summary = await client().ingest.backfill([null, "text"] as unknown as IngestUnitsParams[], {
+      rejects,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(summary).toMatchObject({ read: 2, sent: 0, accepted: 0, rejected: 2, batches: 1 });
+    expect(progress).toEqual([{ read: 2, sent: 0, accepted: 0, rejected: 2, skipped: 0, batches: 1 }]);
+    expect(ctx.server.received).toEqual([]);
+    expect(readJsonl(rejects).map((r) => r.index)).toEqual([0, 1]);
+  });
+
+  it("with refused events and no rejects file counts them, and writes nothing", async () => {
+    reset();
+    const summary = await client().ingest.backfill([ev(0), null, ev(2, { properties: { refuse: "yes" } })] as never);
+    expect(summary).toMatchObject({ read: 3, sent: 2, accepted: 1, rejected: 2 });
+  });
+});
+
 describe("backfill by default", () => {
   it("sends 500 events a request and keeps 4 requests in flight, reading no further meanwhile", async () => {
     const held: (() => void)[] = [];

@@ -82,3 +82,23 @@ describe("resource_scope, which a bulk event calls scope", () => {
     expect(dead.event).toEqual({ ...ev(1, { properties: { refuse: "yes" } }), resource_scope: "global" });
   });
 });
+
+describe("values JSON cannot carry", () => {
+  it("are refused at enqueue with the reason for each (an invalid Date, a symbol), not as a wrong type", async () => {
+    const q = client().ingest.queue();
+    const err = await q
+      .enqueue({ ...ev(0), event_timestamp: new Date(Number.NaN), properties: { s: Symbol("s") } } as never)
+      .catch((e) => e);
+    await q.shutdown();
+    expect(err).toBeInstanceOf(PayiValidationError);
+    expect(err.issues.map((i: { path: string; message: string }) => `${i.path}: ${i.message}`).sort()).toEqual([
+      "event_timestamp: invalid Date",
+      "properties.s: a symbol cannot be sent as JSON",
+    ]);
+  });
+
+  it("null, where the spec allows it, is no such value: the event is sent with it", async () => {
+    const [bulk] = await sent({ ...ev(0), end_to_end_latency_ms: null, http_status_code: null });
+    expect(bulk).toMatchObject({ end_to_end_latency_ms: null, http_status_code: null });
+  });
+});

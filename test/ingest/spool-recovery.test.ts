@@ -1,7 +1,7 @@
 // A spool opened again: records that cannot be ids, the same record twice, a lock holding
 // this process's own pid, a lock that cannot be read, a spool closed twice or written after
 // close, and what an error about it carries.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
@@ -43,13 +43,13 @@ describe("a spool's records", () => {
     });
     const spool = new Spool<Event>(dir);
     expect(spool.recover().map((r) => [r.id, r.event.properties.n])).toEqual([[1, "1"]]);
-    const id = spool.append(ev(6));
-    expect(id).toBe(4);
+    expect([spool.append(ev(6)), spool.append(ev(7))]).toEqual([4, 5]);
     spool.close();
     const again = new Spool<Event>(dir);
     expect(again.recover().map((r) => [r.id, r.event.properties.n])).toEqual([
       [1, "1"],
       [4, "6"],
+      [5, "7"],
     ]);
     again.close();
   });
@@ -126,6 +126,7 @@ describe("a closed spool", () => {
     spool.ack([99]);
     expect(existsSync(join(dir, "acks.jsonl"))).toBe(false);
     spool.close();
+    expect(existsSync(join(dir, "acks.jsonl"))).toBe(false); // closing with events pending writes no acknowledgement
     spool.ack(ids);
     const again = new Spool<Event>(dir);
     expect(again.recover().map((r) => r.id)).toEqual(ids);
@@ -147,5 +148,62 @@ describe("an acknowledgement that cannot be written", () => {
     expect(warnings[0]).toMatch(/trying again in 30000 ms\.$/);
     expect(liveTimers()).toBe(before);
     spool.close();
+  });
+});
+
+describe("a write that fails", () => {
+  it("cut short is refused with the cause a full disk gives (ENOSPC)", () => {
+    let short = false;
+    spoolIo.fs = {
+      writeSync: ((fd: number, data: Buffer) =>
+        fs.writeSync(fd, short ? data.subarray(0, 5) : data)) as typeof fs.writeSync,
+    };
+    const spool = new Spool<Event>(spoolDir());
+    spool.recover();
+    short = true;
+    const err = thrown(() => spool.append(ev(0)));
+    expect(err.cause?.code).toBe("ENOSPC");
+    spool.close();
+  });
+
+  it("that cannot be cut back, or a torn last line found at opening, is followed by a record on a line of its own", () => {
+    let torn = false;
+    spoolIo.fs = {
+      writeSync: ((fd: number, data: Buffer) =>
+        fs.writeSync(fd, torn ? data.subarray(0, 12) : data)) as typeof fs.writeSync,
+      ftruncateSync: (fd, len) => {
+        if (torn) throw Object.assign(new Error("EIO: i/o error"), { code: "EIO" });
+        fs.ftruncateSync(fd, len);
+      },
+    };
+    const dir = spoolDir({ "events.jsonl": `${record(1, 1)}{"id":2,"ev` });
+    const spool = new Spool<Event>(dir);
+    spool.recover();
+    spool.append(ev(3));
+    torn = true;
+    expect(() => spool.append(ev(4))).toThrow(PayiError);
+    torn = false;
+    spool.append(ev(5));
+    spool.close();
+    const text = readFileSync(join(dir, "events.jsonl"), "utf8").split("\n");
+    // Every whole record is a line that parses by itself.
+    const whole = text.filter((l) => l.startsWith('{"id":') && l.endsWith("}"));
+    expect(whole.map((l) => JSON.parse(l).event.properties.n)).toEqual(["1", "3", "5"]);
+  });
+});
+
+describe.skipIf(!existsSync("/proc/self/fd"))("a spool's file descriptors", () => {
+  it("are all closed again: after writes, a compaction, a failed write and close, none is left open", () => {
+    const open = () => readdirSync("/proc/self/fd").length;
+    const before = open();
+    const dir = spoolDir();
+    const spool = new Spool<Event>(dir);
+    spool.recover();
+    const ids = Array.from({ length: 1_010 }, (_, k) => spool.append(ev(k)));
+    spool.ack(ids.slice(0, 1_005));
+    mkdirSync(join(dir, "dead-letter.jsonl"));
+    spool.deadLetter([{ event: ev(1), reason: "refused" }]);
+    spool.close();
+    expect(open()).toBe(before);
   });
 });
