@@ -38,13 +38,19 @@ const liveTimers = () => process.getActiveResourcesInfo().filter((r) => r === "T
 describe("a spool's records", () => {
   it("skip ids that are not whole numbers, in either file, and give the next event an id past the others", () => {
     const dir = spoolDir({
-      "events.jsonl": record(1, 1) + record("2", 2) + record(2.5, 3) + record(null, 4) + record(3, 5),
+      "events.jsonl": `${record(1, 1) + record("2", 2) + record(2.5, 3) + record(null, 4)}null\n${record(3, 5)}`,
       "acks.jsonl": '[3,"x",7.5,null]\n',
     });
     const spool = new Spool<Event>(dir);
     expect(spool.recover().map((r) => [r.id, r.event.properties.n])).toEqual([[1, "1"]]);
     expect([spool.append(ev(6)), spool.append(ev(7))]).toEqual([4, 5]);
     spool.close();
+    // The file ended with a whole line: the next record follows it, with no blank line between.
+    const text = readFileSync(join(dir, "events.jsonl"), "utf8");
+    expect(text).not.toContain("\n\n");
+    expect(
+      text.endsWith(`${JSON.stringify({ id: 4, event: ev(6) })}\n${JSON.stringify({ id: 5, event: ev(7) })}\n`),
+    ).toBe(true);
     const again = new Spool<Event>(dir);
     expect(again.recover().map((r) => [r.id, r.event.properties.n])).toEqual([
       [1, "1"],
@@ -96,6 +102,18 @@ describe("a spool's lock", () => {
       `ingest.queue: the spool ${dir} cannot be locked (ENOSPC: no space left on device, open).`,
     );
     expect(err.cause?.code).toBe("ENOSPC");
+  });
+});
+
+describe("a spool directory", () => {
+  it("that cannot be made keeps the queue out, naming it and the cause", () => {
+    const file = join(spoolDir(), "a-file");
+    writeFileSync(file, "");
+    const err = thrown(() => new Spool<Event>(join(file, "spool")));
+    expect(err.message).toMatch(
+      new RegExp(`^ingest\\.queue: the spool ${join(file, "spool")} cannot be created \\(ENOTDIR[^)]*\\)\\.$`),
+    );
+    expect(err.cause?.code).toBe("ENOTDIR");
   });
 });
 

@@ -52,6 +52,18 @@ describe("fsync", () => {
     expect(flushed.count).toBe(0);
   });
 
+  it("left out: a compaction is not flushed either", () => {
+    const { dir, spool: first, ids } = filled(1_001);
+    first.close();
+    const flushed = counting();
+    const spool = new Spool<Event>(dir);
+    spool.recover();
+    spool.ack(ids.slice(0, 1_000));
+    expect(lines(join(dir, "events.jsonl"))).toHaveLength(1);
+    expect(flushed.count).toBe(0);
+    spool.close();
+  });
+
   it("true: a compaction is flushed too", () => {
     const { dir, spool: first, ids } = filled(1_001);
     first.close();
@@ -85,7 +97,8 @@ describe("compaction", () => {
     spool.ack(ids.slice(0, 1_000));
     expect(lines(events)).toHaveLength(2_000);
     spool.ack([ids[1_000]]);
-    expect(lines(events)).toHaveLength(999);
+    // Each pending record on a line of its own.
+    expect(lines(events).map((l) => JSON.parse(l).id)).toEqual(ids.slice(1_001));
     spool.close();
   });
 
@@ -98,6 +111,17 @@ describe("compaction", () => {
     expect(lines(first.events)).toHaveLength(1_002);
     spool.ack([first.ids[999]]);
     expect(lines(first.events)).toHaveLength(2);
+    spool.close();
+  });
+
+  it("counts only the acknowledged lines a previous process left, not every line", () => {
+    const first = filled(1_000);
+    first.spool.ack(first.ids.slice(0, 500));
+    first.spool.close();
+    const spool = new Spool<Event>(first.dir);
+    expect(spool.recover()).toHaveLength(500);
+    spool.ack(first.ids.slice(500, 900)); // 900 acknowledged lines: not yet
+    expect(lines(first.events)).toHaveLength(1_000);
     spool.close();
   });
 
