@@ -41,7 +41,7 @@ describe("a spooled batch the bulk check refuses in part", () => {
   it("refuses each bad event by its own path (past the tenth, the event itself, a key with a line break); the rest are delivered", async () => {
     reset();
     const events: unknown[] = Array.from({ length: 13 }, (_, n) => ev(n));
-    events[11] = ev(11, { units: { text: { input: "lots" } } });
+    events[11] = ev(11, { units: { text: { input: "lots" } }, http_status_code: "ok" });
     events[3] = "not an event";
     events[5] = ev(5, { properties: { "two\nlines": 7 } });
     const dir = spoolOf(events);
@@ -59,7 +59,7 @@ describe("a spooled batch the bulk check refuses in part", () => {
     expect(refused.sort()).toEqual([
       "(event): expected object, received string",
       "properties.two\nlines: expected string, received number",
-      "units.text.input: expected integer, received string",
+      "units.text.input: expected integer, received string; http_status_code: expected integer, received string",
     ]);
     expect(
       deadLetters(dir)
