@@ -41,6 +41,13 @@ const asProcessShim = () => {
   return () => Object.defineProperty(process.versions, "node", node);
 };
 
+/** A process stand-in with no versions at all. */
+const asNoVersions = () => {
+  const versions = Object.getOwnPropertyDescriptor(process, "versions")!;
+  Object.defineProperty(process, "versions", { ...versions, value: undefined });
+  return () => Object.defineProperty(process, "versions", versions);
+};
+
 /** The user-agent a call arrives with, from a client of the SDK as loaded. */
 async function userAgentOf(sdk: typeof import("../../src/index.js")): Promise<string | undefined> {
   await new sdk.AsyncPayi({ apiKey: "test-key-platform", baseURL: server.url, logLevel: "off" }).ingest.units(event);
@@ -56,6 +63,7 @@ describe("the default transport", () => {
     ["Deno", asDeno],
     ["Bun", asBun],
     ["a process stand-in without Node's version", asProcessShim],
+    ["a process stand-in without versions", asNoVersions],
   ])("on %s is the platform's fetch", async (_where, pretend) => {
     // Node's fetch names itself "node"; the runtime's own would name that runtime.
     expect(await userAgentOf(await sdkLoadedAs(pretend))).toBe("node");
