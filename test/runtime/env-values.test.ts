@@ -1,5 +1,6 @@
 // Values read from the environment lose surrounding whitespace (a .env file's trailing space, a
 // CR of a file saved on Windows); one that is only whitespace counts as not set.
+import net from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { event, ingestOk, json, startServer, type TestServer } from "../helpers/server.js";
@@ -59,5 +60,35 @@ describe("where there is no environment (a browser, a worker, a bundler's stand-
     }
     expect(error).toBeUndefined();
     expect(made!.baseURL).toBe("https://api.pay-i.com");
+  });
+});
+
+describe("PAYI_CUSTOM_HEADERS", () => {
+  it("sends each header as Name: value, the spaces around each part dropped, lines of blanks skipped", async () => {
+    // A raw listener: it sees the header lines as sent, spaces and all.
+    let head = "";
+    const raw = net.createServer((s) => {
+      s.on("error", () => {});
+      s.on("data", (d) => {
+        head += d;
+        if (head.includes("\r\n\r\n"))
+          s.end("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}");
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
+    try {
+      process.env.PAYI_CUSTOM_HEADERS = "X-Team:  search \n \t \nX-Job : nightly\t";
+      const c = new AsyncPayi({
+        apiKey: "k-env",
+        baseURL: `http://127.0.0.1:${(raw.address() as net.AddressInfo).port}`,
+        maxRetries: 0,
+        logLevel: "off",
+      });
+      await c.withRawResponse.ingest.units(event);
+      const lines = head.split("\r\n").filter((l) => /^x-(team|job):/i.test(l));
+      expect(lines.sort()).toEqual(["x-job: nightly", "x-team: search"]);
+    } finally {
+      raw.close();
+    }
   });
 });
