@@ -12,6 +12,20 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 describe("maxResponseSize and a compressed body", () => {
+  it("decodes one that says its length, well within the bound", async () => {
+    const body = gzipSync(Buffer.from(JSON.stringify(ingestOk)));
+    server.handle((_r, res) => {
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        "content-length": String(body.length),
+      });
+      res.end(body);
+    });
+    const c = new AsyncPayi({ apiKey: "test-key-decoded", baseURL: server.url, maxRetries: 0, logLevel: "off" });
+    await expect(c.ingest.units(event)).resolves.toEqual(ingestOk);
+  });
+
   it("reads one that says a length past the bound, when it decodes to no more than the bound", async () => {
     const body = Buffer.from(JSON.stringify(ingestOk));
     // Stored, not compressed: its gzip framing makes it longer than the JSON it carries.
