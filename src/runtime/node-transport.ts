@@ -81,7 +81,7 @@ function decoded(
   // A plain body that says its length, within the bound, needs no counting (undici holds it to
   // that length); any other (none, identity, an unknown coding) is handed on as it came, counted.
   const length = Number(headers["content-length"]);
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, a plain body counted reads the same (and maxBytes is always given).
+  // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: equivalent, a plain body counted reads the same (and maxBytes is always given).
   if (!decoder && (maxBytes === Infinity || length <= maxBytes)) return body;
   if (length > maxBytes && !decoder) {
     // Not read at all: the connection is closed rather than drained.
