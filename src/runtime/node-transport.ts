@@ -83,6 +83,7 @@ function decoded(
   const length = Number(headers["content-length"]);
   // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: equivalent, a plain body counted reads the same (and maxBytes is always given).
   if (!decoder && (maxBytes === Infinity || length <= maxBytes)) return body;
+  // Stryker disable next-line EqualityOperator: equivalent, a plain body of exactly the bound was handed on above.
   if (length > maxBytes && !decoder) {
     // Not read at all: the connection is closed rather than drained.
     body.on("error", () => {}).destroy();
