@@ -1,6 +1,7 @@
 // What shutdown() settles before it gives the spool up: the batches still in flight (their
 // acknowledgements reach the spool, so the next queue does not send them again) and the
 // enqueue() calls made before it.
+import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
@@ -114,5 +115,27 @@ describe("ingest.queue shutdown()", () => {
     ]);
     expect(takes()).toEqual({ 0: 1, 1: 1 });
     await expect(q.enqueue(ev(2))).rejects.toThrow("ingest.queue: this queue is shut down.");
+  });
+
+  it("with timeoutMs, refuses an enqueue() call still being checked at the deadline, rather than hold its event where nothing sends it", async () => {
+    reset();
+    // In a process of its own, the first check loads the schemas: it ends well after a deadline of 0 ms.
+    const code = `import { AsyncPayi } from ${JSON.stringify(new URL("../../src/index.js", import.meta.url).href)};
+const q = new AsyncPayi({ apiKey: "k", baseURL: ${JSON.stringify(ctx.server.url)}, logLevel: "off" }).ingest.queue();
+const taken = q.enqueue({ category: "system.openai", units: { text: { input: 1 } } }).then(() => "taken", (e) => e.message);
+await q.shutdown({ timeoutMs: 0 });
+console.log(JSON.stringify({ result: await taken, stats: q.stats() }));`;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "--input-type=module", "-e", code],
+        { timeout: 15_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+      ),
+    );
+    expect(JSON.parse(out)).toEqual({
+      result: "ingest.queue: this queue is shut down.",
+      stats: { accepted: 0, delivered: 0, failed: 0, pending: 0, dropped: 0 },
+    });
   });
 });
