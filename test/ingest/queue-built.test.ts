@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AsyncPayi, type IngestUnitsParams } from "../../src/index.js";
 import { trusted } from "../../src/runtime/validate.js";
+import { json } from "../helpers/server.js";
 import { type FakePayi, startFakePayi } from "../instrument/fakes.js";
 
 let payi: FakePayi;
@@ -93,6 +94,59 @@ describe("ingest queue: events built by the SDK", () => {
           .sort(),
       ).toEqual(["chatcmpl-3", "spooled-ok"]);
       expect(q.stats()).toMatchObject({ accepted: 3, delivered: 2, failed: 1, pending: 0 });
+      await q.shutdown();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a batch mixing an event recovered from a spool with one checked as it was queued is checked whole: the recovered one is refused, naming the field", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "payi-built-"));
+    try {
+      const bulk = (id: string, input: number) => ({
+        category: "system.openai",
+        resource: "gpt-4o",
+        units: { text: { input, output: 1 } },
+        provider_response_id: id,
+      });
+      writeFileSync(
+        join(dir, "events.jsonl"),
+        [bulk("spooled-1", 1), bulk("spooled-2", 2), bulk("spooled-odd", 1.5)]
+          .map((event, i) => `${JSON.stringify({ id: i + 1, event })}\n`)
+          .join(""),
+      );
+      // The first batch (two recovered events) is answered once the user's event is queued:
+      // the third recovered event then goes out in one batch with it.
+      let release!: () => void;
+      const queued = new Promise<void>((r) => (release = r));
+      payi.handle(async (req, res, n) => {
+        if (n === 1) await queued;
+        const events = JSON.parse(req.body) as unknown[];
+        json(res, 200, {
+          ingest_count: events.length,
+          ingest_timestamp: "2026-11-29T10:00:00Z",
+          error_count: 0,
+          errors: [],
+        });
+      });
+      const refused: string[] = [];
+      const q = client().ingest.queue({
+        spool: dir,
+        flushAt: 2,
+        concurrency: 1,
+        onEventError: (e) => refused.push(e.message),
+      });
+      await q.enqueue({ ...event, provider_response_id: "queued" });
+      release();
+      await q.flush();
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toContain("units.text.input");
+      expect(
+        payi.received.map((r) =>
+          (JSON.parse(r.body) as { provider_response_id: string }[]).map((e) => e.provider_response_id),
+        ),
+      ).toEqual([["spooled-1", "spooled-2"], ["queued"]]);
+      expect(q.stats()).toMatchObject({ accepted: 4, delivered: 3, failed: 1, pending: 0 });
       await q.shutdown();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,11 @@
 // The spool's files as another process or an earlier version left them: whose lock it is,
 // acknowledgements one id a line, ids never given twice, and a dead-letter file that cannot
 // be written.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { AsyncPayi, type Logger } from "../../src/index.js";
 import { ev, useBulkServer } from "./bulk-server.js";
@@ -31,6 +34,39 @@ const reset = () => {
   ctx.server.behave(() => false);
 };
 const delivered = () => [...ctx.server.accepted.keys()].map(Number).sort((a, b) => a - b);
+/** Opens a queue on the spool and shuts it down: "opened", or the message of what it threw. */
+const openHere = async (dir: string) => {
+  try {
+    await client().ingest.queue({ spool: dir }).shutdown();
+    return "opened";
+  } catch (e) {
+    return (e as Error).message;
+  }
+};
+/** The same, in a process of its own running as nobody (65534). */
+const openAsNobody = (dir: string, home: string) => {
+  const code = `import { AsyncPayi } from ${JSON.stringify(new URL("../../src/index.js", import.meta.url).href)};
+try {
+  await new AsyncPayi({ apiKey: "k", baseURL: ${JSON.stringify(ctx.server.url)}, logLevel: "off" }).ingest.queue({ spool: ${JSON.stringify(dir)} }).shutdown();
+  console.log("opened");
+} catch (e) {
+  console.log(e.message);
+}`;
+  return new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", code],
+      {
+        timeout: 20_000,
+        uid: 65534,
+        gid: 65534,
+        cwd: fileURLToPath(new URL("../..", import.meta.url)),
+        env: { ...process.env, HOME: home },
+      },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim())),
+    ),
+  );
+};
 
 describe("a spool's lock", () => {
   it("held by a live process keeps the queue out, naming the process and the file to delete", () => {
@@ -39,6 +75,40 @@ describe("a spool's lock", () => {
       `ingest.queue: the spool ${dir} is in use by process ${process.ppid}. Use one spool directory per queue; if that process is gone, delete ${join(dir, "lock")}.`,
     );
     expect(readFileSync(join(dir, "lock"), "utf8")).toBe(String(process.ppid));
+  });
+
+  it("held by a live process of another user keeps the queue out; once that process has ended, it is taken over", async () => {
+    // Root may signal every process, so it never learns that one belongs to someone else: as root, the
+    // queue opens in a child running as nobody (65534), and the lock holds a process of root's.
+    // Without root, the lock holds pid 1 (init), and the queue opens here.
+    const root = process.getuid?.() === 0;
+    const base = mkdtempSync(join(tmpdir(), "payi-lock-"));
+    const owner = root
+      ? spawn(process.execPath, ["-e", "setTimeout(() => {}, 30_000)"], { stdio: "ignore" })
+      : undefined;
+    try {
+      chmodSync(base, 0o777);
+      const dir = join(base, "spool");
+      mkdirSync(dir);
+      chmodSync(dir, 0o777);
+      const pid = owner?.pid ?? 1;
+      writeFileSync(join(dir, "lock"), String(pid));
+      chmodSync(join(dir, "lock"), 0o666);
+      const opened = await (root ? openAsNobody(dir, base) : openHere(dir));
+      expect(opened).toBe(
+        `ingest.queue: the spool ${dir} is in use by process ${pid}. Use one spool directory per queue; if that process is gone, delete ${join(dir, "lock")}.`,
+      );
+      expect(readFileSync(join(dir, "lock"), "utf8")).toBe(String(pid));
+      if (owner) {
+        await new Promise((r) => (owner.once("exit", r), owner.kill()));
+        const q = client().ingest.queue({ spool: dir });
+        expect(readFileSync(join(dir, "lock"), "utf8")).toBe(String(process.pid));
+        await q.shutdown();
+      }
+    } finally {
+      owner?.kill();
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it.each(["not a pid", "0", "-4", "2.5"])("holding %j is taken over", async (text) => {
