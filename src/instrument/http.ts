@@ -557,17 +557,21 @@ export function instrumentedFetch(
           { highWaterMark: 0 },
         );
         // A stream let go unfinished (no break, abort or cancel) is reported when collected, and its connection closed.
-        if (isSse) {
-          dropped.register(stream, release(reader));
-          unhook = core.onShutdown(atShutdown);
-        }
+        if (isSse) watch(stream, reader);
         return stream;
       };
       // Made outside tap(), whose scope holds the stream's controller: what the registry and
       // shutdown() hold must not keep the stream alive.
-      const release = (reader: ReadableStreamDefaultReader<Uint8Array>) => () =>
-        settled || (settle(DROPPED), void reader.cancel().catch(() => {}));
-      const atShutdown = () => settle(SHUT_DOWN);
+      const watch = (stream: ReadableStream<Uint8Array>, reader: ReadableStreamDefaultReader<Uint8Array>) => {
+        const onDrop = () => settled || (settle(DROPPED), void reader.cancel().catch(() => {}));
+        dropped.register(stream, onDrop, onDrop);
+        const offShutdown = core.onShutdown(() => settle(SHUT_DOWN));
+        // Let go once settled: a registration kept until the stream is collected costs every call a finalization.
+        unhook = () => {
+          offShutdown();
+          dropped.unregister(onDrop);
+        };
+      };
       if (!isSse) {
         // JSON: the caller reads it whole anyway (json(), text()); it is read once, as it would
         // be, and seen on the way. A caller that takes the body as a stream gets one of ours.
@@ -622,8 +626,15 @@ export function instrumentedFetch(
             return copyOf(self, theirs);
           },
         });
-        dropped.register(res, unread, unread);
-        unhook = core.onFlush(unread);
+        // Watched only if still untouched a turn later (the provider SDK reads an answer in the
+        // turn it comes): a finalization registration for every answer costs more than the rest of its tracking.
+        deferred.run(
+          later(res, (r) => {
+            if (touched) return;
+            dropped.register(r, unread, unread);
+            unhook = core.onFlush(unread);
+          }),
+        );
         return res;
       }
       {
@@ -754,6 +765,8 @@ const abortedInWait = (status: number | undefined): Failure => ({
   name: "AbortError",
   description: `the caller aborted the call while its SDK waited to retry (last attempt: ${status ?? "no answer"})`,
 });
+/** `fn(res)` later, from a scope apart: closures of the call's own scope must not hold the answer. */
+const later = (res: Response, fn: (res: Response) => void) => () => fn(res);
 /** Streams handed to a caller: when one is collected unfinished, its callback reports it. */
 const dropped = new FinalizationRegistry<() => void>((fn) => fn());
 const encoder = new TextEncoder();

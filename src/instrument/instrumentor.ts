@@ -267,18 +267,6 @@ export class Instrumentor {
   }
 
   /**
-   * The flush hooks (answers nobody has started to read) registered now and still registered a
-   * turn later: the provider SDK reads an answer in the turn it arrives, so one untouched after
-   * that is left to its caller.
-   */
-  async #untouched(): Promise<(() => void)[]> {
-    const now = [...this.#flushHooks];
-    if (!now.length) return now;
-    await new Promise((r) => setImmediate(r));
-    return now.filter((fn) => this.#flushHooks.has(fn));
-  }
-
-  /**
    * Resolves when the event of every call that ended before it is delivered or reported to
    * onError (with a spool: or kept in it for a later try). A call still going on (a stream
    * being read, an attempt its SDK will retry) is not cut short: its event follows its end.
@@ -286,9 +274,9 @@ export class Instrumentor {
    * stands, with `system.failure` "response_unread"; reading it later adds no event.
    */
   async flush(): Promise<void> {
-    const untouched = this.#untouched();
+    // Once deferred work is done, the answers watched as unread are those untouched for a turn at least.
     await deferred.idle();
-    this.#run(await untouched);
+    this.#run([...this.#flushHooks]);
     await deferred.idle();
     await this.#delivery.flush();
   }
@@ -300,9 +288,8 @@ export class Instrumentor {
    * flushes, and stops an ingest queue made here (one of yours stays open).
    */
   async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
-    const untouched = this.#untouched();
     await deferred.idle();
-    this.#run([...(await untouched), ...this.#shutdownHooks]);
+    this.#run([...this.#flushHooks, ...this.#shutdownHooks]);
     await deferred.idle();
     await this.#delivery.shutdown(options);
   }
