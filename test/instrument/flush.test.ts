@@ -32,6 +32,28 @@ const anthropicMessage = {
   usage: { input_tokens: 8, output_tokens: 3 },
 };
 
+/**
+ * A client's own fetch (the instrumentation wraps it) that records each answer's status: once
+ * a status is there, the SDK has that answer, so a test can act during the SDK's retry wait.
+ */
+function seeingFetch(): { fetch: typeof fetch; statuses: number[] } {
+  const statuses: number[] = [];
+  return {
+    statuses,
+    fetch: async (url, init) => {
+      const res = await fetch(url, init);
+      statuses.push(res.status);
+      return res;
+    },
+  };
+}
+
+/** Until the SDK has the first answer and the instrumentation has seen it (a turn later). */
+async function answered(statuses: number[]): Promise<void> {
+  await vi.waitFor(() => expect(statuses).toEqual([429]));
+  await new Promise((r) => setImmediate(r));
+}
+
 /** A provider answering 429 (retry in `waitMs`) first, then `answer`. */
 function limitedOnce(waitMs: number, answer: unknown): void {
   provider.handle((_req, res, n) =>
@@ -44,9 +66,12 @@ describe("payi/instrument flush() and shutdown()", () => {
     limitedOnce(600, chatCompletion("chatcmpl-f1", openaiUsage(10, 5)));
     const errors: Error[] = [];
     const pi = instrument(payiClient(), { onError: (e) => errors.push(e) });
-    const client = pi.openai(new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 2 }));
+    const seen = seeingFetch();
+    const client = pi.openai(
+      new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 2, fetch: seen.fetch }),
+    );
     const call = client.chat.completions.create({ model: "gpt-4o", messages });
-    await vi.waitFor(() => expect(provider.received).toHaveLength(1));
+    await answered(seen.statuses);
     await pi.flush();
     expect(payi.events()).toEqual([]);
     await call;
@@ -60,9 +85,12 @@ describe("payi/instrument flush() and shutdown()", () => {
   it("Anthropic: the same, through @anthropic-ai/sdk's retries", async () => {
     limitedOnce(600, anthropicMessage);
     const pi = instrument(payiClient());
-    const client = pi.anthropic(new Anthropic({ apiKey: "sk-ant-test", baseURL: provider.url, maxRetries: 2 }));
+    const seen = seeingFetch();
+    const client = pi.anthropic(
+      new Anthropic({ apiKey: "sk-ant-test", baseURL: provider.url, maxRetries: 2, fetch: seen.fetch }),
+    );
     const call = client.messages.create({ model: "claude-opus-4-7", max_tokens: 10, messages });
-    await vi.waitFor(() => expect(provider.received).toHaveLength(1));
+    await answered(seen.statuses);
     await pi.flush();
     expect(payi.events()).toEqual([]);
     await call;
@@ -74,9 +102,12 @@ describe("payi/instrument flush() and shutdown()", () => {
     limitedOnce(800, chatCompletion("chatcmpl-f2", openaiUsage(1, 1)));
     const errors: Error[] = [];
     const pi = instrument(payiClient(), { onError: (e) => errors.push(e) });
-    const client = pi.openai(new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 2 }));
+    const seen = seeingFetch();
+    const client = pi.openai(
+      new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 2, fetch: seen.fetch }),
+    );
     const call = client.chat.completions.create({ model: "gpt-4o", messages });
-    await vi.waitFor(() => expect(provider.received).toHaveLength(1));
+    await answered(seen.statuses);
     await pi.shutdown();
     expect(payi.events()).toMatchObject([{ http_status_code: 429, resource: "gpt-4o" }]);
     expect((await call).id).toBe("chatcmpl-f2");
