@@ -2,7 +2,7 @@
 // callback is set, what a full queue does at shutdown, and the timers it leaves behind.
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { AsyncPayi, PayiError, type Logger } from "../../src/index.js";
 import { json } from "../helpers/server.js";
 import { ev, useBulkServer } from "./bulk-server.js";
@@ -167,6 +167,52 @@ describe("ingest.queue when full", () => {
   });
 });
 
+describe("ingest.queue with a callback or a logger that throws", () => {
+  it("goes on reporting and delivering the rest; the callback's error surfaces as an uncaught exception", async () => {
+    reset();
+    const reported: string[] = [];
+    const q = client().ingest.queue({
+      flushAt: 3,
+      onEventError: (e) => {
+        reported.push(e.message);
+        throw new Error(`callback failed on ${e.message}`);
+      },
+    });
+    await q.enqueue(ev(0, { properties: { refuse: "yes" } }));
+    await q.enqueue(ev(1, { properties: { refuse: "yes" } }));
+    await q.enqueue(ev(2));
+    await q.flush();
+    expect(reported).toEqual(["refused 0", "refused 1"]);
+    expect(delivered()).toEqual([2]);
+    expect(q.stats()).toMatchObject({ accepted: 3, delivered: 1, failed: 2, pending: 0 });
+    await until(() => uncaught.length === 2, 3_000);
+    expect(uncaught.splice(0).map((e) => (e as Error).message)).toEqual([
+      "callback failed on refused 0",
+      "callback failed on refused 1",
+    ]);
+    await q.shutdown();
+  });
+
+  it("settles a refused event once: a logger that throws does not make the queue send it again and again", async () => {
+    reset();
+    const logger: Logger = {
+      ...logs().logger,
+      warn: () => {
+        throw new Error("the logger is down");
+      },
+    };
+    const q = client({ logger }).ingest.queue({ flushAt: 1 });
+    await q.enqueue(ev(0, { properties: { refuse: "yes" } })); // no onEventError: the refusal is logged
+    await q.flush();
+    await sleep(100);
+    expect(ctx.server.received.length).toBe(1);
+    expect(q.stats()).toMatchObject({ accepted: 1, delivered: 0, failed: 1, pending: 0 });
+    await until(() => uncaught.length === 1, 3_000);
+    expect(uncaught.splice(0).map((e) => (e as Error).message)).toEqual(["the logger is down"]);
+    await q.shutdown();
+  });
+});
+
 describe("ingest.queue timers", () => {
   it("a waiting event's timer does not keep the process alive; a producer waiting for room does", async () => {
     reset();
@@ -180,6 +226,36 @@ describe("ingest.queue timers", () => {
     await producer; // the two were sent by age: room
     await q.shutdown();
     expect(delivered()).toEqual([0, 1, 2]);
+  });
+
+  it("work where timers are numbers (Deno, browsers): by age, and with a producer waiting for room", async () => {
+    reset();
+    // The queue's timers as such runtimes give them: numbers, with no ref() or unref(). (Node's own
+    // modules, the HTTP client's included, keep theirs.)
+    const real = { set: globalThis.setTimeout, clear: globalThis.clearTimeout };
+    const byId = new Map<number, ReturnType<typeof setTimeout>>();
+    // Called by the queue itself: the frame below this stub's.
+    const fromQueue = () => /ingest[\\/]queue\.ts/.test(new Error().stack?.split("\n")[3] ?? "");
+    let numbered = 0;
+    vi.stubGlobal("setTimeout", (fn: () => void, ms?: number) => {
+      const timer = real.set(fn, ms);
+      if (!fromQueue()) return timer;
+      byId.set(++numbered, timer);
+      return numbered;
+    });
+    vi.stubGlobal("clearTimeout", (t: unknown) =>
+      real.clear(typeof t === "number" ? byId.get(t) : (t as ReturnType<typeof setTimeout>)),
+    );
+    try {
+      const q = client().ingest.queue({ flushAt: 10, flushInterval: 100, maxQueueSize: 1, overflow: "wait" });
+      await q.enqueue(ev(0)); // waits for its age
+      await q.enqueue(ev(1)); // waits for room, then for its age
+      await q.shutdown();
+      expect(delivered()).toEqual([0, 1]);
+      expect(numbered).toBeGreaterThanOrEqual(2);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it("after shutdown, sends nothing more: what stayed spooled waits for the next queue", async () => {

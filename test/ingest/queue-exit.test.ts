@@ -1,11 +1,13 @@
 // A process that ends for lack of work, without calling shutdown(): the events its queue
 // holds go out first, each tried once more at most, and the queue then lets the process go.
 import { execFile } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AsyncPayi } from "../../src/index.js";
 import { json } from "../helpers/server.js";
 import { ev, useBulkServer } from "./bulk-server.js";
+import { until } from "./waits.js";
 
 const ctx = useBulkServer("queue-exit");
 const reset = (behave: Parameters<typeof ctx.server.behave>[0] = () => false) => {
@@ -69,5 +71,43 @@ describe("ingest.queue when the process ends without shutdown()", () => {
     await b.shutdown();
     expect(process.listenerCount("beforeExit")).toBe(before);
     await a.shutdown();
+  });
+  it("holds the listener for the events a spool gave back from their first try, and none for a spool that gave back nothing", async () => {
+    reset();
+    const before = process.listenerCount("beforeExit");
+    const client = new AsyncPayi({ apiKey: "exit-key", baseURL: ctx.server.url, logLevel: "off" });
+    const empty = client.ingest.queue({ spool: join(ctx.dir, "nothing-left") });
+    expect(process.listenerCount("beforeExit")).toBe(before);
+    await empty.shutdown();
+    const dir = join(ctx.dir, "left-by-a-crash");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "events.jsonl"), [1, 2].map((id) => `${JSON.stringify({ id, event: ev(id) })}\n`).join(""));
+    const resumed = client.ingest.queue({ spool: dir });
+    expect(process.listenerCount("beforeExit")).toBe(before + 1);
+    await resumed.flush();
+    expect(takes()).toEqual({ 1: 1, 2: 1 });
+    expect(process.listenerCount("beforeExit")).toBe(before);
+    await resumed.shutdown();
+  });
+
+  it("holds the listener while a batch is in flight, after an earlier one was delivered", async () => {
+    let answer!: () => void;
+    const second = new Promise<boolean>((r) => (answer = () => r(false)));
+    reset((_req, _res, n) => (n === 2 ? second : false));
+    const before = process.listenerCount("beforeExit");
+    const q = new AsyncPayi({ apiKey: "exit-key", baseURL: ctx.server.url, logLevel: "off" }).ingest.queue({
+      flushAt: 1,
+      concurrency: 1,
+    });
+    await q.enqueue(ev(0));
+    await q.enqueue(ev(1)); // goes once 0 is answered
+    await until(() => ctx.server.received.length === 2);
+    expect(takes()).toEqual({ 0: 1 });
+    expect(process.listenerCount("beforeExit")).toBe(before + 1);
+    answer();
+    await q.flush();
+    expect(takes()).toEqual({ 0: 1, 1: 1 });
+    expect(process.listenerCount("beforeExit")).toBe(before);
+    await q.shutdown();
   });
 });

@@ -1,7 +1,7 @@
 // When the queue sends: a full batch at once, a partial one at its age, what flush() waits
 // for, and how a retry wait and a Retry-After change that.
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { AsyncPayi, type Logger } from "../../src/index.js";
 import { json } from "../helpers/server.js";
 import { ev, useBulkServer } from "./bulk-server.js";
@@ -72,6 +72,21 @@ describe("ingest.queue sends", () => {
     release();
     await q.shutdown();
     expect(delivered()).toEqual([0, 1, 2]);
+  });
+  it("making enqueue() let the event loop turn once a full batch waits and every request slot is taken", async () => {
+    let release!: () => void;
+    const held = new Promise<boolean>((r) => (release = () => r(false)));
+    reset(() => held);
+    const q = client({ timeout: 30_000 }).ingest.queue({ flushAt: 2, concurrency: 1, flushInterval: 60_000 });
+    await q.enqueue(ev(0));
+    await q.enqueue(ev(1)); // sent: the one slot is taken
+    await until(() => ctx.server.received.length === 1);
+    await q.enqueue(ev(2));
+    expect(await yielded(() => q.enqueue(ev(3)))).toBe(false); // the second batch is full only now
+    expect(await yielded(() => q.enqueue(ev(4)))).toBe(true);
+    release();
+    await q.shutdown();
+    expect(delivered()).toEqual([0, 1, 2, 3, 4]);
   });
 });
 
@@ -206,6 +221,60 @@ describe("ingest.queue flush()", () => {
     expect(requests()).toEqual([[0, 1], [0, 1], [2]]);
     await q.shutdown();
   });
+  it("does not wait for later events in flight once each event it covers was tried", async () => {
+    let answer!: () => void;
+    const later = new Promise<void>((r) => (answer = r));
+    let arrived!: () => void;
+    const laterArrived = new Promise<void>((r) => (arrived = r));
+    reset(async (req, res) => {
+      if (numbers(req.body)[0] === 1) return (arrived(), await later, false);
+      await laterArrived;
+      return down(res); // 0 fails once 1 is in flight
+    });
+    const log = logs();
+    const q = client({ logger: log.logger, timeout: 30_000 }).ingest.queue({
+      spool: fresh(),
+      flushAt: 1,
+      concurrency: 2,
+      retryDelayMs: 60_000,
+    });
+    await q.enqueue(ev(0));
+    const flushed = q.flush();
+    await new Promise((r) => setImmediate(r));
+    await q.enqueue(ev(1)); // after the flush() call
+    await until(retryWaitBegan(log));
+    expect(await within(flushed, 3_000)).toBe("done");
+    expect(q.stats()).toMatchObject({ delivered: 0, pending: 2 });
+    answer();
+    await q.shutdown({ timeoutMs: 0 });
+  });
+
+  it("waits for the events it covers that queue behind a retry in flight", async () => {
+    let go!: () => void;
+    const flushCalled = new Promise<void>((r) => (go = r));
+    let tries = 0;
+    reset(async (req, res) => {
+      if (numbers(req.body)[0] !== 0) return false;
+      if (++tries === 1) return (await flushCalled, down(res));
+      await sleep(300); // the retry of 0 holds the one request slot
+      return false;
+    });
+    const q = client().ingest.queue({
+      spool: fresh(),
+      flushAt: 1,
+      concurrency: 1,
+      flushInterval: 60_000,
+      retryDelayMs: 1,
+      maxRetryDelayMs: 1,
+    });
+    for (let n = 0; n < 3; n++) await q.enqueue(ev(n));
+    const flushed = q.flush();
+    go();
+    await flushed;
+    expect(delivered()).toEqual([0, 1, 2]);
+    expect(q.stats()).toMatchObject({ delivered: 3, pending: 0 });
+    await q.shutdown();
+  });
 });
 
 describe("ingest.queue after a transient failure", () => {
@@ -227,6 +296,31 @@ describe("ingest.queue after a transient failure", () => {
     await q.flush();
     expect(delivered()).toEqual([0, 1, 2]);
     await q.shutdown();
+  });
+
+  it("after a Retry-After of 0, sends the refused batch again at once; an event waiting for its age still waits for it", async () => {
+    // The clock stands still, as when the answer comes within the millisecond its wait began.
+    const clock = vi.spyOn(Date, "now").mockReturnValue(Date.now());
+    try {
+      reset((_req, res, n) =>
+        n === 1 ? down(res, { "retry-after": "0" }) : n === 2 ? sleep(100).then(() => false) : false,
+      );
+      const q = client().ingest.queue({ spool: fresh(), flushAt: 2, concurrency: 1, flushInterval: 60_000 });
+      await q.enqueue(ev(0));
+      await q.enqueue(ev(1)); // sent, and refused with Retry-After: 0
+      await q.enqueue(ev(2)); // alone: waits for its age or a flush()
+      await until(() => ctx.server.accepted.size >= 2);
+      await sleep(200);
+      expect(requests()).toEqual([
+        [0, 1],
+        [0, 1],
+      ]);
+      await q.flush();
+      expect(delivered()).toEqual([0, 1, 2]);
+      await q.shutdown();
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it("sends the spooled events again in the order they were accepted", async () => {
@@ -279,6 +373,43 @@ describe("ingest.queue after a transient failure", () => {
     [150, 300, 600].forEach((least, i) => expect(gaps[i]).toBeGreaterThanOrEqual(least - 5));
     expect(log.warnings().filter((w) => /delivery failed/.test(w))).toHaveLength(1);
     await q.shutdown();
+  });
+
+  it("warns again for an outage that begins after a delivery", async () => {
+    reset((_req, res, n) => (n === 1 || n === 3 ? down(res) : false));
+    const log = logs();
+    const q = client({ logger: log.logger }).ingest.queue({ spool: fresh(), flushAt: 1, retryDelayMs: 1 });
+    await q.enqueue(ev(0)); // refused, then delivered
+    await until(() => ctx.server.accepted.size === 1);
+    await q.enqueue(ev(1)); // refused, then delivered
+    await until(() => ctx.server.accepted.size === 2);
+    expect(log.warnings().filter((w) => /delivery failed/.test(w))).toHaveLength(2);
+    await q.shutdown();
+  });
+
+  it("waits at most retryDelayMs before the first retry: a random part of up to a quarter is taken off, never added", async () => {
+    reset((_req, res, n) => (n === 1 ? down(res) : false));
+    const random = vi.spyOn(Math, "random").mockReturnValue(0.999);
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    try {
+      const log = logs();
+      const q = client({ logger: log.logger }).ingest.queue({ spool: fresh(), flushAt: 1, retryDelayMs: 10_000 });
+      await q.enqueue(ev(0));
+      await until(retryWaitBegan(log));
+      // The queue's timer for the end of the wait: 10 s less (nearly) a quarter.
+      const waits = timers.mock.calls.map(([, ms]) => ms ?? 0).filter((ms) => ms > 6_000 && ms <= 20_000);
+      expect(waits.length).toBeGreaterThan(0);
+      for (const ms of waits) {
+        expect(ms).toBeLessThanOrEqual(10_000);
+        expect(ms).toBeGreaterThan(7_000);
+      }
+      await q.flush(); // sent again at once: a flush() does not wait for the retry wait
+      expect(delivered()).toEqual([0]);
+      await q.shutdown();
+    } finally {
+      timers.mockRestore();
+      random.mockRestore();
+    }
   });
 
   it("does not count a shutdown deadline as a delivery failure", async () => {

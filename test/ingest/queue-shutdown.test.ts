@@ -138,4 +138,38 @@ console.log(JSON.stringify({ result: await taken, stats: q.stats() }));`;
       stats: { accepted: 0, delivered: 0, failed: 0, pending: 0, dropped: 0 },
     });
   });
+  it("starts no new try once its flush is done: a retry in flight settles, and its event stays spooled for the next queue", async () => {
+    // Event 0 meets a 503 with Retry-After: 0 on each try; the second try is answered after the flush is done.
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    reset(async (_req, res, n) => {
+      if (n === 1) await firstHeld;
+      if (n === 2) await sleep(200);
+      if (n > 2) return false;
+      return (json(res, 503, { message: "down", statusCode: 503 }, { "retry-after": "0" }), true);
+    });
+    const dir = fresh();
+    const q = client().ingest.queue({ spool: dir, flushAt: 1 });
+    await q.enqueue(ev(0));
+    await until(() => ctx.server.received.length === 1);
+    const done = q.shutdown();
+    releaseFirst();
+    await done;
+    expect(ctx.server.received.length).toBe(2);
+    expect(q.stats()).toMatchObject({ accepted: 1, delivered: 0, pending: 1 });
+
+    const next = client().ingest.queue({ spool: dir });
+    expect(next.stats().pending).toBe(1);
+    await next.shutdown();
+    expect(takes()).toEqual({ 0: 1 });
+  });
+
+  it("takes null for its options, as no options", async () => {
+    reset();
+    const q = client().ingest.queue({ flushAt: 10 });
+    await q.enqueue(ev(0));
+    await q.shutdown(null as never);
+    expect(takes()).toEqual({ 0: 1 });
+    await expect(q.enqueue(ev(1))).rejects.toThrow("ingest.queue: this queue is shut down.");
+  });
 });
