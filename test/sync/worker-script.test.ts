@@ -5,7 +5,7 @@ import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Payi } from "../../src/index.js";
@@ -79,4 +79,51 @@ if (made) console.log("constructed");
         "Keep payi out of the bundle (esbuild: --external:payi; webpack: externals; Vite/Rollup: external) and install it beside it, or use AsyncPayi, which bundles.",
     );
   });
+
+  it("is left behind by a bundle loaded in this process too: Payi is refused with the same error", async () => {
+    const { Payi: Bundled, PayiError: BundledError } = await bundle("refused", { index: "src/index.ts" });
+    const err = (() => {
+      try {
+        new Bundled({ apiKey: "sk-bundled-0123", baseURL: url });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err).toBeInstanceOf(BundledError);
+    expect(err?.message).toBe(
+      "Payi cannot run from a bundle: it starts a worker thread from the payi package's own file dist/sync-worker.js, which the bundle left behind. " +
+        "Keep payi out of the bundle (esbuild: --external:payi; webpack: externals; Vite/Rollup: external) and install it beside it, or use AsyncPayi, which bundles.",
+    );
+  });
+
+  it("is sync-worker.js beside the client once built, as the package ships them", async () => {
+    const { Payi: Built } = await bundle("built", {
+      index: "src/index.ts",
+      "sync-worker": "src/runtime/sync-worker.ts",
+    });
+    const r = new Built({ apiKey: "sk-built-0123", baseURL: url, logLevel: "off" }).ingest.units(
+      { category: "system.openai", units: { text: { input: 1 } } },
+      { headers: { "x-test-id": "built" } },
+    );
+    expect(r.request_id).toBe("req_built_1");
+  });
 });
+
+/** Builds `entries` (name: source) into a folder of their own as .js files, as a build would, and loads the index. */
+async function bundle(name: string, entries: Record<string, string>): Promise<typeof import("../../src/index.js")> {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const outdir = join(dir, name);
+  await build({
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([n, src]) => [n, join(root, src)])),
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    outdir,
+    outExtension: { ".js": ".js" },
+    logLevel: "silent",
+    tsconfigRaw: "{}",
+  });
+  writeFileSync(join(outdir, "package.json"), JSON.stringify({ type: "module" }));
+  return import(pathToFileURL(join(outdir, "index.js")).href);
+}

@@ -13,6 +13,7 @@ import { workerTables } from "../../src/runtime/sync-client.js";
 import type { OperationId } from "../../src/generated/api.js";
 import { operations } from "../../src/generated/operations.js";
 import { operationFixtures } from "../fixtures/operations.js";
+import { fastClock } from "../helpers/fast-clock.js";
 
 const KEY = "sk-sync-worker-0123456789";
 let child: ChildProcess;
@@ -169,7 +170,8 @@ describe("Payi's worker", () => {
       const t0 = Date.now();
       let err: unknown;
       try {
-        c.limits.reset({ limit_id: "stall" }, { headers: { "x-fault": fault } });
+        // On a clock that runs fast, a worker whose death went unnoticed would fail at its budget within seconds.
+        fastClock(500, () => c.limits.reset({ limit_id: "stall" }, { headers: { "x-fault": fault } }));
       } catch (e) {
         err = e;
       }
@@ -185,7 +187,9 @@ describe("Payi's worker", () => {
 
   it("that dies mid-call says its thread ended, and is not running until the next call starts one", () => {
     const c = client({ maxRetries: 0 });
-    expect(() => c.limits.reset({ limit_id: "stall" }, { headers: { "x-fault": "exit" } })).toThrow(
+    expect(() =>
+      fastClock(500, () => c.limits.reset({ limit_id: "stall" }, { headers: { "x-fault": "exit" } })),
+    ).toThrow(
       "The sync client's worker stopped (its thread ended (it exited, was terminated or ran out of memory)) while a call was waiting; the next call starts a new worker.",
     );
     expect(workerStats().running).toBe(false);
@@ -210,7 +214,8 @@ describe("Payi's worker", () => {
     expect(workerStats().started).toBe(started + 1);
   });
 
-  // One attempt of at most 200 + 100 ms, no retry: a budget of 300 + 5000 ms, from the call's options or the client's.
+  // One attempt of at most 200 + 100 ms, no retry: a budget of 300 + 5000 ms, from the call's options or the
+  // client's, on a clock that runs fast (test/sync/worker-budget.test.ts has more).
   const hangs =
     "The sync client's worker did not answer within 5300 ms; it was stopped, and the next call starts a new one.";
   const attempt = new Timeout({ timeout: 200, connect: 100 });
@@ -219,16 +224,16 @@ describe("Payi's worker", () => {
     const c = client({ maxRetries: 0 });
     c.ingest.units(event);
     const started = workerStats().started;
-    expect(() => c.limits.reset({ limit_id: "x" }, { timeout: attempt, headers: { "x-fault": "hang" } })).toThrow(
-      hangs,
-    );
+    expect(() =>
+      fastClock(1_000, () => c.limits.reset({ limit_id: "x" }, { timeout: attempt, headers: { "x-fault": "hang" } })),
+    ).toThrow(hangs);
     expect(c.limits.reset({ limit_id: "after" }, { timeout: attempt }).request_id).toBe("after");
     expect(workerStats().started).toBe(started + 1);
   });
 
   it("that never answers a call without options of its own is stopped at the client's budget", () => {
     const c = client({ maxRetries: 0, timeout: attempt, defaultHeaders: { "x-fault": "hang" } });
-    expect(() => c.limits.reset({ limit_id: "x" })).toThrow(hangs);
+    expect(() => fastClock(1_000, () => c.limits.reset({ limit_id: "x" }))).toThrow(hangs);
   });
 
   it("whose script fails while loading fails the call at once, not at the end of its budget", () => {
@@ -238,7 +243,7 @@ describe("Payi's worker", () => {
     workerSettings.script = fileURLToPath(new URL("../fixtures/sync-worker-load-fault.mjs", import.meta.url));
     try {
       const t0 = Date.now();
-      expect(() => client({ timeout: 30_000 }).limits.reset({ limit_id: "x" })).toThrow(
+      expect(() => fastClock(500, () => client({ timeout: 30_000 }).limits.reset({ limit_id: "x" }))).toThrow(
         "The sync client's worker stopped (its thread ended (it exited, was terminated or ran out of memory)) while a call was waiting; the next call starts a new worker.",
       );
       // Generous against load: the budget is minutes.
