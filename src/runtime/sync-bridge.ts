@@ -49,6 +49,7 @@ export function workerStats(): { started: number; running: boolean } {
 /** A message the thread boundary cannot copy (a function in it, a getter that throws): nothing was sent. */
 export class UncopyableError extends Error {
   constructor(cause: unknown) {
+    // Stryker disable next-line StringLiteral,ObjectLiteral: the sync client replaces this error with a PayiValidationError naming the field; neither its message nor its cause reaches the caller
     super("The message cannot be copied to the worker thread.", { cause });
   }
 }
@@ -90,6 +91,7 @@ export class WorkerBridge implements Bridge {
   }
 
   post(message: unknown): void {
+    // Stryker disable next-line ConditionalExpression: a notice posted to a stopped worker's port goes nowhere, as one not posted
     if (this.alive) this.#port.postMessage(message);
   }
 
@@ -105,8 +107,10 @@ export class WorkerBridge implements Bridge {
     const deadline = Date.now() + budgetMs;
     for (;;) {
       const seen = Atomics.load(this.#signal, 0);
+      // Stryker disable next-line ConditionalExpression: the check only spares a read before the answer is signalled; the read finds nothing until then
       if (seen >= expected) {
         const received = this.#threads.receiveMessageOnPort(this.#port);
+        // Stryker disable next-line ConditionalExpression: the worker posts its answer before it signals it, so a signalled answer is on the port
         if (received) return received.message as Reply;
       }
       // The usual case: the answer comes within the slice; the checks below run between slices.
@@ -116,6 +120,7 @@ export class WorkerBridge implements Bridge {
         throw this.#deathError();
       }
       const left = deadline - Date.now();
+      // Stryker disable next-line EqualityOperator: stopping at the budget's very millisecond or one slice later is the same to the caller
       if (left <= 0) {
         // Stopped, so its late answer can never reach a later call.
         this.#stopped = "it overran a call's budget";
@@ -131,6 +136,7 @@ export class WorkerBridge implements Bridge {
   #threadEnded(): boolean {
     // Stryker disable next-line OptionalChaining: every Node this runs on (20.16 and later) gives the handle and its loopIdleTime
     const idle = this.#handle?.loopIdleTime?.();
+    // Stryker disable next-line ConditionalExpression,BooleanLiteral: every Node this runs on (20.16 and later) gives a number
     if (typeof idle !== "number") return false;
     if (idle >= 0) this.#seenRunning = true;
     return idle < 0 && (this.#seenRunning || Atomics.load(this.#signal, 1) === 1);

@@ -41,7 +41,7 @@ function worker(): WorkerBridge {
   return bridge(node, () => {
     const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
     const url = nodeBuiltin<typeof import("node:url")>("node:url");
-    // Stryker disable next-line LogicalOperator,StringLiteral: every Node this runs on (20.16 and later) has fs and url
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,StringLiteral: every Node this runs on (20.16 and later) has fs and url
     if (!fs || !url) throw new PayiError("Payi needs Node.js 20.16 or later (worker threads); use AsyncPayi here.");
     return workerPath(fs, url);
   });
@@ -59,6 +59,7 @@ function workerPath(fs: typeof import("node:fs"), url: typeof import("node:url")
   } catch {
     // No file URL for this module: it was bundled.
   }
+  // Stryker disable next-line ConditionalExpression: with no path, fs.existsSync(undefined) is false and refuses too
   if (!path || !fs.existsSync(path)) {
     throw new PayiError(
       "Payi cannot run from a bundle: it starts a worker thread from the payi package's own file dist/sync-worker.js, which the bundle left behind. " +
@@ -113,7 +114,7 @@ export class Payi {
     const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
     const url = nodeBuiltin<typeof import("node:url")>("node:url");
     // Refused here rather than at the first call: a bundle that left the worker behind.
-    // Stryker disable next-line LogicalOperator: every Node this runs on (20.16 and later) has fs and url
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: every Node this runs on (20.16 and later) has fs and url
     if (fs && url) workerPath(fs, url);
     const resolved = resolveOptions(options);
     const timeout = resolved.timeout;

@@ -214,6 +214,23 @@ describe("Payi's worker", () => {
     expect(workerStats().started).toBe(started + 1);
   });
 
+  it("that exits between calls fails a read made before its exit code arrives, saying its thread ended", () => {
+    const c = client({ maxRetries: 0 });
+    const streamed = c.withStreamingResponse.limits.reset(
+      { limit_id: "held" },
+      { headers: { "x-fault": "exit-after" } },
+    );
+    // Waiting without yielding to the event loop: the worker's exit is seen, its exit code not yet.
+    const until = Date.now() + 10_000;
+    while (workerStats().running && Date.now() < until);
+    expect(workerStats().running).toBe(false);
+    expect(() => streamed.text()).toThrow(
+      new PayiError(
+        "The sync client's worker stopped (its thread ended) while a call was waiting; the next call starts a new worker.",
+      ),
+    );
+  });
+
   // One attempt of at most 200 + 100 ms, no retry: a budget of 300 + 5000 ms, from the call's options or the
   // client's, on a clock that runs fast (test/sync/worker-budget.test.ts has more).
   const hangs =
