@@ -24,6 +24,9 @@ import type { PayiContext } from "./context.js";
 import { stripPayiHeaders } from "./context.js";
 import { SseSplitter, type SseEvent } from "./sse.js";
 import type { Units } from "./units.js";
+import { abortedByCaller, type Answer, CALLER_SIGNAL, PendingAttempts, retryable, retryWait } from "./attempts.js";
+import { copyOf, seeBody } from "./body-tap.js";
+import { deferred } from "./deferred.js";
 
 /** What a provider module fills in while a call's answer passes by. */
 export interface Draft {
@@ -94,148 +97,7 @@ export interface InstrumentedFetchOptions {
   timeout?: () => number | undefined;
 }
 
-interface Pending {
-  retryCount: number;
-  startedAt: number;
-  timer: ReturnType<typeof setTimeout>;
-  /** Reports the attempt as it stands, or (given when) as the caller's abort during the retry wait. */
-  report: (abortedAt?: number) => void;
-  /** Reported at shutdown as it stood: the attempts that follow it are not reported again. */
-  cut?: boolean;
-  /** The attempt's signal and our listener on it (the SDK aborts that signal when its caller aborts). */
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
-/**
- * The caller's own signal, put on a request's init by a provider SDK's middleware (Anthropic's)
- * when the SDK stops passing the caller's abort on to an attempt's signal once it is answered.
- */
-export const CALLER_SIGNAL = Symbol("payi.caller-signal");
-
-/** The SDKs' longest default wait between attempts, and the most they honour from `retry-after`. */
-const MAX_DEFAULT_WAIT = 8_000;
-const MAX_RETRY_AFTER = 60_000;
-/** Time for the next attempt to arrive after its wait (preparing the request, a loaded machine). */
-const GRACE = 5_000;
-
-/** What the retry rules read of an answer. */
-type Answer = Pick<Response, "status" | "headers">;
-
-function retryable(res: Answer | undefined): boolean {
-  if (!res) return true;
-  const header = res.headers.get("x-should-retry");
-  if (header === "true") return true;
-  if (header === "false") return false;
-  return res.status === 408 || res.status === 409 || res.status === 429 || res.status >= 500;
-}
-
-function retryWait(res: Answer | undefined): number {
-  const ms = Number.parseFloat(res?.headers.get("retry-after-ms") ?? "");
-  if (Number.isFinite(ms) && ms >= 0) return Math.min(ms, MAX_RETRY_AFTER);
-  const after = res?.headers.get("retry-after");
-  if (after) {
-    const s = Number.parseFloat(after);
-    const wait = Number.isFinite(s) ? s * 1000 : Date.parse(after) - Date.now();
-    if (Number.isFinite(wait) && wait >= 0 && wait <= MAX_RETRY_AFTER) return wait;
-  }
-  return MAX_DEFAULT_WAIT;
-}
-
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-
-/** Time between the SDK arming its timeout and this fetch starting, at most. */
-const TIMER_SLACK = 100;
-
-/**
- * Whether an attempt was aborted before its SDK's timeout (the request's `x-stainless-timeout`,
- * whole seconds, else the client's) could have fired: then the caller aborted it, and the SDK
- * does not retry.
- */
-function abortedByCaller(
-  signal: AbortSignal | null | undefined,
-  headers: Headers,
-  clientTimeout: number | undefined,
-  attemptAt: number,
-): boolean {
-  if (!signal?.aborted) return false;
-  const given = headers.get("x-stainless-timeout");
-  const timeout = given ? Number.parseInt(given, 10) * 1000 : clientTimeout;
-  return timeout !== undefined && Date.now() - attemptAt < timeout - TIMER_SLACK;
-}
-
-export class PendingAttempts {
-  readonly #byKey = new Map<string, Pending[]>();
-
-  /** The held attempt this one follows, if any: it is dropped and returned. */
-  take(key: string, retryCount: number): Pending | undefined {
-    const list = this.#byKey.get(key);
-    const i = list?.findIndex((p) => p.retryCount === retryCount - 1) ?? -1;
-    if (!list || i < 0) return undefined;
-    const [p] = list.splice(i, 1);
-    if (!list.length) this.#byKey.delete(key);
-    unhold(p);
-    return p;
-  }
-
-  hold(
-    key: string,
-    retryCount: number,
-    startedAt: number,
-    waitMs: number,
-    report: (abortedAt?: number) => void,
-    cut?: boolean,
-    signal?: AbortSignal | null,
-  ): void {
-    const p: Pending = {
-      retryCount,
-      startedAt,
-      report,
-      cut,
-      timer: setTimeout(() => this.#settle(key, p), waitMs + GRACE),
-    };
-    (p.timer as { unref?: () => void }).unref?.();
-    // The caller's abort during the wait ends the call: no attempt follows (the SDK checks its signal first).
-    if (signal && !signal.aborted) {
-      p.signal = signal;
-      p.onAbort = () => {
-        const at = Date.now();
-        deferred.run(() => this.#settle(key, p, at));
-      };
-      signal.addEventListener("abort", p.onAbort, { once: true });
-    }
-    const list = this.#byKey.get(key);
-    if (list) list.push(p);
-    else this.#byKey.set(key, [p]);
-  }
-
-  #settle(key: string, p: Pending, abortedAt?: number): void {
-    const list = this.#byKey.get(key);
-    const i = list?.indexOf(p) ?? -1;
-    if (!list || i < 0) return;
-    list.splice(i, 1);
-    if (!list.length) this.#byKey.delete(key);
-    unhold(p);
-    p.report(abortedAt);
-  }
-
-  /** Reports every held attempt now, as it stands (at shutdown); it stays held, marked, for the attempt that may follow. */
-  settleAll(): void {
-    for (const list of this.#byKey.values())
-      for (const p of list) {
-        if (p.cut) continue;
-        p.cut = true;
-        const report = p.report;
-        p.report = () => {};
-        report();
-      }
-  }
-}
-
-function unhold(p: Pending): void {
-  clearTimeout(p.timer);
-  if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
-}
 
 function urlOf(input: RequestInfo | URL): string {
   return typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
@@ -673,81 +535,6 @@ function hasPayiHeaders(headers: Headers): boolean {
   return found;
 }
 
-/** The getter `name` has on the prototype chain starting at `p`. */
-function inherited(p: object | null, name: string): (() => unknown) | undefined {
-  for (; p; p = Object.getPrototypeOf(p)) {
-    const d = Object.getOwnPropertyDescriptor(p, name);
-    if (d) return d.get;
-  }
-  return undefined;
-}
-
-/** How a JSON answer's body is read once, whichever way the caller reads it. */
-interface BodyTap {
-  read(self: Response): Promise<Uint8Array>;
-  text(self: Response): Promise<string>;
-  json(self: Response): Promise<unknown>;
-  /** The body as a stream; `original` is the answer's own. */
-  body(original: () => unknown): unknown;
-  /** A copy of the answer; `original` is the answer's own clone(). */
-  clone(self: Response, original: () => Response): Response;
-}
-
-/** A copy of an answer with another body. */
-function copyOf(res: Response, body: ReadableStream<Uint8Array>): Response {
-  const copy = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-  Object.defineProperty(copy, "url", { value: res.url });
-  return copy;
-}
-
-const TAP = Symbol("payi.body-tap");
-/** Per prototype of answers: one that reads bodies through their tap. */
-const tapProtos = new WeakMap<object, object>();
-
-/**
- * Makes `res` read its body through `tap`, by giving it a prototype (made once per class of
- * answer) whose body methods use it: cheaper than defining the methods on each answer.
- */
-function seeBody(res: Response, proto: object, tap: BodyTap): void {
-  let p = tapProtos.get(proto);
-  if (!p) {
-    const bodyOf = inherited(proto, "body");
-    const of = (r: unknown) => (r as { [TAP]: BodyTap })[TAP];
-    const method = (value: (this: unknown) => unknown) => ({ value, configurable: true, writable: true });
-    p = Object.create(proto, {
-      arrayBuffer: method(function (this: unknown) {
-        return of(this)
-          .read(this as Response)
-          .then((u) => u.slice().buffer);
-      }),
-      blob: method(function (this: unknown) {
-        const self = this as Response;
-        return of(this)
-          .read(self)
-          .then((u) => new Blob([u.slice()], { type: self.headers.get("content-type") ?? "" }));
-      }),
-      text: method(function (this: unknown) {
-        return of(this).text(this as Response);
-      }),
-      json: method(function (this: unknown) {
-        return of(this).json(this as Response);
-      }),
-      clone: method(function (this: unknown) {
-        return of(this).clone(this as Response, () => (proto as Response).clone.call(this as Response));
-      }),
-      body: {
-        get(this: unknown) {
-          return of(this).body(() => bodyOf?.call(this));
-        },
-        configurable: true,
-      },
-    }) as object;
-    tapProtos.set(proto, p);
-  }
-  Object.defineProperty(res, TAP, { value: tap });
-  Object.setPrototypeOf(res, p);
-}
-
 type Failure = { name: string; description?: string };
 /** What was read from an answer: report fields, and the failure when reading tells it (null: none). */
 type Seen = { fields: Partial<CallReport>; failure?: Failure | null };
@@ -783,38 +570,6 @@ function isHidden(ep: Endpoint, e: SseEvent, draft: Draft, core: InstrumentCore)
     return false;
   }
 }
-
-/**
- * Work moved off the caller's path: run after the caller's own continuation (setImmediate),
- * counted so that flush() can wait for it.
- */
-export const deferred = {
-  pending: 0,
-  waiters: [] as (() => void)[],
-  /** Work waiting for the next turn: one setImmediate runs all of it. */
-  queue: [] as (() => void)[],
-  run(fn: () => void): void {
-    this.pending++;
-    if (this.queue.push(fn) === 1) setImmediate(() => this.drain());
-  },
-  drain(): void {
-    const work = this.queue;
-    this.queue = [];
-    for (const fn of work) {
-      try {
-        fn();
-      } catch {
-        // Each piece reports its own faults; one that throws anyway does not stop the others.
-      }
-    }
-    this.pending -= work.length;
-    if (this.pending === 0) for (const w of this.waiters.splice(0)) w();
-  },
-  /** Resolves once the work deferred so far has run. */
-  idle(): Promise<void> {
-    return this.pending === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
-  },
-};
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0];

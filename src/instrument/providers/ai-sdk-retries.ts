@@ -11,7 +11,7 @@
  * (the last one, or `maxRetries: 0`) is reported as it stands once the SDK's wait has passed; the
  * caller's abort during the wait reports it at once, and shutdown() reports it then, once.
  */
-import { PendingAttempts } from "../http.js";
+import { PendingAttempts } from "../attempts.js";
 
 /** The AI SDK's first wait before a retry; each next one is twice as long. */
 const FIRST_WAIT = 2_000;

@@ -9,7 +9,8 @@
  * prices the call in that data zone (`resource_scope` `datazone.<geo>`).
  */
 import type { FunctionCall } from "../call.js";
-import { CALLER_SIGNAL, type Draft, type Endpoint, type HttpProvider } from "../http.js";
+import { CALLER_SIGNAL } from "../attempts.js";
+import type { Draft, Endpoint, HttpProvider } from "../http.js";
 import { unitsFrom } from "../units.js";
 import { NOT_INSTRUMENTED } from "./openai.js";
 

@@ -8,7 +8,8 @@
  * The SDK retries only when given `retryOptions`; then each attempt is its own event.
  */
 import type { FunctionCall, InstrumentCore } from "../call.js";
-import { instrumentedFetch, PendingAttempts, type Draft, type Endpoint, type HttpProvider } from "../http.js";
+import { PendingAttempts } from "../attempts.js";
+import { instrumentedFetch, type Draft, type Endpoint, type HttpProvider } from "../http.js";
 import type { Units } from "../units.js";
 import { GOOGLE_CATEGORY, googleResource, googleUsageUnits } from "./google-usage.js";
 import { field } from "./usage-fields.js";
