@@ -111,6 +111,18 @@ export class Delivery {
     this.#track(settled);
   }
 
+  /** Direct mode: waits for every call. Ingest mode: runs `end` on the queue, and waits for each enqueue() until it ends. */
+  async #settle(end: (queue: IngestQueue) => Promise<void>): Promise<void> {
+    if (!this.#queue) {
+      while (this.#inFlight.size) await Promise.all([...this.#inFlight]);
+      return;
+    }
+    const ended = end(this.#queue);
+    // An enqueue() that ended first has reported its refusal (its catch ran) by then.
+    await Promise.all([...this.#inFlight].map((p) => Promise.race([p, ended])));
+    await ended;
+  }
+
   #track(p: Promise<unknown>): void {
     this.#inFlight.add(p);
     void p.finally(() => this.#inFlight.delete(p));
@@ -132,20 +144,19 @@ export class Delivery {
     return s.value;
   }
 
-  /** Resolves when every event handed over so far is delivered or reported to onError. */
+  /**
+   * Resolves when every event handed over so far is delivered or reported to onError (with a
+   * spool: or kept in it), except those still waiting for room in a full queue (overflow
+   * "wait"): the queue's own flush waits for the rest, and room comes only when Pay-i takes events.
+   */
   async flush(): Promise<void> {
-    while (this.#inFlight.size) await Promise.all([...this.#inFlight]);
-    await this.#queue?.flush();
+    await this.#settle((q) => q.flush());
   }
 
   /** Flushes; an owned queue is shut down, a queue of the user's stays open. */
   async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = (async () => {
-      while (this.#inFlight.size) await Promise.all([...this.#inFlight]);
-      if (this.#queue && this.#ownsQueue) await this.#queue.shutdown();
-      else await this.#queue?.flush();
-    })();
+    const done = this.#settle((q) => (this.#ownsQueue ? q.shutdown() : q.flush()));
     if (options.timeoutMs === undefined) return done;
     await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, options.timeoutMs)))]);
     clearTimeout(timer);

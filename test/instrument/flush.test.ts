@@ -166,6 +166,33 @@ describe("payi/instrument flush() and shutdown()", () => {
     }
   });
 
+  it("a queue of the user's, full and waiting for room while Pay-i is down: flush() and shutdown() end rather than wait for room only Pay-i can make", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "payi-instrument-full-"));
+    try {
+      provider.handle((_req, res, n) => json(res, 200, chatCompletion(`chatcmpl-w${n}`, openaiUsage(2, 1))));
+      payi.handle((_req, res) => json(res, 503, { message: "down", statusCode: 503 }));
+      const queue = payiClient().ingest.queue({ spool: dir, overflow: "wait", maxQueueSize: 2, flushAt: 1 });
+      const errors: Error[] = [];
+      const pi = instrument(payiClient(), { queue, onError: (e) => errors.push(e) });
+      const client = pi.openai(new OpenAI({ apiKey: "sk-test", baseURL: `${provider.url}/v1`, maxRetries: 0 }));
+      for (let i = 0; i < 4; i++) await client.chat.completions.create({ model: "gpt-4o", messages });
+      const ended = (p: Promise<void>) =>
+        Promise.race([p.then(() => "ended"), new Promise((r) => setTimeout(() => r("still waiting"), 3_000))]);
+      // Two events are spooled; two enqueue() calls wait for room that only Pay-i can make.
+      expect(await ended(pi.flush())).toBe("ended");
+      expect(await ended(pi.shutdown())).toBe("ended");
+      expect(queue.stats()).toMatchObject({ accepted: 2, pending: 2, delivered: 0 });
+      expect(errors).toEqual([]);
+      // The queue is the user's to close: the two calls still waiting for room are refused then, and reported.
+      await queue.shutdown({ timeoutMs: 100 });
+      await vi.waitFor(() =>
+        expect(errors.map((e) => e.message)).toEqual(Array(2).fill(expect.stringMatching(/shut down/))),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("direct mode: flush() resolves once Pay-i answered the event, after its own retries", async () => {
     provider.handle((_req, res) => json(res, 200, chatCompletion("chatcmpl-f5", openaiUsage(2, 1))));
     payi.handle((_req, res, n) =>
