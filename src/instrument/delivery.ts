@@ -62,20 +62,28 @@ export class Delivery {
   #ownQueue(): IngestQueue {
     if (!this.#queue) {
       const given = (this.#o.queue ?? {}) as IngestQueueOptions;
+      // A callback of the options that throws is a fault to report, not an exception thrown into the host.
+      const guarded = (name: string, fn: () => void) => {
+        try {
+          fn();
+        } catch (err) {
+          this.#o.onError(new PayiError(`payi/instrument: queue option ${name} threw: ${String(err)}`));
+        }
+      };
       this.#queue = this.#client.ingest.queue({
         overflow: "drop-oldest",
         ...given,
         onError: (err, events) => {
-          given.onError?.(err, events);
+          guarded("onError", () => given.onError?.(err, events));
           this.#o.onError(err);
         },
         // The queue checks each batch before sending it: an event refused there (or by Pay-i) is a fault to report.
         onEventError: (err, e) => {
-          given.onEventError?.(err, e);
+          guarded("onEventError", () => given.onEventError?.(err, e));
           this.#o.onError(new PayiError(`payi/instrument: an event was refused: ${describe(err)}`), toUnitsEvent(e));
         },
         onDrop: (e) => {
-          given.onDrop?.(e);
+          guarded("onDrop", () => given.onDrop?.(e));
           this.#o.onError(new PayiError("payi/instrument: the ingest queue is full; an event was dropped"));
         },
       });

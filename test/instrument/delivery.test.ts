@@ -92,6 +92,32 @@ describe("payi/instrument delivery", () => {
     await new Promise((r) => setTimeout(r, 20));
   });
 
+  it("queue options whose callbacks throw: the throws reach onError, never the host as uncaught exceptions", async () => {
+    // Pay-i holds the first batch until the client's 500 ms timeout: the queue has room for that one event only.
+    payi.handle(stall);
+    const errors: string[] = [];
+    const pi = instrument(payiAt(payi.url, 500), {
+      queue: {
+        flushAt: 1,
+        maxQueueSize: 1,
+        onError: () => {
+          throw new Error("user onError broke");
+        },
+        onDrop: () => {
+          throw new Error("user onDrop broke");
+        },
+      },
+      onError: (e) => errors.push(e.message),
+    });
+    const client = pi.openai(openai());
+    for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: "gpt-4o", messages });
+    await pi.flush();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(errors).toContainEqual(expect.stringContaining("queue option onDrop threw: Error: user onDrop broke"));
+    expect(errors).toContainEqual(expect.stringContaining("queue option onError threw: Error: user onError broke"));
+    payi.reset();
+  });
+
   it('mode "direct": one ingest.units call per provider call, context as its headers, result() gives its xproxy_result', async () => {
     const pi = instrument(payiAt(payi.url), {
       mode: "direct",
