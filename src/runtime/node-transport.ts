@@ -57,14 +57,13 @@ function headerList(headers: Headers, url: string): string[] {
   return list;
 }
 
-// Lenient at the end of input, as fetch is with a body whose last block was cut short.
-const lenient = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
-
 function decoded(
   body: Readable,
   headers: Record<string, string | string[] | undefined>,
   maxBytes = Infinity,
 ): Readable {
+  // Lenient at the end of input, as fetch is with a body whose last block was cut short.
+  const lenient = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
   const encoding = headers["content-encoding"];
   const coding = typeof encoding === "string" ? encoding.trim().toLowerCase() : undefined;
   const decoder =
@@ -141,8 +140,9 @@ function preciseConnect(timeoutMs: number): buildConnector.connector {
       connect as unknown as (o: typeof options, cb: buildConnector.Callback) => import("node:net").Socket | undefined
     )(options, (...args) => {
       clearTimeout(timer);
-      // Stryker disable next-line OptionalChaining: unreachable with a socket, the timer destroyed it and a destroyed socket calls back no more.
+      // Stryker disable next-line ConditionalExpression,OptionalChaining: unreachable, the timer destroyed the socket and a destroyed socket calls back no more.
       if (settled) return void args[1]?.destroy();
+      // Stryker disable next-line BooleanLiteral: equivalent, undici calls back once and the timer is cleared above.
       settled = true;
       callback(...args);
     });
