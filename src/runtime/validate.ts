@@ -19,7 +19,7 @@ export function toIssues(error: Pick<core.$ZodError, "issues">): ValidationIssue
     }
     if (issue.code === "invalid_union") {
       // A nullable field fails as a union of "the type" or null: report why the non-null branch failed.
-      const branch = issue.errors.find((b) => !b.some((i) => i.code === "invalid_type" && i.expected === "null"));
+      const branch = issue.errors.find((b) => !isNullForm(b));
       if (branch?.length) {
         for (const inner of toIssues({ issues: branch })) {
           out.push({ ...inner, path: [path, inner.path].filter(Boolean).join(".") });
@@ -30,6 +30,12 @@ export function toIssues(error: Pick<core.$ZodError, "issues">): ValidationIssue
     out.push({ path, message: issue.message, code: issue.code });
   }
   return out;
+}
+
+/** The null form of a union fails with one issue, null expected at its own root (not at a field inside it). */
+function isNullForm(issues: core.$ZodIssue[]): boolean {
+  const only = issues[0] as { expected?: unknown; path: PropertyKey[] };
+  return only.expected === "null" && only.path.length === 0;
 }
 
 /**

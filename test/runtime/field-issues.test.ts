@@ -1,6 +1,7 @@
 // How a failed check becomes the issues of a PayiValidationError: one issue per unknown field,
 // named by its full path; a field of a nullable form (the form or null) reports why the form
-// failed, at the full path of what failed inside it; a union with no such form says so.
+// failed, at the full path of what failed inside it (a null-typed field inside it included);
+// a union with no such form says so.
 import * as z from "zod/mini";
 import { describe, expect, it } from "vitest";
 import { AsyncPayi, PayiValidationError } from "../../src/index.js";
@@ -35,6 +36,21 @@ describe("the issues of a check", () => {
     // At the top: the inner path alone.
     expect(issues(meta, { n: 1.5 })).toEqual([
       { path: "n", message: "expected integer, received number", code: "invalid_type" },
+    ]);
+  });
+
+  it("give, for a nullable field of another type, the type its form expects", () => {
+    const name = z.union([z.string().check(z.minLength(3)), z.null()]);
+    expect(issues(z.object({ name }), { name: 5 })).toEqual([
+      { path: "name", message: "expected string, received number", code: "invalid_type" },
+    ]);
+  });
+
+  it("give, for a nullable field whose form fails on a null-typed field inside it, every field that failed", () => {
+    const meta = z.union([z.null(), z.object({ gone: z.null(), n: z.int() })]);
+    expect(issues(z.object({ meta }), { meta: { gone: 1, n: "x" } })).toEqual([
+      { path: "meta.gone", message: "expected null, received number", code: "invalid_type" },
+      { path: "meta.n", message: "expected integer, received string", code: "invalid_type" },
     ]);
   });
 
