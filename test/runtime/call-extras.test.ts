@@ -25,7 +25,7 @@ describe("per-call extras", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PayiValidationError);
     expect((err as PayiValidationError).issues).toEqual([
-      { path: "options.body", message: "client.limits.retrieve sends no JSON object to add these to" },
+      { path: "options.body", message: "client.limits.retrieve sends no JSON body" },
     ]);
     expect(server.received).toHaveLength(0);
   });
