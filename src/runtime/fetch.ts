@@ -227,8 +227,10 @@ function connectionMessage(err: unknown, url: string): string {
 function hostOf(url: string): string {
   try {
     const u = new URL(url);
+    // Stryker disable BlockStatement: the catch is unreachable, a request's URL is absolute.
     return `${u.hostname}:${u.port || (u.protocol === "https:" ? "443" : "80")}`;
   } catch {
+    // Stryker restore BlockStatement
     // Stryker disable next-line StringLiteral: unreachable, a request's URL is absolute.
     return "the service";
   }
@@ -236,8 +238,10 @@ function hostOf(url: string): string {
 
 function pathOf(url: string): string {
   try {
+    // Stryker disable BlockStatement: the catch is unreachable, a request's URL is absolute.
     return new URL(url).pathname;
   } catch {
+    // Stryker restore BlockStatement
     return url;
   }
 }

@@ -91,8 +91,7 @@ async function perform(
   if (options.body !== undefined) {
     plainCopy(options.body, "options.body", issues);
     // Merged into the JSON object the operation sends: without one, they would be dropped.
-    if (!spec.bodyFields)
-      issues.push({ path: "options.body", message: `client.${id} sends no JSON body` });
+    if (!spec.bodyFields) issues.push({ path: "options.body", message: `client.${id} sends no JSON body` });
   }
   // Stryker disable next-line ConditionalExpression: equivalent, checked params pass the check again (only time is saved).
   if (!checked || issues.length) await validateParams(id, value, issues);
