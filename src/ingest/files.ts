@@ -9,7 +9,9 @@ import { node } from "./node.js";
 export { Spool } from "./spool.js";
 
 type Fs = typeof import("node:fs");
-const fs = (feature: string) => node<Fs>("node:fs", feature);
+function fs(feature: string): Fs {
+  return node<Fs>("node:fs", feature);
+}
 
 /** Throws now, naming the feature, where files cannot be used, rather than halfway through a run. */
 export function checkFiles(feature: string): void {

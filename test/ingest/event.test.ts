@@ -64,6 +64,12 @@ describe("an ingest event", () => {
     expect(bulk).toMatchObject({ user_id: "line\nbreak 🙂", account_name: "ä\tb" });
   });
 
+  it("keeps list fields other than limit_ids as they are, blank items included", async () => {
+    const [bulk] = await sent(ev(0, { provider_response_json: [" {} ", ""] }));
+    expect(bulk.provider_response_json).toEqual([" {} ", ""]);
+    expect(bulk).not.toHaveProperty("limit_ids");
+  });
+
   it("leaves out limit_ids when every id is blank, and trims the others", async () => {
     const [blank, kept] = await sent(ev(0, { limit_ids: [" ", ""] }), ev(1, { limit_ids: ["  a", "b  ", " "] }));
     expect(blank).not.toHaveProperty("limit_ids");

@@ -164,6 +164,27 @@ console.log(JSON.stringify({ result: await taken, stats: q.stats() }));`;
     expect(takes()).toEqual({ 0: 1 });
   });
 
+  it("with timeoutMs, reached while a refused batch is narrowed down to its events: each stays spooled once", async () => {
+    // Both events together meet a 400; 0 alone is not answered before the deadline, and 1 is then not sent.
+    reset((req, res) => {
+      const ns = numbers(req.body);
+      if (ns.length > 1) return (json(res, 400, { message: "invalid event", statusCode: 400 }), true);
+      return ns[0] === 0 ? new Promise<boolean>(() => {}) : false;
+    });
+    const dir = fresh();
+    const q = client().ingest.queue({ spool: dir, flushAt: 2 });
+    await q.enqueue(ev(0));
+    await q.enqueue(ev(1));
+    await until(() => ctx.server.received.length === 2);
+    await q.shutdown({ timeoutMs: 0 });
+    expect(ctx.server.received.map((r) => numbers(r.body))).toEqual([[0, 1], [0]]);
+    expect(q.stats()).toMatchObject({ accepted: 2, delivered: 0, failed: 0, pending: 2 });
+    reset();
+    const next = client().ingest.queue({ spool: dir });
+    await next.shutdown();
+    expect(takes()).toEqual({ 0: 1, 1: 1 });
+  });
+
   it("takes null for its options, as no options", async () => {
     reset();
     const q = client().ingest.queue({ flushAt: 10 });
