@@ -1,8 +1,8 @@
 // Errors of Payi's calls are made in its worker thread and cross to the caller's: the same
 // classes, with the same message, status, headers, body and issues as AsyncPayi gives.
-import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { forkServer } from "../helpers/fork-server.js";
 import {
   APIConnectionError,
   APIError,
@@ -16,10 +16,7 @@ import {
 let child: ChildProcess;
 let url: string;
 beforeAll(async () => {
-  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], {
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  url = `http://127.0.0.1:${await new Promise<string>((r) => child.stdout!.once("data", (d) => r(String(d).trim())))}`;
+  ({ child, url } = await forkServer());
 });
 afterAll(() => void child.kill());
 const client = (o: ConstructorParameters<typeof Payi>[0] = {}) =>

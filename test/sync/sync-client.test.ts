@@ -1,19 +1,17 @@
 // Payi: the same surface as AsyncPayi, each call returning its result, against servers in other processes.
-import { execFile, fork, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { inspect, promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APITimeoutError, NotFoundError, Payi, PayiError, PayiValidationError, Timeout } from "../../src/index.js";
 import { workerTables } from "../../src/runtime/sync-client.js";
+import { forkServer } from "../helpers/fork-server.js";
 
 const KEY = "sk-sync-secret-0123456789";
 let child: ChildProcess;
 let url: string;
 beforeAll(async () => {
-  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], {
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  url = `http://127.0.0.1:${await new Promise<string>((r) => child.stdout!.once("data", (d) => r(String(d).trim())))}`;
+  ({ child, url } = await forkServer());
 });
 afterAll(() => void child.kill());
 const stats = async () => (await fetch(`${url}/__stats`)).json() as Promise<Record<string, number>>;

@@ -2,20 +2,18 @@
 // every wait between them (a server may ask for up to 60 s) and 5 s more, from the call's
 // options or the client's. A worker that does not answer within it is stopped and replaced.
 // Budgets of a minute or more are driven by a clock that runs fast, so no test waits them out.
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Payi, PayiError, Timeout } from "../../src/index.js";
 import { workerSettings, workerStats } from "../../src/runtime/sync-bridge.js";
 import { fastClock } from "../helpers/fast-clock.js";
+import { forkServer } from "../helpers/fork-server.js";
 
 let child: ChildProcess;
 let url: string;
 beforeAll(async () => {
-  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], {
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  url = `http://127.0.0.1:${await new Promise<string>((r) => child.stdout!.once("data", (d) => r(String(d).trim())))}`;
+  ({ child, url } = await forkServer());
   // A worker that hangs on request (`x-fault: hang`).
   workerSettings.script = fileURLToPath(new URL("../fixtures/sync-worker-fault.mjs", import.meta.url));
 });

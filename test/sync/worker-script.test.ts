@@ -1,7 +1,7 @@
 // Where Payi's worker thread comes from: the package's own script beside the client (from
 // sources, the shim that runs it with tsx); bundled, that file is left behind and Payi is
 // refused at construction, with the fix, before any call.
-import { execFileSync, fork, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,15 +10,13 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Payi } from "../../src/index.js";
 import { workerSettings, workerStats } from "../../src/runtime/sync-bridge.js";
+import { forkServer } from "../helpers/fork-server.js";
 
 let child: ChildProcess;
 let url: string;
 const dir = mkdtempSync(join(tmpdir(), "payi-worker-script-"));
 beforeAll(async () => {
-  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], {
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  url = `http://127.0.0.1:${await new Promise<string>((r) => child.stdout!.once("data", (d) => r(String(d).trim())))}`;
+  ({ child, url } = await forkServer());
 });
 afterAll(() => {
   child.kill();

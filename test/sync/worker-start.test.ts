@@ -1,21 +1,19 @@
 // A worker that stops while it starts, whether or not a waiting call saw it run, fails the
 // call at once (not at the end of its budget of a minute or more), and the next call starts a
 // new one. The budget is driven by a clock that runs fast: a call that waits for it fails in seconds.
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Payi, PayiError } from "../../src/index.js";
 import { workerSettings, workerStats } from "../../src/runtime/sync-bridge.js";
 import { fastClock } from "../helpers/fast-clock.js";
+import { forkServer } from "../helpers/fork-server.js";
 
 let child: ChildProcess;
 let url: string;
 let script: string | undefined;
 beforeAll(async () => {
-  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], {
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  url = `http://127.0.0.1:${await new Promise<string>((r) => child.stdout!.once("data", (d) => r(String(d).trim())))}`;
+  ({ child, url } = await forkServer());
   // A worker that exits on request (`x-fault: exit`), so that the next call starts one.
   script = workerSettings.script = fileURLToPath(new URL("../fixtures/sync-worker-fault.mjs", import.meta.url));
 });

@@ -1,6 +1,6 @@
 // Payi's worker thread: one per process whatever the calls' budgets, client state released,
 // and a worker that dies mid-call noticed at once, the next call getting a fresh one.
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
@@ -14,15 +14,13 @@ import type { OperationId } from "../../src/generated/api.js";
 import { operations } from "../../src/generated/operations.js";
 import { operationFixtures } from "../fixtures/operations.js";
 import { fastClock } from "../helpers/fast-clock.js";
+import { forkServer } from "../helpers/fork-server.js";
 
 const KEY = "sk-sync-worker-0123456789";
 let child: ChildProcess;
 let url: string;
 beforeAll(async () => {
-  child = fork(fileURLToPath(new URL("../helpers/server-process.mjs", import.meta.url)), [], {
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  url = `http://127.0.0.1:${await new Promise<string>((r) => child.stdout!.once("data", (d) => r(String(d).trim())))}`;
+  ({ child, url } = await forkServer());
   // A worker that can be made to die on request, with a small heap to run out of.
   workerSettings.script = fileURLToPath(new URL("../fixtures/sync-worker-fault.mjs", import.meta.url));
   workerSettings.resourceLimits = { maxOldGenerationSizeMb: 48 };
